@@ -1,0 +1,180 @@
+/**
+ * The command line and its edge. Defines `spec`, `check --config`, `discover --config` and
+ * `read --config [--catalog] [--state]` with `@effect/cli`, runs them against a `Source`, and is
+ * the one place where failures become protocol output: an ERROR trace with a `failure_type`
+ * (and, for `check`, a FAILED connection status) plus the process exit code. Exit codes: 0
+ * success (including a FAILED check), 1 a failed command, 2 a usage error.
+ */
+import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Cause, Duration, Effect, Option } from "effect"
+import type { ConfigInvalid } from "./Inputs.js"
+import type { InputError } from "./Inputs.js"
+import { decodeConfig, readCatalog, readJsonFile } from "./Inputs.js"
+import { Output } from "./Output.js"
+import type { AirbyteMessage, ErrorTrace, FailureType } from "./Protocol.js"
+import { errorTraceMessage } from "./Protocol.js"
+import type { CatalogMismatch } from "./Read.js"
+import type { StreamsFailed } from "./Read.js"
+import { defaultCatalog, read } from "./Read.js"
+import { registerConfigSecrets, scrub } from "./Redaction.js"
+import type { AnySource } from "./Source.js"
+import { readState } from "./State.js"
+
+/** Exit codes of the CLI. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
+
+/** How long `check` may take before it answers FAILED. */
+export const CHECK_TIMEOUT = Duration.seconds(25)
+
+const configOption = Options.text("config").pipe(
+  Options.withDescription("Path to the connector config JSON (see spec.json)")
+)
+const catalogOption = Options.text("catalog").pipe(
+  Options.withDescription("Path to a configured catalog JSON; defaults to every stream (leads incremental)"),
+  Options.optional
+)
+const stateOption = Options.text("state").pipe(
+  Options.withDescription("Path to a state JSON (the platform's array of per-stream states, or the last STATE's stream_state)"),
+  Options.optional
+)
+
+class UsageError extends Error {}
+
+type EdgeError = InputError | ConfigInvalid | CatalogMismatch | StreamsFailed<unknown> | ValidationError.ValidationError | UsageError
+
+const trace = (failureType: FailureType, message: string, extra: Partial<ErrorTrace> = {}): AirbyteMessage =>
+  errorTraceMessage({
+    failure_type: failureType,
+    ...extra,
+    message: scrub(message),
+    ...(extra.internal_message === undefined ? {} : { internal_message: scrub(extra.internal_message) })
+  })
+
+/** Builds the CLI program of a source: given argv, it runs one command and returns the exit code. */
+export const make = <Env>(source: AnySource<Env>, info: { readonly name: string; readonly version: string }) => {
+  const knownKeys = Object.keys((source.spec.connectionSpecification["properties"] ?? {}) as object)
+  const specProperties = (source.spec.connectionSpecification["properties"] ?? {}) as Record<string, unknown>
+
+  const loadConfig = (path: string) =>
+    Effect.gen(function*() {
+      const json = yield* readJsonFile("config", path)
+      registerConfigSecrets(specProperties, json)
+      const { config, unknownKeys } = yield* decodeConfig(source.configSchema, knownKeys, json)
+      if (unknownKeys.length > 0) {
+        yield* Effect.logWarning(`Ignoring unknown config keys: ${unknownKeys.join(", ")}`)
+      }
+      return config as unknown
+    })
+
+  const emit = (message: AirbyteMessage) => Effect.flatMap(Output, (output) => output.write(message))
+
+  const spec = Command.make("spec", {}, () => emit({ type: "SPEC", spec: source.spec })).pipe(
+    Command.withDescription("Print the connector specification (the config's JSON Schema)")
+  )
+
+  const check = Command.make("check", { config: configOption }, ({ config: path }) =>
+    Effect.gen(function*() {
+      const loaded = yield* loadConfig(path).pipe(
+        Effect.map((config) => ({ config })),
+        Effect.catchTag("ConfigInvalid", (error) => Effect.succeed({ invalid: error }))
+      )
+      if ("invalid" in loaded) {
+        return yield* emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: scrub(loaded.invalid.message) } })
+      }
+      const config = loaded.config
+      const outcome = yield* source.check(config).pipe(
+        Effect.provide(source.layer(config)),
+        Effect.timeoutFail({
+          duration: CHECK_TIMEOUT,
+          onTimeout: () => `no answer within ${Duration.toSeconds(CHECK_TIMEOUT)} s`
+        }),
+        Effect.either
+      )
+      if (outcome._tag === "Right") {
+        return yield* emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } })
+      }
+      const message = typeof outcome.left === "string" ? outcome.left : source.describeError(outcome.left).message
+      yield* emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: scrub(message) } })
+    })).pipe(Command.withDescription("Validate the config and test the connection to the API"))
+
+  const discover = Command.make("discover", { config: configOption }, ({ config: path }) =>
+    Effect.gen(function*() {
+      yield* loadConfig(path)
+      yield* emit({
+        type: "CATALOG",
+        catalog: {
+          streams: source.streams.map((stream) => ({
+            name: stream.name,
+            json_schema: stream.jsonSchema,
+            supported_sync_modes: stream.supportedSyncModes,
+            source_defined_primary_key: stream.primaryKey,
+            is_resumable: stream.supportedSyncModes.includes("incremental"),
+            ...(stream.cursorField ? { source_defined_cursor: true, default_cursor_field: stream.cursorField } : {})
+          }))
+        }
+      })
+    })).pipe(Command.withDescription("Print the catalog of streams this source offers"))
+
+  const readCommand = Command.make(
+    "read",
+    { config: configOption, catalog: catalogOption, state: stateOption },
+    (options) =>
+      Effect.gen(function*() {
+        const config = yield* loadConfig(options.config)
+        const catalog = yield* Option.match(options.catalog, {
+          onNone: () => Effect.succeed(defaultCatalog(source)),
+          onSome: readCatalog
+        })
+        const states = yield* readState(Option.getOrUndefined(options.state), source.bareStateStream)
+        yield* read(source, config, catalog, states).pipe(Effect.provide(source.layer(config)))
+      })
+  ).pipe(Command.withDescription("Read records, emitting STATE checkpoints (all streams when no --catalog)"))
+
+  const root = Command.make(info.name, {}, () =>
+    Effect.fail(new UsageError("missing command: expected one of spec, check, discover, read"))).pipe(
+      Command.withSubcommands([spec, check, discover, readCommand])
+    )
+
+  const cli = Command.run(root, { name: info.name, version: info.version })
+
+  const edge = (error: EdgeError): Effect.Effect<number, never, Output> => {
+    if (error instanceof UsageError) {
+      return Effect.as(emit(trace("config_error", `Usage error: ${error.message}`)), ExitCode.usage)
+    }
+    if (ValidationError.isValidationError(error)) {
+      const text = "error" in error ? HelpDoc.toAnsiText(error.error).trim() : (error as { _tag: string })._tag
+      return Effect.as(emit(trace("config_error", `Usage error: ${text}`)), ExitCode.usage)
+    }
+    switch (error._tag) {
+      case "InputError":
+      case "ConfigInvalid":
+      case "CatalogMismatch":
+        return Effect.as(emit(trace("config_error", error.message)), ExitCode.failed)
+      case "StreamsFailed":
+        return Effect.as(
+          Effect.forEach(error.failures, ({ error: streamError, stream }) => {
+            const report = source.describeError(streamError)
+            return emit(trace(report.failureType, report.message, {
+              stream_descriptor: { name: stream },
+              ...(report.internalMessage === undefined ? {} : { internal_message: report.internalMessage })
+            }))
+          }),
+          ExitCode.failed
+        )
+    }
+  }
+
+  return (argv: ReadonlyArray<string>) =>
+    cli(argv).pipe(
+      Effect.as(ExitCode.ok as number),
+      Effect.catchAll((error) => edge(error as EdgeError)),
+      Effect.catchAllDefect((defect) =>
+        Effect.as(
+          emit(trace("system_error", `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`, {
+            internal_message: Cause.pretty(Cause.die(defect))
+          })),
+          ExitCode.failed
+        )
+      )
+    )
+}

@@ -1,0 +1,73 @@
+/**
+ * JSON Schemas in the form Airbyte wants. `JSONSchema.make` from `effect` emits `$ref`s into
+ * `$defs`, `allOf` wrappers around annotated refinements, `anyOf` for nullable members and
+ * `additionalProperties: false`; Airbyte's acceptance rules forbid the first three and sources
+ * should accept unknown fields. `toAirbyte` rewrites a generated schema into a self-contained
+ * draft-07 schema with type arrays for nullables and open objects.
+ */
+import { JSONSchema, type Schema } from "effect"
+
+/** A JSON Schema document as a plain object. */
+export type JsonSchemaObject = { [key: string]: unknown }
+
+const isObject = (value: unknown): value is JsonSchemaObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const typesOf = (node: JsonSchemaObject): Array<string> | undefined => {
+  if (typeof node["type"] === "string") return [node["type"]]
+  if (Array.isArray(node["type"])) return node["type"] as Array<string>
+  return undefined
+}
+
+const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
+  if (Array.isArray(node)) return node.map((item) => normalize(item, defs))
+  if (!isObject(node)) return node
+  let current: JsonSchemaObject = { ...node }
+  const ref = current["$ref"]
+  if (typeof ref === "string") {
+    delete current["$ref"]
+    const target = defs[ref.replace(/^#\/\$defs\//, "")]
+    current = { ...(normalize(target, defs) as JsonSchemaObject), ...current }
+  }
+  const allOf = current["allOf"]
+  if (Array.isArray(allOf)) {
+    delete current["allOf"]
+    const merged = allOf.reduce<JsonSchemaObject>((acc, member) => ({ ...acc, ...(normalize(member, defs) as JsonSchemaObject) }), {})
+    current = { ...merged, ...current }
+  }
+  const anyOf = current["anyOf"]
+  if (Array.isArray(anyOf)) {
+    const members = anyOf.map((member) => normalize(member, defs) as JsonSchemaObject)
+    const types = members.map(typesOf)
+    if (types.every((t) => t !== undefined)) {
+      delete current["anyOf"]
+      const merged = members.reduce<JsonSchemaObject>((acc, member) => ({ ...acc, ...member }), {})
+      const enums = members.flatMap((member) => (Array.isArray(member["enum"]) ? member["enum"] : []))
+      const allTypes = Array.from(new Set(types.flat()))
+      current = { ...merged, ...current, type: allTypes.length === 1 ? allTypes[0] : allTypes }
+      if (enums.length > 0) current["enum"] = allTypes.includes("null") ? [...enums, null] : enums
+    }
+  }
+  delete current["$defs"]
+  delete current["$id"]
+  for (const key of ["properties", "patternProperties"] as const) {
+    const props = current[key]
+    if (isObject(props)) {
+      current[key] = Object.fromEntries(Object.entries(props).map(([name, value]) => [name, normalize(value, defs)]))
+    }
+  }
+  if (current["items"] !== undefined) current["items"] = normalize(current["items"], defs)
+  const types = typesOf(current)
+  if (types?.includes("object") && current["additionalProperties"] === false) current["additionalProperties"] = true
+  return current
+}
+
+/** Rewrites a JSON Schema into Airbyte's form (see the module header). */
+export const toAirbyte = (schema: JsonSchemaObject): JsonSchemaObject => {
+  const defs = isObject(schema["$defs"]) ? schema["$defs"] : {}
+  return normalize(schema, defs) as JsonSchemaObject
+}
+
+/** The Airbyte-form JSON Schema of an `effect/Schema` (its encoded side). */
+export const fromSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): JsonSchemaObject =>
+  toAirbyte(JSONSchema.make(schema) as unknown as JsonSchemaObject)

@@ -1,0 +1,295 @@
+/**
+ * The SmartLead HTTP API: every request the connector makes goes through `SmartLeadApi`. It adds
+ * the key (as the `api_key` query parameter the API requires) and a User-Agent, waits for the
+ * shared `RateLimit`, bounds each attempt by the request timeout, turns every outcome into a
+ * typed `ApiError`, and retries the retryable ones with capped, jittered exponential backoff,
+ * honouring Retry-After (header, seconds or HTTP date, or the body's `retry_after`). Each wait
+ * is logged. Leads come as a `Stream` of pages that stops on a short or empty page or at the
+ * reported total and refuses to loop on a server that ignores `offset`.
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError } from "@effect/platform"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, Random, Redacted, Stream } from "effect"
+import type { JsonObject } from "../airbyte/Protocol.js"
+import { VERSION } from "../Package.js"
+import type { Config } from "./Config.js"
+import type { ApiError } from "./Errors.js"
+import {
+  ClientError,
+  describe,
+  InvalidResponse,
+  isRetryable,
+  NotFound,
+  RateLimited,
+  RequestTimeout,
+  ServerError,
+  TransportError,
+  Unauthorized
+} from "./Errors.js"
+import type { LeadsPage } from "./Models.js"
+import { decodeLeadsPage, decodeObjectArray } from "./Models.js"
+import * as RateLimit from "./RateLimit.js"
+
+/** The longest backoff between two attempts. */
+export const MAX_BACKOFF_MS = 60_000
+
+/** How the client talks to the API. */
+export interface ApiOptions {
+  readonly baseUrl: string
+  readonly apiKey: Redacted.Redacted<string>
+  readonly pageSize: number
+  readonly maxRetries: number
+  readonly retryInitialDelayMs: number
+  readonly requestTimeoutMs: number
+}
+
+/** The filters of a leads query; `created_at_gt` is added per request. */
+export type LeadFilters = Readonly<Record<string, string>>
+
+/** One page of a campaign's leads and the offset it was asked at. */
+export interface PageAt {
+  readonly offset: number
+  readonly page: LeadsPage
+}
+
+export interface SmartLeadApiShape {
+  readonly listCampaigns: Effect.Effect<ReadonlyArray<JsonObject>, ApiError>
+  readonly listLeadCategories: Effect.Effect<ReadonlyArray<JsonObject>, ApiError>
+  readonly leadsPage: (campaignId: number, filters: LeadFilters, offset: number) => Effect.Effect<LeadsPage, ApiError>
+  /** The pages of a campaign's leads from `startOffset` on. */
+  readonly leadPages: (campaignId: number, filters: LeadFilters, startOffset: number) => Stream.Stream<PageAt, ApiError>
+  /** Requests sent so far (every attempt counts). */
+  readonly requestCount: Effect.Effect<number>
+}
+
+/** The SmartLead API client. */
+export class SmartLeadApi extends Context.Tag("smartlead/SmartLeadApi")<SmartLeadApi, SmartLeadApiShape>() {}
+
+/** The API options a config asks for. */
+export const optionsFromConfig = (config: Config): ApiOptions => ({
+  baseUrl: config.base_url,
+  apiKey: config.api_key,
+  pageSize: config.page_size,
+  maxRetries: config.max_retries,
+  retryInitialDelayMs: config.retry_initial_delay_ms,
+  requestTimeoutMs: config.request_timeout_seconds * 1000
+})
+
+const display = (path: string, params: Readonly<Record<string, string>>): string => {
+  const query = new URLSearchParams(params).toString()
+  return `GET ${path}${query.length > 0 ? `?${query}` : ""}`
+}
+
+const titleOf = (html: string): string => {
+  const match = /<title>([^<]*)<\/title>/i.exec(html)
+  return match?.[1] ? `an HTML page "${match[1].trim().slice(0, 80)}"` : "an HTML page"
+}
+
+/** A short description of an error body: its message if JSON, its title if HTML. */
+const detailOf = (status: number, body: string): string => {
+  const text = body.trim()
+  if (text.length === 0) return `empty body`
+  if (text.startsWith("<")) return titleOf(text)
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>
+    const error = json["error"]
+    const message = json["message"] ??
+      (typeof error === "string" ? error : typeof error === "object" && error !== null ? (error as Record<string, unknown>)["message"] : undefined)
+    if (typeof message === "string") return message.slice(0, 300)
+  } catch {
+    // not JSON: fall through
+  }
+  return `HTTP ${status}: ${text.slice(0, 120)}`
+}
+
+const retryAfterFromBody = (body: string): number | undefined => {
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>
+    const error = json["error"]
+    const value = (typeof error === "object" && error !== null ? (error as Record<string, unknown>)["retry_after"] : undefined) ??
+      json["retry_after"]
+    const seconds = typeof value === "string" ? Number(value) : value
+    return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Retry-After in ms: delta-seconds or an HTTP date, relative to `now`. */
+export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  if (value === undefined || value.trim() === "") return undefined
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+interface RawResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/** Builds the client from its options; needs an `HttpClient` and the shared `RateLimit`. */
+export const make = (options: ApiOptions) =>
+  Effect.gen(function*() {
+    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const limiter = yield* RateLimit.RateLimit
+    const base = options.baseUrl.replace(/\/+$/, "")
+    const key = Redacted.value(options.apiKey)
+    let requests = 0
+
+    const hideKey = (text: string) => (key.length > 0 ? text.split(key).join("****") : text)
+
+    const transportDetail = (error: HttpClientError.HttpClientError): string => {
+      const cause = error.cause as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined
+      const code = cause?.code ?? cause?.cause?.code
+      const message = cause?.cause?.message ?? cause?.message ?? error.message
+      return hideKey(typeof code === "string" ? `${code}: ${String(message)}` : String(message))
+    }
+
+    const send = (path: string, params: Readonly<Record<string, string>>, request: string) =>
+      Effect.gen(function*() {
+        const response = yield* client.execute(
+          HttpClientRequest.get(base + path, {
+            urlParams: { ...params, api_key: key },
+            headers: { "user-agent": `source-smartlead/${VERSION}`, accept: "application/json" }
+          })
+        )
+        const body = yield* response.text
+        return { status: response.status, headers: response.headers, body } satisfies RawResponse
+      }).pipe(
+        Effect.catchAll((error): Effect.Effect<never, ApiError> =>
+          error._tag === "RequestError"
+            ? Effect.fail(new TransportError({ request, detail: transportDetail(error) }))
+            : Effect.fail(new InvalidResponse({ request, detail: `the body could not be read (${transportDetail(error)})` }))
+        ),
+        Effect.timeoutFail({
+          duration: Duration.millis(options.requestTimeoutMs),
+          onTimeout: () => new RequestTimeout({ request, timeoutMs: options.requestTimeoutMs })
+        })
+      )
+
+    const noteBudget = (headers: Readonly<Record<string, string>>, now: number) => {
+      const remaining = Number(headers["x-ratelimit-remaining"])
+      const reset = Number(headers["x-ratelimit-reset"])
+      if (!Number.isFinite(remaining) || !Number.isFinite(reset) || remaining >= 10) return Effect.void
+      const resetMs = reset > 1e9 ? reset * 1000 - now : reset * 1000
+      return limiter.pauseUntil(now + (remaining <= 0 ? resetMs : resetMs / (remaining + 1)))
+    }
+
+    /** One attempt: rate limit, send, classify, parse. */
+    const attempt = <A>(
+      path: string,
+      params: Readonly<Record<string, string>>,
+      request: string,
+      decode: (json: unknown) => Either.Either<A, string>
+    ): Effect.Effect<A, ApiError> =>
+      Effect.gen(function*() {
+        yield* limiter.take
+        requests++
+        const response = yield* send(path, params, request)
+        const now = yield* Clock.currentTimeMillis
+        yield* noteBudget(response.headers, now)
+        const { body, status } = response
+        if (status === 401 || status === 403) return yield* new Unauthorized({ request, status, detail: detailOf(status, body) })
+        if (status === 404) return yield* new NotFound({ request, detail: detailOf(status, body) })
+        if (status === 429) {
+          const retryAfterMs = parseRetryAfter(response.headers["retry-after"], now) ?? retryAfterFromBody(body)
+          if (retryAfterMs !== undefined) yield* limiter.pauseUntil(now + retryAfterMs)
+          return yield* new RateLimited({ request, retryAfterMs })
+        }
+        if (status >= 500) return yield* new ServerError({ request, status, detail: detailOf(status, body) })
+        if (status >= 400 || status < 200 || status >= 300) {
+          return yield* new ClientError({ request, status, detail: detailOf(status, body) })
+        }
+        const text = body.trim()
+        if (text.length === 0) return yield* new InvalidResponse({ request, detail: "empty body" })
+        if (text.startsWith("<")) return yield* new InvalidResponse({ request, detail: titleOf(text) })
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch {
+          return yield* new InvalidResponse({ request, detail: `not valid JSON (${text.length} bytes, possibly cut short)` })
+        }
+        const decoded = decode(json)
+        if (Either.isLeft(decoded)) return yield* new InvalidResponse({ request, detail: decoded.left })
+        return decoded.right
+      })
+
+    const backoff = (retry: number, error: ApiError) =>
+      Effect.map(Random.next, (random) => {
+        const exponential = Math.min(MAX_BACKOFF_MS, options.retryInitialDelayMs * 2 ** retry)
+        const jittered = Math.round(exponential * (0.75 + random * 0.5))
+        const asked = error._tag === "RateLimited" ? error.retryAfterMs ?? 0 : 0
+        return Math.max(Math.min(jittered, MAX_BACKOFF_MS), asked)
+      })
+
+    /** A request with retries. */
+    const get = <A>(
+      path: string,
+      params: Readonly<Record<string, string>>,
+      decode: (json: unknown) => Either.Either<A, string>
+    ): Effect.Effect<A, ApiError> => {
+      const request = display(path, params)
+      const loop = (retry: number): Effect.Effect<A, ApiError> =>
+        attempt(path, params, request, decode).pipe(
+          Effect.catchIf(
+            (error) => isRetryable(error) && retry < options.maxRetries,
+            (error) =>
+              Effect.gen(function*() {
+                const delayMs = yield* backoff(retry, error)
+                yield* Effect.logWarning(
+                  `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${describe(error)}`
+                )
+                yield* Effect.sleep(Duration.millis(delayMs))
+                return yield* loop(retry + 1)
+              })
+          )
+        )
+      return loop(0)
+    }
+
+    const leadsPage = (campaignId: number, filters: LeadFilters, offset: number) =>
+      get(
+        `/campaigns/${campaignId}/leads`,
+        { ...filters, offset: String(offset), limit: String(options.pageSize) },
+        (json) => decodeLeadsPage(json, campaignId)
+      )
+
+    const leadPages = (campaignId: number, filters: LeadFilters, startOffset: number): Stream.Stream<PageAt, ApiError> =>
+      Stream.unfoldEffect(
+        Option.some({ offset: startOffset, firstId: undefined as unknown }),
+        (cursor) => {
+          if (Option.isNone(cursor)) return Effect.succeed(Option.none())
+          const { firstId, offset } = cursor.value
+          return Effect.flatMap(leadsPage(campaignId, filters, offset), (page) => {
+            const count = page.records.length
+            const first = count > 0 ? page.records[0]!["id"] : undefined
+            if (first !== undefined && first === firstId) {
+              return Effect.fail(
+                new InvalidResponse({
+                  request: display(`/campaigns/${campaignId}/leads`, { ...filters, offset: String(offset) }),
+                  detail: "the API answered the previous page again (it ignores offset); stopping rather than looping"
+                })
+              )
+            }
+            const next = offset + count
+            const done = count === 0 || count < options.pageSize || (page.total !== undefined && next >= page.total)
+            return Effect.succeed(Option.some([{ offset, page }, done ? Option.none() : Option.some({ offset: next, firstId: first })] as const))
+          })
+        }
+      )
+
+    return {
+      listCampaigns: get("/campaigns", {}, (json) => decodeObjectArray(json, "campaign")),
+      listLeadCategories: get("/leads/fetch-categories", {}, (json) => decodeObjectArray(json, "lead category")),
+      leadsPage,
+      leadPages,
+      requestCount: Effect.sync(() => requests)
+    } satisfies SmartLeadApiShape
+  })
+
+/** The client for a config, with its own rate limiter. */
+export const layer = (options: ApiOptions, requestsPerSecond: number): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient> =>
+  Layer.effect(SmartLeadApi, make(options)).pipe(Layer.provide(RateLimit.layer(requestsPerSecond)))

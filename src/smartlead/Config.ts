@@ -1,0 +1,170 @@
+/**
+ * The connector's configuration: one `effect/Schema` struct from which `spec` is generated and
+ * against which every config file is decoded. Field order, titles, descriptions and examples
+ * are the spec's; refinement messages are what a user sees when a value is wrong. The API key
+ * is decoded into a `Redacted` so it cannot be printed by accident.
+ */
+import { Schema } from "effect"
+import { fromSchema } from "../airbyte/JsonSchema.js"
+import type { ConnectorSpecification } from "../airbyte/Protocol.js"
+
+/** SmartLead's API root. */
+export const DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
+const DATE_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})$"
+
+const got = (actual: unknown) => `(got ${JSON.stringify(actual)})`
+
+const DateTime = Schema.String.pipe(
+  Schema.filter((value) => ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)), {
+    message: (issue) => `must be an ISO 8601 date-time such as 2025-03-01T00:00:00Z ${got(issue.actual)}`,
+    jsonSchema: { format: "date-time", pattern: DATE_TIME_PATTERN }
+  })
+)
+
+const HttpUrl = Schema.String.pipe(
+  Schema.filter((value) => {
+    try {
+      const url = new URL(value)
+      return url.protocol === "http:" || url.protocol === "https:"
+    } catch {
+      return false
+    }
+  }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } })
+)
+
+const integer = (min: number, max?: number) => {
+  const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`
+  return Schema.Number.pipe(
+    Schema.int({ message: (issue) => `must be an integer ${range} ${got(issue.actual)}` }),
+    Schema.filter((value) => value >= min && (max === undefined || value <= max), {
+      message: (issue) => `must be an integer ${range} ${got(issue.actual)}`,
+      jsonSchema: { minimum: min, ...(max === undefined ? {} : { maximum: max }) }
+    })
+  )
+}
+
+const positiveNumber = Schema.Number.pipe(
+  Schema.filter((value) => Number.isFinite(value) && value > 0, {
+    message: (issue) => `must be a number > 0 ${got(issue.actual)}`,
+    jsonSchema: { exclusiveMinimum: 0 }
+  })
+)
+
+/** Lead statuses the API filters on (`status`). */
+export const LeadStatus = Schema.Literal("STARTED", "INPROGRESS", "COMPLETED", "PAUSED", "STOPPED")
+/** Email engagement filters (`emailStatus`). */
+export const EmailStatus = Schema.Literal(
+  "is_opened",
+  "is_clicked",
+  "is_bounced",
+  "is_replied",
+  "is_unsubscribed",
+  "is_spam",
+  "is_accepted",
+  "not_replied",
+  "is_sender_bounced"
+)
+
+const withDefault = <A, I>(schema: Schema.Schema<A, I>, value: A) =>
+  Schema.optionalWith(schema.annotations({ default: value }), { default: () => value, exact: true })
+const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { exact: true })
+
+/** The decoded configuration. */
+export const Config = Schema.Struct({
+  api_key: Schema.Redacted(
+    Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
+  ).annotations({
+    title: "API key",
+    description: "Your SmartLead API key (SmartLead → Settings → API key). Sent as the api_key query parameter; never logged.",
+    jsonSchema: { airbyte_secret: true }
+  }),
+  base_url: withDefault(
+    HttpUrl.annotations({
+      title: "API base URL",
+      description: "Root of the SmartLead API. Change it only for a proxy or a test server.",
+      examples: [DEFAULT_BASE_URL]
+    }),
+    DEFAULT_BASE_URL
+  ),
+  campaign_ids: optional(
+    Schema.Array(integer(1)).annotations({
+      title: "Campaign IDs",
+      description: "Campaigns whose leads are read. Leave empty to read every campaign of the account.",
+      examples: [[2710262, 549768]]
+    })
+  ),
+  start_date: optional(DateTime.annotations({
+    title: "Start date",
+    description: "Only leads created after this instant (UTC, ISO 8601) are read on the first sync.",
+    examples: ["2025-03-01T00:00:00Z"]
+  })),
+  lead_status: optional(LeadStatus.annotations({
+    title: "Lead status",
+    description: "Only leads with this status (API filter status)."
+  })),
+  lead_category_id: optional(integer(0).annotations({
+    title: "Lead category ID",
+    description: "Only leads in this category (see the lead_categories stream; 1 is Interested on most accounts).",
+    examples: [1]
+  })),
+  email_status: optional(EmailStatus.annotations({
+    title: "Email status",
+    description: "Only leads with this email engagement (API filter emailStatus)."
+  })),
+  last_sent_after: optional(DateTime.annotations({
+    title: "Last sent after",
+    description: "Only leads last emailed after this instant (API filter last_sent_time_gt).",
+    examples: ["2025-03-01T00:00:00Z"]
+  })),
+  event_after: optional(DateTime.annotations({
+    title: "Event after",
+    description: "Only leads with an email event after this instant (API filter event_time_gt).",
+    examples: ["2025-03-01T00:00:00Z"]
+  })),
+  page_size: withDefault(integer(1, 100).annotations({
+    title: "Page size",
+    description: "Leads per request (the API allows at most 100)."
+  }), 100),
+  lookback_window_seconds: withDefault(integer(0).annotations({
+    title: "Lookback window (seconds)",
+    description: "Incremental syncs re-read leads created this long before the saved cursor, for late-arriving leads."
+  }), 0),
+  max_requests_per_second: withDefault(positiveNumber.annotations({
+    title: "Max requests per second",
+    description:
+      "Client-side rate limit shared by all requests of a sync (fractions allowed, e.g. 0.25). SmartLead's standard plan allows 60 requests per minute and 1,000 per hour per key, shared with your other tools; the default of 1 stays inside the per-minute limit.",
+    examples: [1, 0.25, 10]
+  }), 1),
+  max_retries: withDefault(integer(0, 20).annotations({
+    title: "Max retries",
+    description: "Retries of a failed request (429, 5xx, timeouts, connection errors, malformed responses) before the sync fails."
+  }), 5),
+  retry_initial_delay_ms: withDefault(integer(0).annotations({
+    title: "Initial retry delay (ms)",
+    description: "First backoff delay; each retry doubles it (with jitter, capped at 60 s). A Retry-After from the API wins when longer."
+  }), 1000),
+  request_timeout_seconds: withDefault(positiveNumber.annotations({
+    title: "Request timeout (seconds)",
+    description: "A request without a complete answer in this time is abandoned and retried."
+  }), 60)
+})
+export type Config = typeof Config.Type
+
+const connectionSpecification = (() => {
+  const schema = fromSchema(Config)
+  const properties = schema["properties"] as Record<string, Record<string, unknown>>
+  Object.values(properties).forEach((property, index) => {
+    property["order"] = index
+  })
+  return { ...schema, title: "SmartLead Source Spec", additionalProperties: true }
+})()
+
+/** The connector specification printed by `spec`. */
+export const spec: ConnectorSpecification = {
+  documentationUrl: "https://github.com/source-smartlead/source-smartlead#readme",
+  connectionSpecification,
+  supportsIncremental: true,
+  supported_destination_sync_modes: ["overwrite", "append", "append_dedup"]
+}

@@ -1,0 +1,145 @@
+/**
+ * What can go wrong talking to SmartLead, as tagged errors. Each carries the request it concerns
+ * as a display string with the API key removed (`GET /campaigns/1/leads?offset=0&limit=100`),
+ * so messages built from them are safe to print. `isRetryable` says which are worth another
+ * attempt; `report` is how the CLI edge turns them into an Airbyte `failure_type` and message.
+ */
+import { Data } from "effect"
+import type { FailureReport } from "../airbyte/Source.js"
+
+/** 401 or 403: the key is wrong, revoked or lacks access. */
+export class Unauthorized extends Data.TaggedError("Unauthorized")<{
+  readonly request: string
+  readonly status: number
+  readonly detail: string
+}> {}
+
+/** 404: the campaign (or endpoint) does not exist for this key. */
+export class NotFound extends Data.TaggedError("NotFound")<{
+  readonly request: string
+  readonly detail: string
+}> {}
+
+/** 429: too many requests; `retryAfterMs` is the wait the API asked for, if it said. */
+export class RateLimited extends Data.TaggedError("RateLimited")<{
+  readonly request: string
+  readonly retryAfterMs: number | undefined
+}> {}
+
+/** 5xx, as JSON or as an HTML page from a proxy. */
+export class ServerError extends Data.TaggedError("ServerError")<{
+  readonly request: string
+  readonly status: number
+  readonly detail: string
+}> {}
+
+/** Other 4xx (400, 422, …): the request itself is wrong; retrying will not help. */
+export class ClientError extends Data.TaggedError("ClientError")<{
+  readonly request: string
+  readonly status: number
+  readonly detail: string
+}> {}
+
+/** No complete answer within the request timeout. */
+export class RequestTimeout extends Data.TaggedError("RequestTimeout")<{
+  readonly request: string
+  readonly timeoutMs: number
+}> {}
+
+/** The connection failed: refused, reset, DNS. */
+export class TransportError extends Data.TaggedError("TransportError")<{
+  readonly request: string
+  readonly detail: string
+}> {}
+
+/** A 2xx whose body is not what was expected: not JSON, HTML, cut short, `{}` or the wrong shape. */
+export class InvalidResponse extends Data.TaggedError("InvalidResponse")<{
+  readonly request: string
+  readonly detail: string
+}> {}
+
+/** Any error of a single API call. */
+export type ApiError =
+  | Unauthorized
+  | NotFound
+  | RateLimited
+  | ServerError
+  | ClientError
+  | RequestTimeout
+  | TransportError
+  | InvalidResponse
+
+/** Some campaigns of the leads stream could not be read; the others were. */
+export class CampaignsFailed extends Data.TaggedError("CampaignsFailed")<{
+  readonly failures: ReadonlyArray<{ readonly campaignId: number; readonly error: ApiError }>
+}> {}
+
+/** Every error the SmartLead source can fail with. */
+export type SmartLeadError = ApiError | CampaignsFailed
+
+/** Whether another attempt of the same request may succeed. */
+export const isRetryable = (error: ApiError): boolean => {
+  switch (error._tag) {
+    case "RateLimited":
+    case "ServerError":
+    case "RequestTimeout":
+    case "TransportError":
+    case "InvalidResponse":
+      return true
+    default:
+      return false
+  }
+}
+
+/** A one-line, key-free description of an API error. */
+export const describe = (error: ApiError): string => {
+  switch (error._tag) {
+    case "Unauthorized":
+      return `SmartLead refused the API key (HTTP ${error.status}: ${error.detail}) on ${error.request}. Check api_key in the config.`
+    case "NotFound":
+      return `SmartLead answered 404 Not Found (${error.detail}) on ${error.request}`
+    case "RateLimited":
+      return `SmartLead kept answering 429 Too Many Requests on ${error.request}${
+        error.retryAfterMs === undefined ? "" : ` (asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s)`
+      }; lower max_requests_per_second`
+    case "ServerError":
+      return `SmartLead answered HTTP ${error.status} (${error.detail}) on ${error.request}`
+    case "ClientError":
+      return `SmartLead rejected the request with HTTP ${error.status} (${error.detail}) on ${error.request}`
+    case "RequestTimeout":
+      return `No answer from SmartLead within ${error.timeoutMs / 1000} s on ${error.request}`
+    case "TransportError":
+      return `Could not reach SmartLead (${error.detail}) on ${error.request}`
+    case "InvalidResponse":
+      return `SmartLead sent an unusable response (${error.detail}) on ${error.request}`
+  }
+}
+
+const failureType = (error: ApiError): FailureReport["failureType"] => {
+  if (error._tag === "Unauthorized") return "config_error"
+  if (error._tag === "NotFound" || error._tag === "ClientError") return "system_error"
+  return "transient_error"
+}
+
+/** The Airbyte failure report of an error; used only at the CLI edge. */
+export const report = (error: SmartLeadError): FailureReport => {
+  if (error._tag !== "CampaignsFailed") return { failureType: failureType(error), message: describe(error) }
+  const missing = error.failures.filter(({ error }) => error._tag === "NotFound").map(({ campaignId }) => campaignId)
+  const others = error.failures.filter(({ error }) => error._tag !== "NotFound")
+  const parts = [
+    ...(missing.length > 0 ? [`campaign${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found (check campaign_ids)`] : []),
+    ...others.map(({ campaignId, error }) => `campaign ${campaignId}: ${describe(error)}`)
+  ]
+  const types = others.map(({ error }) => failureType(error))
+  const type = types.includes("config_error")
+    ? "config_error"
+    : types.includes("system_error")
+    ? "system_error"
+    : types.includes("transient_error")
+    ? "transient_error"
+    : "config_error"
+  return {
+    failureType: type,
+    message: `Leads of ${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""} could not be read: ${parts.join("; ")}. The other campaigns were read and checkpointed; the next sync resumes the failed ones.`
+  }
+}

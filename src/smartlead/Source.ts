@@ -1,0 +1,53 @@
+/**
+ * The SmartLead source as the Airbyte runner sees it: spec and config schema, the API client
+ * built from a config, the connection check, the three streams and how their errors are
+ * reported. The check validates the key with one request (GET /campaigns) and names any
+ * configured campaign the account does not have; it retries at most once and waits at most
+ * 10 s per request so that `check` always answers promptly.
+ */
+import type { HttpClient } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import type { Source } from "../airbyte/Source.js"
+import * as Api from "./Api.js"
+import type { Config as ConfigType } from "./Config.js"
+import { Config, spec } from "./Config.js"
+import type { SmartLeadError } from "./Errors.js"
+import { NotFound, report } from "./Errors.js"
+import { campaigns, leadCategories } from "./streams/Campaigns.js"
+import { leads } from "./streams/Leads.js"
+
+const CHECK_REQUEST_TIMEOUT_MS = 10_000
+
+const check = (config: ConfigType) =>
+  Effect.gen(function*() {
+    const api = yield* Api.SmartLeadApi
+    const available = yield* api.listCampaigns
+    const ids = new Set(available.map((campaign) => campaign["id"]))
+    const missing = (config.campaign_ids ?? []).filter((id) => !ids.has(id))
+    if (missing.length > 0) {
+      return yield* new NotFound({
+        request: "GET /campaigns",
+        detail: `campaign_ids ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not among the account's ${available.length} campaigns`
+      })
+    }
+  })
+
+/** The SmartLead source. */
+export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLeadError, Api.SmartLeadApi, HttpClient.HttpClient> = {
+  spec,
+  configSchema: Config,
+  layer: (config) => Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second),
+  check: (config) =>
+    check(config).pipe(
+      Effect.provide(
+        Layer.fresh(Api.layer({
+          ...Api.optionsFromConfig(config),
+          maxRetries: Math.min(config.max_retries, 1),
+          requestTimeoutMs: Math.min(config.request_timeout_seconds * 1000, CHECK_REQUEST_TIMEOUT_MS)
+        }, Math.max(config.max_requests_per_second, 1)))
+      )
+    ),
+  streams: [leads, campaigns, leadCategories],
+  bareStateStream: "leads",
+  describeError: report
+}

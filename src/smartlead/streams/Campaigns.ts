@@ -1,0 +1,31 @@
+/**
+ * The `campaigns` stream (GET /campaigns, full refresh) and the `lead_categories` stream
+ * (GET /leads/fetch-categories, full refresh). Both endpoints answer a bare, unpaginated array;
+ * every field the API sends is kept.
+ */
+import { Effect, Stream } from "effect"
+import { fromSchema } from "../../airbyte/JsonSchema.js"
+import type { SourceStream } from "../../airbyte/Source.js"
+import { records } from "../../airbyte/Source.js"
+import { SmartLeadApi } from "../Api.js"
+import type { Config } from "../Config.js"
+import type { SmartLeadError } from "../Errors.js"
+import { CampaignRecord, LeadCategoryRecord } from "../Models.js"
+
+/** The `campaigns` stream. */
+export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
+  name: "campaigns",
+  jsonSchema: fromSchema(CampaignRecord),
+  supportedSyncModes: ["full_refresh"],
+  primaryKey: [["id"]],
+  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listCampaigns, records)))
+}
+
+/** The `lead_categories` stream. */
+export const leadCategories: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
+  name: "lead_categories",
+  jsonSchema: fromSchema(LeadCategoryRecord),
+  supportedSyncModes: ["full_refresh"],
+  primaryKey: [["id"]],
+  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listLeadCategories, records)))
+}
