@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# Airbyte source connector image for source-smartlead.
+#
+#   docker build -t airbyte/source-smartlead:dev .
+#   docker run --rm -v "$(pwd)/secrets:/secrets:ro" airbyte/source-smartlead:dev check --config /secrets/config.json
+#
+# Stage 1 bundles the connector with esbuild into dist/main.js, a single ESM file that imports
+# only Node built-ins; stage 2 ships that bundle (plus spec.json, catalog.json, package.json)
+# on a clean node:24-slim, with no node_modules, sources, tests or dev dependencies.
+
+# ---- build ------------------------------------------------------------------------------------
+FROM node:24-slim AS build
+WORKDIR /build
+# Dependencies first so this layer is cached until the lockfile changes. Install scripts are
+# skipped: none is needed (esbuild's binary comes from its @esbuild/<platform> optional
+# dependency; its postinstall only verifies it) and npm 11 may block them anyway.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+# `npm run build` also bundles the SmartLead simulator (test/simulator), used only by the tests;
+# it is built here but never copied into the runtime image.
+COPY tsconfig.json ./
+COPY scripts/build.mjs scripts/
+COPY src/ src/
+COPY test/simulator/ test/simulator/
+RUN npm run build \
+ && node dist/main.js spec >/dev/null
+
+# ---- runtime ----------------------------------------------------------------------------------
+FROM node:24-slim
+# Keep the default equal to package.json's "version" (scripts/test-image.mjs checks it);
+# override with --build-arg VERSION=x.y.z.
+ARG VERSION=0.1.0
+
+# Code is root-owned and read-only for the connector user; /airbyte is its writable workdir.
+WORKDIR /airbyte/integration_code
+COPY package.json spec.json catalog.json ./
+COPY --from=build /build/dist/main.js dist/main.js
+RUN chown 1000:1000 /airbyte && chmod 0755 /airbyte
+
+ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node /airbyte/integration_code/dist/main.js"
+ENTRYPOINT ["/usr/local/bin/node", "/airbyte/integration_code/dist/main.js"]
+
+LABEL io.airbyte.name="airbyte/source-smartlead" \
+      io.airbyte.version="${VERSION}"
+
+# uid 1000 is the base image's `node` user; numeric so Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+WORKDIR /airbyte
