@@ -15,7 +15,7 @@ WORKDIR /build
 # skipped: none is needed (esbuild's binary comes from its @esbuild/<platform> optional
 # dependency; its postinstall only verifies it) and npm 11 may block them anyway.
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
 # `npm run build` also bundles the SmartLead simulator (test/simulator), used only by the tests;
 # it is built here but never copied into the runtime image.
 COPY tsconfig.json ./

@@ -1,0 +1,587 @@
+// The connector benchmark (issue 7). Plain Node, no test runner. `npm run bench` builds first;
+// this script expects dist/main.js to exist.
+//
+//   node bench/run.mjs [--runs 5] [--only a,b,c,d] [--strict]
+//
+//   a. throughput: 20 campaigns × 5,000 leads, no latency, page size 100, connector vs the
+//      minimal baseline (bench/baseline.mjs), records/s and their ratio (target ≥ 0.6)
+//   b. latency-bound: 30 campaigns × 200 leads, 250 ms per request, server limit 10 req/s,
+//      max_requests_per_second 10: wall time against requests ÷ rate (target ≤ 1.15×), 429s (target 0)
+//   c. memory: peak RSS of the connector reading one campaign of 20,000 and of 200,000 leads
+//      (target: 200k ≤ 1.2 × 20k)
+//   d. start-up: `node dist/main.js spec` against `node -e 0`, medians of ≥ 10 runs (target ≤ 2.5×)
+//
+// The SmartLead server (bench/server.mjs) runs in its own forked process on 127.0.0.1, so the
+// runner's counting sink never slows it down. Every child has a deadline, the whole run has a
+// watchdog, and children and the server are killed on every way out. Prints a table and writes
+// the same to bench/RESULTS.md. Exit code: 1 if a run failed (wrong record count, non-zero exit,
+// timeout); with --strict also 1 when a target is missed; else 0.
+import { execFileSync, fork, spawn } from "node:child_process"
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.resolve(here, "..")
+const MAIN = path.join(root, "dist", "main.js")
+const NODE = process.execPath
+const API_KEY = "bench-key"
+
+// ----- options -----------------------------------------------------------------------------------
+const argv = process.argv.slice(2)
+const flag = (name, fallback) => {
+  const index = argv.indexOf(name)
+  return index < 0 ? fallback : argv[index + 1]
+}
+const RUNS = Math.max(1, Number(flag("--runs", "5")) || 5)
+const ONLY = new Set(String(flag("--only", "a,b,c,d")).split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))
+const STRICT = argv.includes("--strict")
+const WATCHDOG_MS = Number(flag("--watchdog-seconds", "900")) * 1000
+for (const part of ONLY) if (!"abcd".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d)`)
+if (!existsSync(MAIN)) die(`${MAIN} is missing: run \`npm run build\` first (or \`npm run bench\`)`)
+
+function die(message) {
+  process.stderr.write(`bench: ${message}\n`)
+  process.exit(2)
+}
+
+// ----- process hygiene ---------------------------------------------------------------------------
+const children = new Set()
+const tmp = mkdtempSync(path.join(os.tmpdir(), "smartlead-bench-"))
+const killAll = () => {
+  for (const child of children) {
+    try {
+      child.kill("SIGKILL")
+    } catch {
+      // already gone
+    }
+  }
+  children.clear()
+}
+process.on("exit", () => {
+  killAll()
+  rmSync(tmp, { recursive: true, force: true })
+})
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, stopping\n`)
+    process.exit(130)
+  })
+}
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: watchdog: still running after ${WATCHDOG_MS / 1000} s, giving up\n`)
+  process.exit(2)
+}, WATCHDOG_MS)
+watchdog.unref()
+
+const log = (text) => process.stderr.write(`${text}\n`)
+
+// ----- the SmartLead server, forked --------------------------------------------------------------
+const startServer = (options) =>
+  new Promise((resolve, reject) => {
+    const child = fork(path.join(here, "server.mjs"), [], {
+      env: { ...process.env, BENCH_SERVER: JSON.stringify(options) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      execArgv: ["--max-old-space-size=4096"]
+    })
+    children.add(child)
+    const waiting = []
+    const timer = setTimeout(() => reject(new Error("server did not start within 60 s")), 60_000)
+    child.on("exit", (code) => {
+      children.delete(child)
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}`))
+      for (const w of waiting.splice(0)) w.reject(new Error("server exited"))
+    })
+    child.on("message", (message) => {
+      if (message.type === "ready") {
+        clearTimeout(timer)
+        const ask = (type) =>
+          new Promise((res, rej) => {
+            waiting.push({ type, resolve: res, reject: rej })
+            child.send({ type })
+          })
+        resolve({
+          ...message,
+          stats: async () => (await ask("stats")).stats,
+          reset: () => ask("reset"),
+          close: () =>
+            new Promise((res) => {
+              if (child.exitCode !== null) return res()
+              const kill = setTimeout(() => child.kill("SIGKILL"), 5000)
+              child.once("exit", () => {
+                clearTimeout(kill)
+                res()
+              })
+              child.kill("SIGTERM")
+            })
+        })
+      } else {
+        const index = waiting.findIndex((w) => w.type === message.type)
+        if (index >= 0) waiting.splice(index, 1)[0].resolve(message)
+      }
+    })
+  })
+
+// ----- children with a counting sink -------------------------------------------------------------
+const RECORD_PREFIX = Buffer.from('{"type":"RECORD"')
+
+/** Counts protocol lines as they stream by; never holds more than one partial line. */
+const makeSink = () => {
+  const counts = { records: 0, states: 0, traces: 0, logs: 0, other: 0, bytes: 0, errors: [] }
+  let carry = null
+  const line = (buf, start, end) => {
+    if (end - start >= RECORD_PREFIX.length && buf.compare(RECORD_PREFIX, 0, RECORD_PREFIX.length, start, start + RECORD_PREFIX.length) === 0) {
+      counts.records++
+      return
+    }
+    if (end === start) return
+    let message
+    try {
+      message = JSON.parse(buf.toString("utf8", start, end))
+    } catch {
+      counts.other++
+      if (counts.errors.length < 5) counts.errors.push(`not JSON: ${buf.toString("utf8", start, Math.min(end, start + 200))}`)
+      return
+    }
+    switch (message.type) {
+      case "RECORD":
+        counts.records++
+        break
+      case "STATE":
+        counts.states++
+        break
+      case "TRACE":
+        counts.traces++
+        if (message.trace?.type === "ERROR" && counts.errors.length < 5) counts.errors.push(`TRACE ERROR: ${message.trace.error?.message}`)
+        break
+      case "LOG":
+        counts.logs++
+        if ((message.log?.level === "ERROR" || message.log?.level === "FATAL") && counts.errors.length < 5) counts.errors.push(`LOG ${message.log.level}: ${message.log.message}`)
+        break
+      default:
+        counts.other++
+    }
+  }
+  return {
+    counts,
+    write: (chunk) => {
+      counts.bytes += chunk.length
+      const buf = carry === null ? chunk : Buffer.concat([carry, chunk])
+      let start = 0
+      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+        line(buf, start, nl)
+        start = nl + 1
+      }
+      carry = start < buf.length ? buf.subarray(start) : null
+    },
+    end: () => {
+      if (carry !== null) line(carry, 0, carry.length)
+      carry = null
+    }
+  }
+}
+
+/** Runs a command with stdout into a counting sink; resolves with wall time, exit code, counts, stderr tail. */
+const run = (command, args, { timeoutMs }) =>
+  new Promise((resolve) => {
+    const sink = makeSink()
+    let stderr = ""
+    const started = process.hrtime.bigint()
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+    children.add(child)
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill("SIGKILL")
+    }, timeoutMs)
+    child.stdout.on("data", sink.write)
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk.toString("utf8")
+      if (stderr.length > 65_536) stderr = stderr.slice(-32_768)
+    })
+    child.on("close", (code, signal) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6
+      clearTimeout(timer)
+      children.delete(child)
+      sink.end()
+      resolve({ wallMs, code, signal, timedOut, ...sink.counts, stderr, pid: child.pid })
+    })
+    child.on("error", (error) => {
+      stderr += String(error)
+    })
+  })
+
+const writeJson = (name, value) => {
+  const file = path.join(tmp, name)
+  writeFileSync(file, JSON.stringify(value))
+  return file
+}
+const leadsCatalog = writeJson("catalog.json", {
+  streams: [{
+    stream: { name: "leads", json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
+    sync_mode: "full_refresh",
+    destination_sync_mode: "overwrite"
+  }]
+})
+const connectorArgs = (configFile) => [MAIN, "read", "--config", configFile, "--catalog", leadsCatalog]
+
+const failures = []
+/** Checks a run: exit 0, no timeout, the expected record count. Returns whether it is usable. */
+const check = (label, result, expected) => {
+  const problems = []
+  if (result.timedOut) problems.push("timed out")
+  if (result.code !== 0) problems.push(`exit code ${result.code}${result.signal ? ` (${result.signal})` : ""}`)
+  if (expected !== undefined && result.records !== expected) problems.push(`${result.records} records, expected ${expected}`)
+  if (problems.length === 0) return true
+  const detail = [...result.errors, result.stderr.trim().split("\n").slice(-5).join("\n")].filter(Boolean).join("\n    ")
+  failures.push(`${label}: ${problems.join(", ")}${detail ? `\n    ${detail}` : ""}`)
+  log(`  ! ${label}: ${problems.join(", ")}`)
+  return false
+}
+
+// ----- statistics & formatting -------------------------------------------------------------------
+const median = (values) => {
+  const sorted = [...values].sort((x, y) => x - y)
+  const mid = sorted.length >> 1
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+const summary = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length, values })
+const fmt = (value, digits = 0) =>
+  Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a"
+const fmtSummary = (s, digits = 0, unit = "") => s.n === 0 ? "n/a" : `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+
+const rows = [] // { part, figure, value, target, pass }
+const details = [] // markdown lines with the raw numbers
+const verdict = (pass) => (pass === undefined ? "n/a" : pass ? "PASS" : "MISS")
+
+// ----- a. throughput -----------------------------------------------------------------------------
+const partA = async () => {
+  const campaigns = 20
+  const leads = 5000
+  const expected = campaigns * leads
+  log(`a. throughput: ${campaigns} campaigns × ${leads} leads, page size 100, no latency`)
+  const server = await startServer({ campaigns, leads, pageSize: 100 })
+  try {
+    const config = writeJson("a-config.json", {
+      api_key: API_KEY,
+      base_url: server.url,
+      page_size: 100,
+      max_requests_per_second: 100000,
+      max_retries: 2,
+      request_timeout_seconds: 30
+    })
+    const baselineArgs = (client) => [path.join(here, "baseline.mjs"), "--base-url", server.url, "--api-key", API_KEY, "--page-size", "100", "--client", client]
+    // which keep-alive client is faster for the baseline: two untimed-for-the-result runs each
+    const clientTimes = { http: [], fetch: [] }
+    for (let i = 0; i < 2; i++) {
+      for (const client of ["http", "fetch"]) {
+        const result = await run(NODE, baselineArgs(client), { timeoutMs: 120_000 })
+        if (check(`a baseline (${client}) client check`, result, expected)) clientTimes[client].push(result.wallMs)
+      }
+    }
+    const client = median(clientTimes.fetch) < median(clientTimes.http) ? "fetch" : "http"
+    log(`  baseline client: node:http ${fmt(median(clientTimes.http))} ms, fetch ${fmt(median(clientTimes.fetch))} ms → ${client}`)
+    // warm-up (file cache, JIT caches of the server)
+    await run(NODE, connectorArgs(config), { timeoutMs: 120_000 })
+    const connector = []
+    const baseline = []
+    const ratios = []
+    for (let i = 0; i < RUNS; i++) {
+      await server.reset()
+      const c = await run(NODE, connectorArgs(config), { timeoutMs: 120_000 })
+      const stats = await server.stats()
+      const b = await run(NODE, baselineArgs(client), { timeoutMs: 120_000 })
+      const cOk = check(`a connector run ${i + 1}`, c, expected)
+      const bOk = check(`a baseline run ${i + 1}`, b, expected)
+      const cRate = expected / (c.wallMs / 1000)
+      const bRate = expected / (b.wallMs / 1000)
+      log(`  run ${i + 1}: connector ${fmt(cRate)} rec/s (${fmt(c.wallMs)} ms, ${stats.requests} requests, ${c.states} STATEs), baseline ${fmt(bRate)} rec/s (${fmt(b.wallMs)} ms)`)
+      if (cOk) connector.push(cRate)
+      if (bOk) baseline.push(bRate)
+      if (cOk && bOk) ratios.push(cRate / bRate)
+    }
+    const cs = summary(connector)
+    const bs = summary(baseline)
+    const rs = summary(ratios)
+    rows.push({ part: "a", figure: "throughput, connector (records/s)", value: fmtSummary(cs), target: "", pass: undefined })
+    rows.push({ part: "a", figure: `throughput, baseline (records/s, ${client === "http" ? "node:http keep-alive" : "fetch"})`, value: fmtSummary(bs), target: "", pass: undefined })
+    rows.push({ part: "a", figure: "throughput ratio connector/baseline", value: fmtSummary(rs, 2), target: "≥ 0.6", pass: rs.n > 0 ? rs.median >= 0.6 : false })
+    details.push(
+      `### a. throughput (${campaigns} × ${fmt(leads)} leads = ${fmt(expected)} records, page size 100, no latency)`,
+      "",
+      `Records/s = records ÷ wall time of the whole process (spawn to exit, start-up included). Connector and baseline runs alternate; the ratio is per pair.`,
+      `Baseline client check (median wall of 2 runs): node:http Agent keepAlive ${fmt(median(clientTimes.http))} ms, global fetch ${fmt(median(clientTimes.fetch))} ms → ${client}.`,
+      "",
+      `- connector records/s: ${connector.map((v) => fmt(v)).join(", ")}`,
+      `- baseline records/s: ${baseline.map((v) => fmt(v)).join(", ")}`,
+      `- ratio: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
+      ""
+    )
+  } finally {
+    await server.close()
+  }
+}
+
+// ----- b. latency-bound --------------------------------------------------------------------------
+const partB = async () => {
+  const campaigns = 30
+  const leads = 200
+  const rate = 10
+  const latencyMs = 250
+  const expected = campaigns * leads
+  log(`b. latency-bound: ${campaigns} campaigns × ${leads} leads, ${latencyMs} ms per request, server limit ${rate} req/s`)
+  const server = await startServer({ campaigns, leads, pageSize: 100, latencyMs, rateLimit: rate })
+  try {
+    const config = writeJson("b-config.json", {
+      api_key: API_KEY,
+      base_url: server.url,
+      page_size: 100,
+      max_requests_per_second: rate,
+      max_retries: 5,
+      request_timeout_seconds: 30
+    })
+    const ratios = []
+    const walls = []
+    const rejected = []
+    const requestCounts = []
+    const active = []
+    for (let i = 0; i < RUNS; i++) {
+      await server.reset()
+      // the server's sliding window must not carry requests of the previous run
+      await new Promise((r) => setTimeout(r, 1100))
+      const result = await run(NODE, connectorArgs(config), { timeoutMs: 90_000 })
+      const stats = await server.stats()
+      const ok = check(`b run ${i + 1}`, result, expected)
+      const bound = (stats.requests / rate) * 1000
+      log(`  run ${i + 1}: ${fmt(result.wallMs)} ms for ${stats.requests} requests (bound ${fmt(bound)} ms, ×${fmt(result.wallMs / bound, 2)}), ${stats.status429} × 429, max ${stats.maxInFlight} in flight`)
+      rejected.push(stats.status429)
+      requestCounts.push(stats.requests)
+      if (ok) {
+        walls.push(result.wallMs / 1000)
+        ratios.push(result.wallMs / bound)
+        active.push((stats.lastEndAt - stats.firstAt) / 1000)
+      }
+    }
+    const ws = summary(walls)
+    const rs = summary(ratios)
+    const total429 = rejected.reduce((x, y) => x + y, 0)
+    const requests = median(requestCounts)
+    rows.push({ part: "b", figure: `latency-bound wall time (s; bound ${fmt(requests / rate, 1)} s = ${requests} requests ÷ ${rate}/s)`, value: fmtSummary(ws, 2), target: "", pass: undefined })
+    rows.push({ part: "b", figure: "latency-bound wall time ÷ bound", value: fmtSummary(rs, 2), target: "≤ 1.15", pass: rs.n > 0 ? rs.median <= 1.15 : false })
+    rows.push({ part: "b", figure: "latency-bound 429s received (all runs)", value: `${total429} (per run: ${rejected.join(", ")})`, target: "0", pass: total429 === 0 })
+    details.push(
+      `### b. latency-bound (${campaigns} × ${leads} leads, ${latencyMs} ms per request, server limit ${rate} req/s, max_requests_per_second ${rate})`,
+      "",
+      `Server-side limit: a sliding 1 s window of accepted requests (as in test/simulator), counted at arrival; over it → 429 with Retry-After: 1. Requests are counted at the server. Wall time is spawn to exit of the connector process.`,
+      "",
+      `- requests per run: ${requestCounts.join(", ")}`,
+      `- wall time (s): ${walls.map((v) => fmt(v, 2)).join(", ")}`,
+      `- first request → last response at the server (s): ${active.map((v) => fmt(v, 2)).join(", ")}`,
+      `- wall ÷ bound: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
+      `- 429s: ${rejected.join(", ")}`,
+      ""
+    )
+  } finally {
+    await server.close()
+  }
+}
+
+// ----- c. memory ---------------------------------------------------------------------------------
+const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined
+
+/** Peak RSS in kB: /usr/bin/time -v's "Maximum resident set size", else VmHWM polled from /proc. */
+const runMeasured = async (args, timeoutMs) => {
+  if (TIME !== undefined) {
+    const result = await run(TIME, ["-v", NODE, ...args], { timeoutMs })
+    const match = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)
+    return { ...result, peakKb: match ? Number(match[1]) : NaN }
+  }
+  let peakKb = NaN
+  const promise = run(NODE, args, { timeoutMs })
+  const poll = setInterval(() => {
+    for (const child of children) {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, "utf8")
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
+        if (hwm && child.spawnargs.includes(args[0])) peakKb = Math.max(Number.isNaN(peakKb) ? 0 : peakKb, Number(hwm[1]))
+      } catch {
+        // exited between polls
+      }
+    }
+  }, 20)
+  const result = await promise
+  clearInterval(poll)
+  return { ...result, peakKb }
+}
+
+const partC = async () => {
+  const small = 20_000
+  const large = 200_000
+  log(`c. memory: one campaign of ${fmt(small)} and of ${fmt(large)} leads, page size 100, no latency (${TIME ? "/usr/bin/time -v" : "VmHWM polling"})`)
+  const server = await startServer({ campaignSpec: [{ id: 3000001, leads: small }, { id: 3000002, leads: large }], pageSize: 100 })
+  try {
+    const configFor = (id) =>
+      writeJson(`c-config-${id}.json`, {
+        api_key: API_KEY,
+        base_url: server.url,
+        campaign_ids: [id],
+        page_size: 100,
+        max_requests_per_second: 100000,
+        max_retries: 2,
+        request_timeout_seconds: 30
+      })
+    const cases = [
+      { leads: small, config: configFor(3000001), peaks: [], rates: [] },
+      { leads: large, config: configFor(3000002), peaks: [], rates: [] }
+    ]
+    for (let i = 0; i < RUNS; i++) {
+      for (const c of cases) {
+        const result = await runMeasured(connectorArgs(c.config), 180_000)
+        const ok = check(`c ${c.leads} leads run ${i + 1}`, result, c.leads)
+        log(`  run ${i + 1}: ${fmt(c.leads)} leads: peak RSS ${fmt(result.peakKb / 1024, 1)} MB, ${fmt(result.wallMs)} ms`)
+        if (ok && Number.isFinite(result.peakKb)) {
+          c.peaks.push(result.peakKb / 1024)
+          c.rates.push(c.leads / (result.wallMs / 1000))
+        }
+      }
+    }
+    const [s, l] = cases.map((c) => summary(c.peaks))
+    const ratio = l.median / s.median
+    rows.push({ part: "c", figure: `peak RSS at ${fmt(small)} leads (MB)`, value: fmtSummary(s, 1), target: "", pass: undefined })
+    rows.push({ part: "c", figure: `peak RSS at ${fmt(large)} leads (MB)`, value: fmtSummary(l, 1), target: "", pass: undefined })
+    rows.push({ part: "c", figure: "peak RSS 200k ÷ 20k (medians)", value: fmt(ratio, 2), target: "≤ 1.2", pass: Number.isFinite(ratio) ? ratio <= 1.2 : false })
+    details.push(
+      `### c. memory (one campaign, page size 100, no latency)`,
+      "",
+      TIME
+        ? `Peak RSS = "Maximum resident set size" from \`/usr/bin/time -v node dist/main.js read …\` (the node process itself; /usr/bin/time only waits).`
+        : `Peak RSS = VmHWM of the connector process, polled every 20 ms from /proc/<pid>/status (no /usr/bin/time).`,
+      "",
+      ...cases.map((c) => `- ${fmt(c.leads)} leads: peak RSS (MB) ${c.peaks.map((v) => fmt(v, 1)).join(", ")}; records/s ${c.rates.map((v) => fmt(v)).join(", ")}`),
+      ""
+    )
+  } finally {
+    await server.close()
+  }
+}
+
+// ----- d. start-up -------------------------------------------------------------------------------
+const partD = async () => {
+  const n = Math.max(10, RUNS * 2)
+  log(`d. start-up: node dist/main.js spec vs node -e 0, ${n} runs each`)
+  await run(NODE, [MAIN, "spec"], { timeoutMs: 30_000 }) // warm the file cache
+  const spec = []
+  const bare = []
+  for (let i = 0; i < n; i++) {
+    const a = await run(NODE, [MAIN, "spec"], { timeoutMs: 30_000 })
+    if (check(`d spec run ${i + 1}`, a, undefined)) spec.push(a.wallMs)
+    const b = await run(NODE, ["-e", "0"], { timeoutMs: 30_000 })
+    if (check(`d node -e 0 run ${i + 1}`, b, undefined)) bare.push(b.wallMs)
+  }
+  const ss = summary(spec)
+  const bs = summary(bare)
+  const ratio = ss.median / bs.median
+  rows.push({ part: "d", figure: "start-up `node dist/main.js spec` (ms)", value: fmtSummary(ss, 0), target: "", pass: undefined })
+  rows.push({ part: "d", figure: "start-up `node -e 0` (ms)", value: fmtSummary(bs, 0), target: "", pass: undefined })
+  rows.push({ part: "d", figure: "start-up ratio spec ÷ node -e 0 (medians)", value: fmt(ratio, 2), target: "≤ 2.5", pass: Number.isFinite(ratio) ? ratio <= 2.5 : false })
+  details.push(
+    `### d. start-up (${n} runs each, alternating)`,
+    "",
+    `- \`node dist/main.js spec\` (ms): ${spec.map((v) => fmt(v)).join(", ")}`,
+    `- \`node -e 0\` (ms): ${bare.map((v) => fmt(v)).join(", ")}`,
+    ""
+  )
+}
+
+// ----- main --------------------------------------------------------------------------------------
+const sh = (command, args) => {
+  try {
+    return execFileSync(command, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+  } catch {
+    return "unknown"
+  }
+}
+
+const machine = () => {
+  const dist = statSync(MAIN)
+  const dirty = sh("git", ["status", "--porcelain", "--", "src"])
+  return {
+    date: new Date().toISOString(),
+    nproc: sh("nproc", []),
+    node: sh(NODE, ["--version"]),
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    memory: `${fmt(os.totalmem() / 2 ** 30, 1)} GiB`,
+    os: `${os.type()} ${os.release()}`,
+    commit: `${sh("git", ["rev-parse", "--short", "HEAD"])}${dirty && dirty !== "unknown" ? " (src/ has uncommitted changes)" : ""}`,
+    dist: `dist/main.js ${fmt(dist.size / 1024)} KiB, built ${dist.mtime.toISOString()}`
+  }
+}
+
+const table = (facts, seconds) => {
+  const header = ["part", "figure", "median (min–max)", "target", "result"]
+  const body = rows.map((r) => [r.part, r.figure, r.value, r.target || "—", r.target ? verdict(r.pass) : "—"])
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)))
+  const line = (cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ")
+  const text = [
+    "",
+    line(header),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...body.map(line),
+    "",
+    `runs: ${RUNS}; parts: ${[...ONLY].sort().join(",")}; took ${fmt(seconds, 0)} s`,
+    `machine: nproc ${facts.nproc}, node ${facts.node}, ${facts.cpu}, ${facts.memory}, ${facts.os}`,
+    `date: ${facts.date}; commit ${facts.commit}; ${facts.dist}`,
+    ""
+  ].join("\n")
+  const md = [
+    "# source-smartlead benchmark results",
+    "",
+    `Written by \`node bench/run.mjs --runs ${RUNS} --only ${[...ONLY].sort().join(",")}\` (overwritten on every run).`,
+    "",
+    `- date: ${facts.date}`,
+    `- \`nproc\`: ${facts.nproc}`,
+    `- \`node --version\`: ${facts.node}`,
+    `- CPU: ${facts.cpu}; memory ${facts.memory}; ${facts.os}`,
+    `- commit: ${facts.commit}; ${facts.dist}`,
+    `- runs per figure: ${RUNS}; total time ${fmt(seconds, 0)} s`,
+    "",
+    `| part | figure | median (min–max) | target | result |`,
+    `|---|---|---|---|---|`,
+    ...body.map((row) => `| ${row.map((cell) => cell.replace(/\|/g, "\\|")).join(" | ")} |`),
+    "",
+    "## Details",
+    "",
+    ...details,
+    ...(failures.length > 0 ? ["## Failed runs", "", ...failures.map((f) => `- ${f.replace(/\n/g, "\n  ")}`), ""] : [])
+  ].join("\n")
+  return { text, md }
+}
+
+const main = async () => {
+  const started = Date.now()
+  log(`bench: ${RUNS} runs, parts ${[...ONLY].sort().join(",")}, connector ${path.relative(root, MAIN)}`)
+  if (ONLY.has("a")) await partA()
+  if (ONLY.has("b")) await partB()
+  if (ONLY.has("c")) await partC()
+  if (ONLY.has("d")) await partD()
+  const facts = machine()
+  const { text, md } = table(facts, (Date.now() - started) / 1000)
+  process.stdout.write(text)
+  writeFileSync(path.join(here, "RESULTS.md"), md)
+  if (failures.length > 0) process.stdout.write(`\n${failures.length} run(s) failed:\n  ${failures.join("\n  ")}\n`)
+  process.stdout.write(`\nwrote bench/RESULTS.md\n`)
+  const missed = rows.some((r) => r.target && r.pass === false)
+  process.exitCode = failures.length > 0 || (STRICT && missed) ? 1 : 0
+}
+
+main()
+  .catch((error) => {
+    process.stderr.write(`bench failed: ${error.stack ?? error}\n`)
+    process.exitCode = 2
+  })
+  .finally(() => {
+    killAll()
+    clearTimeout(watchdog)
+  })

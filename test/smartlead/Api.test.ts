@@ -1,0 +1,308 @@
+/**
+ * The API client's retry, backoff, Retry-After, timeout, rate-limit and pagination behaviour,
+ * with an in-memory HttpClient and the TestClock.
+ */
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Clock, Effect, Either, Fiber, Redacted, Stream, TestClock } from "effect"
+import type { ApiOptions } from "../../src/smartlead/Api.js"
+import * as Api from "../../src/smartlead/Api.js"
+import { describe as describeError } from "../../src/smartlead/Errors.js"
+import * as RateLimit from "../../src/smartlead/RateLimit.js"
+
+const KEY = "test-key-9d8c7b6a"
+
+type Reply = { status: number; body?: string; headers?: Record<string, string> } | "hang" | "reset"
+
+interface Call {
+  readonly at: number
+  readonly url: URL
+  readonly headers: Record<string, string>
+}
+
+/** An HttpClient answering from a script (the last reply repeats). */
+const scripted = (replies: ReadonlyArray<Reply> | ((call: number, url: URL) => Reply)) => {
+  const calls: Array<Call> = []
+  const client = HttpClient.make((request, url) =>
+    Effect.gen(function*() {
+      calls.push({ at: yield* Clock.currentTimeMillis, url, headers: request.headers })
+      const reply = typeof replies === "function" ? replies(calls.length - 1, url) : replies[Math.min(calls.length - 1, replies.length - 1)]!
+      if (reply === "hang") return yield* Effect.never
+      if (reply === "reset") {
+        const { RequestError } = yield* Effect.promise(() => import("@effect/platform/HttpClientError"))
+        return yield* Effect.fail(new RequestError({ request, reason: "Transport", cause: new Error("socket hang up") }))
+      }
+      return HttpClientResponse.fromWeb(request, new Response(reply.body ?? "", { status: reply.status, headers: reply.headers ?? {} }))
+    })
+  )
+  return { client, calls }
+}
+
+const options = (overrides: Partial<ApiOptions> = {}): ApiOptions => ({
+  baseUrl: "http://smartlead.test/api/v1",
+  apiKey: Redacted.make(KEY),
+  pageSize: 100,
+  maxRetries: 5,
+  retryInitialDelayMs: 1000,
+  requestTimeoutMs: 5000,
+  ...overrides
+})
+
+const withApi = <A, E>(
+  client: HttpClient.HttpClient,
+  use: (api: Api.SmartLeadApiShape) => Effect.Effect<A, E>,
+  overrides: Partial<ApiOptions> = {},
+  perSecond = 1000
+) =>
+  Effect.flatMap(Api.make(options(overrides)), use).pipe(
+    Effect.provideService(HttpClient.HttpClient, client),
+    Effect.provide(RateLimit.layer(perSecond))
+  )
+
+const ok = (body: unknown): Reply => ({ status: 200, body: JSON.stringify(body) })
+const campaigns = ok([{ id: 1, name: "a" }])
+
+/** Runs `effect` in a fiber while advancing the TestClock by `seconds`, then joins it. */
+const runFor = <A, E>(effect: Effect.Effect<A, E>, seconds: number) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(Effect.either(effect))
+    for (let i = 0; i < seconds; i++) yield* TestClock.adjust("1 second")
+    return yield* Fiber.join(fiber)
+  })
+
+const gaps = (calls: ReadonlyArray<Call>) => calls.slice(1).map((call, i) => call.at - calls[i]!.at)
+
+describe("retries", () => {
+  it.effect("retries 5xx with jittered exponential backoff, then succeeds", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([{ status: 503, body: "{}" }, { status: 500, body: "<html><title>Bad</title></html>" }, { status: 502 }, campaigns])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns), 20)
+      expect(Either.isRight(result)).toBe(true)
+      expect(calls).toHaveLength(4)
+      const [first, second, third] = gaps(calls)
+      expect(first).toBeGreaterThanOrEqual(750)
+      expect(first).toBeLessThanOrEqual(1250)
+      expect(second).toBeGreaterThanOrEqual(1500)
+      expect(second).toBeLessThanOrEqual(2500)
+      expect(third).toBeGreaterThanOrEqual(3000)
+      expect(third).toBeLessThanOrEqual(5000)
+    }))
+
+  it.effect("makes max_retries + 1 attempts, then fails with the typed error", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([{ status: 500, body: JSON.stringify({ message: "boom" }) }])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { maxRetries: 2 }), 30)
+      expect(calls).toHaveLength(3)
+      expect(Either.isLeft(result) && result.left._tag).toBe("ServerError")
+      if (Either.isLeft(result)) {
+        expect(describeError(result.left)).toMatch(/HTTP 500 \(boom\) on GET \/campaigns/)
+        expect(describeError(result.left)).not.toContain(KEY)
+      }
+    }))
+
+  it.effect("caps the backoff at 60 s", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([{ status: 503 }, { status: 503 }, campaigns])
+      yield* runFor(withApi(client, (api) => api.listCampaigns, { retryInitialDelayMs: 100_000 }), 130)
+      expect(gaps(calls).every((gap) => gap <= 60_000)).toBe(true)
+      expect(calls).toHaveLength(3)
+    }))
+
+  for (const status of [400, 401, 403, 404, 422]) {
+    it.effect(`does not retry HTTP ${status}`, () =>
+      Effect.gen(function*() {
+        const { calls, client } = scripted([{ status, body: JSON.stringify({ error: "nope" }) }, campaigns])
+        const result = yield* runFor(withApi(client, (api) => api.listCampaigns), 10)
+        expect(calls).toHaveLength(1)
+        const expected = status === 401 || status === 403 ? "Unauthorized" : status === 404 ? "NotFound" : "ClientError"
+        expect(Either.isLeft(result) && result.left._tag).toBe(expected)
+      }))
+  }
+
+  it.effect("honours a Retry-After header in seconds over a shorter backoff", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([{ status: 429, headers: { "retry-after": "30" } }, campaigns])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns), 40)
+      expect(Either.isRight(result)).toBe(true)
+      expect(gaps(calls)[0]).toBeGreaterThanOrEqual(30_000)
+      expect(gaps(calls)[0]).toBeLessThan(31_000)
+    }))
+
+  it.effect("honours a Retry-After HTTP date", () =>
+    Effect.gen(function*() {
+      const at = new Date(20_000).toUTCString()
+      const { calls, client } = scripted([{ status: 429, headers: { "retry-after": at } }, campaigns])
+      yield* runFor(withApi(client, (api) => api.listCampaigns), 30)
+      expect(calls[1]!.at).toBeGreaterThanOrEqual(20_000)
+    }))
+
+  it.effect("honours retry_after in a 429 body", () =>
+    Effect.gen(function*() {
+      const body = JSON.stringify({ error: { code: "RATE_LIMIT_EXCEEDED", message: "later", retry_after: 12 } })
+      const { calls, client } = scripted([{ status: 429, body }, campaigns])
+      yield* runFor(withApi(client, (api) => api.listCampaigns), 20)
+      expect(gaps(calls)[0]).toBeGreaterThanOrEqual(12_000)
+    }))
+
+  it.effect("retries 429 without Retry-After on the backoff schedule", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([{ status: 429 }, campaigns])
+      yield* runFor(withApi(client, (api) => api.listCampaigns), 5)
+      expect(calls).toHaveLength(2)
+      expect(gaps(calls)[0]).toBeGreaterThanOrEqual(750)
+    }))
+
+  it.effect("abandons a hung request after the timeout and retries it", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted(["hang", campaigns])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { requestTimeoutMs: 5000 }), 10)
+      expect(Either.isRight(result)).toBe(true)
+      expect(calls[1]!.at).toBeGreaterThanOrEqual(5000 + 750)
+    }))
+
+  it.effect("reports a timeout after the last attempt", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted(["hang"])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { requestTimeoutMs: 2000, maxRetries: 1 }), 10)
+      expect(calls).toHaveLength(2)
+      expect(Either.isLeft(result) && result.left._tag).toBe("RequestTimeout")
+    }))
+
+  it.effect("retries connection resets", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted(["reset", campaigns])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns), 5)
+      expect(Either.isRight(result)).toBe(true)
+      expect(calls).toHaveLength(2)
+    }))
+
+  const unusable: Array<[string, Reply]> = [
+    ["an empty body", { status: 200, body: "" }],
+    ["`{}`", { status: 200, body: "{}" }],
+    ["an HTML page", { status: 200, body: "<html><title>Maintenance</title></html>" }],
+    ["truncated JSON", { status: 200, body: '{"total_leads":"3","data":[{"lead":{"id":1' }]
+  ]
+  for (const [what, reply] of unusable) {
+    it.effect(`treats ${what} as an invalid response and retries it`, () =>
+      Effect.gen(function*() {
+        const page = ok({ total_leads: "1", offset: 0, limit: 100, data: [{ created_at: "2025-01-01T00:00:00.000Z", lead: { id: 7 } }] })
+        const { calls, client } = scripted([reply, page])
+        const result = yield* runFor(withApi(client, (api) => api.leadsPage(1, {}, 0)), 5)
+        expect(calls).toHaveLength(2)
+        expect(Either.isRight(result) && result.right.records[0]).toMatchObject({ id: 7, campaign_id: 1 })
+      }))
+  }
+})
+
+describe("requests", () => {
+  it.effect("sends the key as api_key, a User-Agent, and never more than page_size", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([ok({ total: 0, leads: [], offset: 0, limit: 7 })])
+      yield* runFor(withApi(client, (api) => api.leadsPage(42, { status: "STARTED" }, 14), { pageSize: 7 }), 1)
+      const url = calls[0]!.url
+      expect(url.pathname).toBe("/api/v1/campaigns/42/leads")
+      expect(url.searchParams.get("api_key")).toBe(KEY)
+      expect(url.searchParams.get("limit")).toBe("7")
+      expect(url.searchParams.get("offset")).toBe("14")
+      expect(url.searchParams.get("status")).toBe("STARTED")
+      expect(calls[0]!.headers["user-agent"]).toMatch(/^source-smartlead\/\d+\.\d+\.\d+/)
+    }))
+})
+
+describe("rate limit", () => {
+  it.effect("spaces requests 1/R apart, across concurrent callers", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([campaigns])
+      const result = yield* runFor(
+        withApi(client, (api) => Effect.all(Array.from({ length: 6 }, () => api.listCampaigns), { concurrency: 6 }), {}, 2),
+        5
+      )
+      expect(Either.isRight(result)).toBe(true)
+      expect(calls.map((call) => call.at)).toEqual([0, 500, 1000, 1500, 2000, 2500])
+    }))
+
+  it.effect("allows fractional rates", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([campaigns])
+      yield* runFor(withApi(client, (api) => Effect.all([api.listCampaigns, api.listCampaigns, api.listCampaigns]), {}, 0.25), 10)
+      expect(calls.map((call) => call.at)).toEqual([0, 4000, 8000])
+    }))
+
+  it.effect("holds every request after a 429 with Retry-After", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted((n) => (n === 0 ? { status: 429, headers: { "retry-after": "10" } } : campaigns))
+      yield* runFor(
+        withApi(client, (api) => Effect.all([api.listCampaigns, Effect.delay(api.listCampaigns, "1 second")], { concurrency: 2 })),
+        15
+      )
+      expect(calls.slice(1).every((call) => call.at >= 10_000)).toBe(true)
+    }))
+
+  it.effect("slows down when X-RateLimit-Remaining runs out", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted((n) =>
+        n === 0 ? { status: 200, body: "[]", headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "8" } } : ok([])
+      )
+      yield* runFor(withApi(client, (api) => Effect.all([api.listCampaigns, api.listCampaigns])), 10)
+      expect(calls[1]!.at).toBeGreaterThanOrEqual(8000)
+    }))
+})
+
+describe("pagination", () => {
+  const realPage = (offset: number, count: number, total: number | string) =>
+    ok({
+      total_leads: String(total),
+      offset,
+      limit: 3,
+      data: Array.from({ length: count }, (_, i) => ({ created_at: "2025-01-01T00:00:00.000Z", lead: { id: offset + i + 1 } }))
+    })
+
+  const pagesOf = (client: HttpClient.HttpClient, pageSize = 3) =>
+    withApi(client, (api) => Stream.runCollect(api.leadPages(5, {}, 0)).pipe(Effect.map(Chunk.toArray)), { pageSize })
+
+  it.effect("advances by the rows received and stops at the total", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted((_, url) => {
+        const offset = Number(url.searchParams.get("offset"))
+        return realPage(offset, 3, 6)
+      })
+      const result = yield* runFor(pagesOf(client), 1)
+      expect(calls.map((call) => call.url.searchParams.get("offset"))).toEqual(["0", "3"])
+      expect(Either.isRight(result) && result.right.flatMap((p) => p.page.records.map((r) => r["id"]))).toEqual([1, 2, 3, 4, 5, 6])
+    }))
+
+  it.effect("stops on a short page", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted((_, url) => realPage(Number(url.searchParams.get("offset")), 2, 100))
+      yield* runFor(pagesOf(client), 1)
+      expect(calls).toHaveLength(1)
+    }))
+
+  it.effect("stops on an empty page", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted((_, url) => {
+        const offset = Number(url.searchParams.get("offset"))
+        return offset < 3 ? ok({ total: 999, leads: [{ id: 1 }, { id: 2 }, { id: 3 }] }) : ok({ total: 999, leads: [] })
+      })
+      yield* runFor(pagesOf(client), 1)
+      expect(calls).toHaveLength(2)
+    }))
+
+  it.effect("refuses to loop on a server that ignores offset", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([realPage(0, 3, 1_000_000)])
+      const result = yield* runFor(pagesOf(client), 1)
+      expect(calls.length).toBeLessThanOrEqual(2 + 5 * 1)
+      expect(Either.isLeft(result) && result.left._tag).toBe("InvalidResponse")
+    }))
+})
+
+describe("parseRetryAfter", () => {
+  it("reads seconds and HTTP dates", () => {
+    expect(Api.parseRetryAfter("30", 0)).toBe(30_000)
+    expect(Api.parseRetryAfter("1.5", 0)).toBe(1500)
+    expect(Api.parseRetryAfter(new Date(5000).toUTCString(), 0)).toBe(5000)
+    expect(Api.parseRetryAfter("soon", 0)).toBeUndefined()
+    expect(Api.parseRetryAfter(undefined, 0)).toBeUndefined()
+  })
+})
