@@ -14,8 +14,9 @@ WORKDIR /build
 # Dependencies first so this layer is cached until the lockfile changes. Install scripts are
 # skipped: none is needed (esbuild's binary comes from its @esbuild/<platform> optional
 # dependency; its postinstall only verifies it) and npm 11 may block them anyway.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
+RUN npm ci --ignore-scripts
 # `npm run build` also bundles the SmartLead simulator (test/simulator), used only by the tests;
 # it is built here but never copied into the runtime image.
 COPY tsconfig.json ./

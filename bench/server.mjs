@@ -123,12 +123,14 @@ export const startServer = async (options = {}) => {
 
   const stats = {
     requests: 0, campaignsRequests: 0, leadsRequests: 0, ok: 0, status429: 0, status401: 0, status404: 0,
-    onDemandPages: 0, bytes: 0, inFlight: 0, maxInFlight: 0, firstAt: 0, lastEndAt: 0, buildMs
+    onDemandPages: 0, bytes: 0, inFlight: 0, maxInFlight: 0, firstAt: 0, lastEndAt: 0, buildMs,
+    arrivals: [] // [ms since firstAt, status] of the first 10,000 requests, to see how they are spaced
   }
   const window = [] // arrival times of accepted requests in the last second
   let windowHead = 0
 
   const send = (res, status, body, headers) => {
+    if (stats.arrivals.length < 10_000) stats.arrivals.push([Date.now() - stats.firstAt, status])
     const finish = () => {
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": body.length, ...headers })
       res.end(body)
@@ -208,9 +210,9 @@ export const startServer = async (options = {}) => {
     url: `http://127.0.0.1:${port}/api/v1`,
     totalLeads: globalOffset,
     campaignIds: [...campaigns.values()].map((c) => c.id),
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, arrivals: [...stats.arrivals] }),
     reset: () => {
-      for (const key of Object.keys(stats)) if (key !== "buildMs") stats[key] = 0
+      for (const key of Object.keys(stats)) if (key !== "buildMs") stats[key] = key === "arrivals" ? [] : 0
       window.length = 0
       windowHead = 0
     },

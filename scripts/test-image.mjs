@@ -5,7 +5,7 @@
 // labels), its layout and its size are checked too. Prints `image test: N passed, M failed` and
 // exits non-zero on any failure.
 //
-//   npm run test:image
+//   npm run test:image               (or `npm run test:image -- --no-cache` for a cold build)
 //
 // Engine: `docker` when `docker info` succeeds, else buildah through ../shared/tools
 // (container-build / container-run). Env: IMAGE_TAG (default airbyte/source-smartlead:test),
@@ -58,6 +58,8 @@ const assert = (condition, message) => {
 const protocol = JSON.parse(readFileSync(join(shared, "airbyte-protocol", "airbyte_protocol.json"), "utf8"))
 const Ajv = AjvModule.default ?? AjvModule
 const ajv = new Ajv({ strict: false, allErrors: true })
+// The schema uses format "uri" (ajv-formats is not a dependency): accept what URL parses.
+ajv.addFormat("uri", (value) => URL.canParse(value))
 ajv.addSchema(protocol)
 const validateMessage = ajv.compile({ $ref: `${protocol.$id}#/definitions/AirbyteMessage` })
 
@@ -90,8 +92,9 @@ const succeeds = (cmd, args) => {
 const engine = process.env.IMAGE_ENGINE ?? (succeeds("docker", ["info"]) ? "docker" : "buildah")
 const tool = (name) => join(shared, "tools", name)
 
+const noCache = process.argv.includes("--no-cache") ? ["--no-cache"] : []
 const buildCommand = () =>
-  engine === "docker" ? ["docker", ["build", "-t", TAG, repo]] : [tool("container-build"), [TAG, repo]]
+  engine === "docker" ? ["docker", ["build", ...noCache, "-t", TAG, repo]] : [tool("container-build"), [TAG, repo, ...noCache]]
 
 /** Runs the image like `docker run --rm`; volumes are [host, container, "ro"?] triples. */
 const runImage = ({ args = [], volumes = [], entrypoint } = {}) => {

@@ -8,8 +8,7 @@
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Cause, Duration, Effect, Option } from "effect"
 import type { ConfigInvalid } from "./Inputs.js"
-import type { InputError } from "./Inputs.js"
-import { decodeConfig, readCatalog, readJsonFile } from "./Inputs.js"
+import { decodeConfig, InputError, readCatalog, readJsonFile } from "./Inputs.js"
 import { Output } from "./Output.js"
 import type { AirbyteMessage, ErrorTrace, FailureType } from "./Protocol.js"
 import { errorTraceMessage } from "./Protocol.js"
@@ -125,7 +124,15 @@ export const make = <Env>(source: AnySource<Env>, info: { readonly name: string;
           onNone: () => Effect.succeed(defaultCatalog(source)),
           onSome: readCatalog
         })
-        const states = yield* readState(Option.getOrUndefined(options.state), source.bareStateStream)
+        const statePath = Option.getOrUndefined(options.state)
+        const states = yield* readState(statePath, source.bareStateStream)
+        for (const stream of source.streams) {
+          const state = states.get(stream.name)
+          const problem = state === undefined ? undefined : stream.validateState?.(state)
+          if (problem !== undefined) {
+            return yield* new InputError({ flag: "state", path: statePath ?? "", reason: `the ${stream.name} state is invalid: ${problem}` })
+          }
+        }
         yield* read(source, config, catalog, states).pipe(Effect.provide(source.layer(config)))
       })
   ).pipe(Command.withDescription("Read records, emitting STATE checkpoints (all streams when no --catalog)"))

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 const schemaPath = fileURLToPath(new URL("../../../shared/airbyte-protocol/airbyte_protocol.json", import.meta.url))
 const protocol = JSON.parse(readFileSync(schemaPath, "utf8")) as { $id: string }
 const Ajv = AjvModule.default ?? AjvModule
-const ajv = new Ajv({ strict: false, allErrors: true })
+const ajv = new Ajv({ strict: false, allErrors: true, logger: false })
 ajv.addSchema(protocol)
 const validateMessage = ajv.compile({ $ref: `${protocol.$id}#/definitions/AirbyteMessage` })
 
