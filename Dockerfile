@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Airbyte source connector image for source-smartlead.
 #
 #   docker build -t airbyte/source-smartlead:dev .

@@ -172,11 +172,16 @@ const stopSimulator = () => {
     simulatorProcess.kill("SIGTERM")
   }
 }
-process.on("exit", stopSimulator)
+let work // the temp dir holding the mounted config, catalog and state
+const cleanUp = () => {
+  stopSimulator()
+  if (work) rmSync(work, { recursive: true, force: true })
+}
+process.on("exit", cleanUp)
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
-    stopSimulator()
-    process.exit(signal === "SIGINT" ? 130 : 143)
+    log(`image test: interrupted by ${signal} — FAIL`)
+    process.exit(signal === "SIGINT" ? 130 : 143) // runs cleanUp
   })
 }
 
@@ -255,7 +260,7 @@ const main = async () => {
   const sim = await startSimulator()
   log(`  simulator at ${sim.url} (campaigns ${sim.campaignIds.join(", ")})`)
 
-  const work = mkdtempSync(join(tmpdir(), "source-smartlead-image-"))
+  work = mkdtempSync(join(tmpdir(), "source-smartlead-image-"))
   const dirs = { secrets: join(work, "secrets"), config: join(work, "config"), data: join(work, "data") }
   for (const dir of Object.values(dirs)) {
     mkdirSync(dir)
@@ -333,8 +338,7 @@ const main = async () => {
       return `${records} records (${leads} leads) vs ${first.records} (${first.leads})`
     })
   } finally {
-    stopSimulator()
-    rmSync(work, { recursive: true, force: true })
+    cleanUp()
   }
 
   await check(`image size (target < ${SIZE_TARGET_MB} MB, limit ${SIZE_LIMIT_MB} MB)`, () => {
@@ -353,7 +357,7 @@ try {
   results.push({ name: "harness", ok: false })
   log(`  FAIL  harness: ${error?.stack ?? error}`)
 } finally {
-  stopSimulator()
+  cleanUp()
 }
 const failed = results.filter((r) => !r.ok).length
 const passed = results.length - failed
