@@ -3,9 +3,10 @@
 #   docker build -t airbyte/source-smartlead:dev .
 #   docker run --rm -v "$(pwd)/secrets:/secrets:ro" airbyte/source-smartlead:dev check --config /secrets/config.json
 #
-# Stage 1 bundles the connector with esbuild into dist/main.js, a single ESM file that imports
-# only Node built-ins; stage 2 ships that bundle (plus spec.json, catalog.json, package.json)
-# on a clean node:24-slim, with no node_modules, sources, tests or dev dependencies.
+# Stage 1 bundles the connector with esbuild into dist/ (dist/main.js plus any code-split chunks
+# under dist/chunks/; ESM importing only Node built-ins); stage 2 ships that bundle (plus
+# spec.json, catalog.json, package.json) on a clean node:24-slim, with no node_modules, sources,
+# tests or dev dependencies.
 
 # ---- build ------------------------------------------------------------------------------------
 FROM node:24-slim AS build
@@ -34,7 +35,7 @@ ARG VERSION=0.1.0
 # Code is root-owned and read-only for the connector user; /airbyte is its writable workdir.
 WORKDIR /airbyte/integration_code
 COPY package.json spec.json catalog.json ./
-COPY --from=build /build/dist/main.js dist/main.js
+COPY --from=build /build/dist/ dist/
 RUN chown 1000:1000 /airbyte && chmod 0755 /airbyte
 
 ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node /airbyte/integration_code/dist/main.js"

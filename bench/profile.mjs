@@ -29,6 +29,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), "smartlead-prof-"))
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }))
 
 let bundle = path.join(tmp, "main.js")
+writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" })) // as beside dist/
 if (bundleKind === "dist") {
   copyFileSync(path.join(root, "dist", "main.js"), bundle)
 } else {

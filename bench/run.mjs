@@ -54,6 +54,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), "smartlead-bench-"))
 // middle of the benchmark (someone else running `npm run build`) cannot mix two versions.
 const BUNDLE = path.join(tmp, "main.js")
 copyFileSync(MAIN, BUNDLE)
+writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" })) // as beside dist/: no CJS-then-ESM detection
 const BUNDLE_SHA = createHash("sha256").update(readFileSync(BUNDLE)).digest("hex").slice(0, 12)
 const BUNDLE_MTIME = statSync(MAIN).mtime
 const killAll = () => {

@@ -96,7 +96,51 @@ const noCache = process.argv.includes("--no-cache") ? ["--no-cache"] : []
 const buildCommand = () =>
   engine === "docker" ? ["docker", ["build", ...noCache, "-t", TAG, repo]] : [tool("container-build"), [TAG, repo, ...noCache]]
 
-/** Runs the image like `docker run --rm`; volumes are [host, container, "ro"?] triples. */
+let current // the child process running now: terminated on timeout or interruption
+
+/** Stops a child. container-run waits on `buildah run`, which passes SIGTERM on to the container
+ *  and returns, so that container-run still removes its working container: signal the child's own
+ *  children (by pid) when it has some, else the child itself. */
+const terminate = (child) => {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  const kids = (spawnSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" }).stdout ?? "")
+    .split("\n").filter(Boolean).map(Number)
+  for (const pid of kids) {
+    try {
+      process.kill(pid, "SIGTERM")
+    } catch {}
+  }
+  if (kids.length === 0) child.kill("SIGTERM")
+  setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), 10_000).unref()
+}
+
+/** Runs a command to completion: `{status, stdout, stderr}` (output captured unless `inherit`). */
+const runProcess = (cmd, args, { inherit = false, detached = false, timeoutMs = RUN_TIMEOUT_MS } = {}) =>
+  new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { cwd: repo, detached, stdio: ["ignore", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"] })
+    current = child
+    let stdout = ""
+    let stderr = ""
+    let timedOut = false
+    child.stdout?.setEncoding("utf8").on("data", (chunk) => (stdout += chunk))
+    child.stderr?.setEncoding("utf8").on("data", (chunk) => (stderr += chunk))
+    const timer = setTimeout(() => {
+      timedOut = true
+      terminate(child)
+    }, timeoutMs)
+    child.on("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on("close", (status) => {
+      clearTimeout(timer)
+      if (current === child) current = undefined
+      resolveRun({ status, stdout, stderr: timedOut ? `${stderr}\n(timed out after ${timeoutMs / 1000}s)` : stderr })
+    })
+  })
+
+/** Runs the image like `docker run --rm`; volumes are [host, container, "ro"?] triples. The run
+ *  gets its own process group: a Ctrl-C reaches this script, which stops the run itself. */
 const runImage = ({ args = [], volumes = [], entrypoint } = {}) => {
   const opts = []
   for (const [host, ctr, mode] of volumes) opts.push("-v", `${host}:${ctr}${mode ? `:${mode}` : ""}`)
@@ -104,9 +148,7 @@ const runImage = ({ args = [], volumes = [], entrypoint } = {}) => {
   const [cmd, argv] = engine === "docker"
     ? ["docker", ["run", "--rm", "--network", "host", ...opts, TAG, ...args]]
     : [tool("container-run"), [...opts, TAG, ...args]]
-  const r = spawnSync(cmd, argv, { encoding: "utf8", timeout: RUN_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 })
-  if (r.error) throw r.error
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+  return runProcess(cmd, argv, { detached: true })
 }
 
 const inspectImage = () => {
@@ -181,7 +223,12 @@ process.on("exit", cleanUp)
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     log(`image test: interrupted by ${signal} — FAIL`)
-    process.exit(signal === "SIGINT" ? 130 : 143) // runs cleanUp
+    const child = current
+    const exit = () => process.exit(signal === "SIGINT" ? 130 : 143) // runs cleanUp
+    if (!child || child.exitCode !== null || child.signalCode !== null) exit()
+    child.on("close", exit)
+    terminate(child)
+    setTimeout(exit, 15_000)
   })
 }
 
@@ -201,11 +248,11 @@ const main = async () => {
     if (r.status !== 0) throw new Error("npm run build failed")
   }
 
-  const built = await check("image builds", () => {
+  const built = await check("image builds", async () => {
     const [cmd, args] = buildCommand()
     log(`  $ ${[cmd, ...args].join(" ")}`)
-    const r = spawnSync(cmd, args, { cwd: repo, stdio: ["ignore", "inherit", "inherit"] })
-    assert(r.status === 0, `build exited ${r.status}${r.error ? ` (${r.error.message})` : ""}`)
+    const r = await runProcess(cmd, args, { inherit: true, timeoutMs: 30 * 60_000 })
+    assert(r.status === 0, `build exited ${r.status}`)
     return "ok"
   })
   if (built === undefined) return
@@ -228,32 +275,36 @@ const main = async () => {
     return c
   })
 
-  await check("image runs as non-root (uid 1000)", () => {
+  await check("image runs as non-root (uid 1000)", async () => {
     const c = config ?? inspectImage()
     const user = String(c.User ?? "")
     assert(["1000", "1000:1000", "node", "node:node"].includes(user), `image User is ${JSON.stringify(user)}, expected uid 1000 / node`)
-    const r = runImage({ entrypoint: "id", args: ["-u"] })
+    const r = await runImage({ entrypoint: "id", args: ["-u"] })
     assert(r.status === 0, `id -u: ${describeRun(r)}`)
     const uid = r.stdout.trim()
     assert(uid !== "0" && uid === "1000", `id -u printed ${JSON.stringify(uid)}`)
     return `User ${user}, id -u ${uid}`
   })
 
-  await check("image layout: bundle + spec/catalog/package.json only, writable /airbyte workdir", () => {
+  await check("image layout: dist bundle + spec/catalog/package.json only, writable /airbyte workdir", async () => {
     const script = `
       const fs = require("node:fs"), path = require("node:path")
       const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])
       fs.writeFileSync("probe.tmp", "x"); fs.rmSync("probe.tmp")
-      console.log(JSON.stringify({ cwd: process.cwd(), files: walk("/airbyte/integration_code").sort(), node: process.execPath, version: process.version }))`
-    const r = runImage({ entrypoint: "/usr/local/bin/node", args: ["-e", script] })
+      console.log(JSON.stringify({ cwd: process.cwd(), files: walk("/airbyte").sort(), version: process.version }))`
+    const r = await runImage({ entrypoint: "/usr/local/bin/node", args: ["-e", script] })
     assert(r.status === 0, `probe: ${describeRun(r)}`)
     const info = JSON.parse(r.stdout.trim().split("\n").at(-1))
     assert(info.cwd === "/airbyte", `working directory is ${info.cwd}, expected /airbyte`)
-    const expected = ["catalog.json", "dist/main.js", "package.json", "spec.json"].map((f) => `/airbyte/integration_code/${f}`)
-    assert(JSON.stringify(info.files) === JSON.stringify(expected),
-      `/airbyte/integration_code holds ${JSON.stringify(info.files)}, expected ${JSON.stringify(expected)}`)
+    const code = "/airbyte/integration_code/"
+    const required = ["catalog.json", "dist/main.js", "package.json", "spec.json"]
+    const missing = required.filter((f) => !info.files.includes(code + f))
+    assert(missing.length === 0, `missing from ${code}: ${missing.join(", ")}`)
+    // Only the bundle (dist/**/*.js) and the three JSON files: no node_modules, sources or tests.
+    const extra = info.files.filter((f) => !required.includes(f.slice(code.length)) && !/^\/airbyte\/integration_code\/dist\/.+\.js$/.test(f))
+    assert(extra.length === 0, `unexpected files under /airbyte: ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", …" : ""}`)
     assert(info.version.startsWith("v24."), `node is ${info.version}, expected v24`)
-    return `node ${info.version}, ${info.files.length} files`
+    return `node ${info.version}, ${info.files.length} files (${info.files.filter((f) => f.includes("/dist/")).length} in dist)`
   })
 
   // --- the connector against the simulator
@@ -275,16 +326,16 @@ const main = async () => {
     const secretsRo = [dirs.secrets, "/secrets", "ro"]
 
     /** Runs a connector command; asserts exit 0 and valid protocol output. */
-    const connector = (args, volumes = [secretsRo]) => {
-      const r = runImage({ args, volumes })
+    const connector = async (args, volumes = [secretsRo]) => {
+      const r = await runImage({ args, volumes })
       assert(r.status === 0, `${args[0]}: ${describeRun(r)}`)
       const messages = messagesOf(r.stdout)
       assert(messages.length > 0, `${args[0]} printed no messages`)
       return messages
     }
 
-    await check("spec", () => {
-      const messages = connector(["spec"], [])
+    await check("spec", async () => {
+      const messages = await connector(["spec"], [])
       const spec = messages.find((m) => m.type === "SPEC")?.spec
       assert(spec, "no SPEC message")
       const shipped = JSON.parse(readFileSync(join(repo, "spec.json"), "utf8"))
@@ -293,15 +344,15 @@ const main = async () => {
       return `${messages.length} messages, matches spec.json`
     })
 
-    await check("check --config /secrets/config.json (read-only mount)", () => {
-      const messages = connector(["check", "--config", "/secrets/config.json"])
+    await check("check --config /secrets/config.json (read-only mount)", async () => {
+      const messages = await connector(["check", "--config", "/secrets/config.json"])
       const status = messages.find((m) => m.type === "CONNECTION_STATUS")?.connectionStatus
       assert(status?.status === "SUCCEEDED", `connection status ${JSON.stringify(status)}`)
       return "SUCCEEDED"
     })
 
-    await check("discover", () => {
-      const messages = connector(["discover", "--config", "/secrets/config.json"])
+    await check("discover", async () => {
+      const messages = await connector(["discover", "--config", "/secrets/config.json"])
       const catalog = messages.find((m) => m.type === "CATALOG")?.catalog
       assert(catalog, "no CATALOG message")
       const names = catalog.streams.map((s) => s.name).sort()
@@ -309,8 +360,8 @@ const main = async () => {
       return `streams ${names.join(", ")}`
     })
 
-    const first = await check("read (no catalog: built-in catalog)", () => {
-      const messages = connector(["read", "--config", "/secrets/config.json"])
+    const first = await check("read (no catalog: built-in catalog)", async () => {
+      const messages = await connector(["read", "--config", "/secrets/config.json"])
       const records = countRecords(messages)
       const leads = countRecords(messages, "leads")
       assert(records > 0, "no RECORD messages")
@@ -320,12 +371,12 @@ const main = async () => {
       return { records, leads, leadsState: leadsState.state, summary: `${records} records (${leads} leads)` }
     })
 
-    await check("read --catalog /config/catalog.json --state /data/state.json (read-only mounts)", () => {
+    await check("read --catalog /config/catalog.json --state /data/state.json (read-only mounts)", async () => {
       assert(first, "needs the first read's state")
       writeMounted(join(dirs.config, "catalog.json"), JSON.parse(readFileSync(join(repo, "catalog.json"), "utf8")))
       writeMounted(join(dirs.data, "state.json"), [first.leadsState])
       const before = listFiles(work)
-      const messages = connector(
+      const messages = await connector(
         ["read", "--config", "/secrets/config.json", "--catalog", "/config/catalog.json", "--state", "/data/state.json"],
         [secretsRo, [dirs.config, "/config", "ro"], [dirs.data, "/data", "ro"]]
       )

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `source-smartlead` executable: wires the SmartLead source into the Airbyte CLI with the
- * Node platform (undici HTTP client, file system), the stdout `Output` and the LOG-message
- * logger, then runs it. The exit code is the CLI's; a SIGINT or SIGTERM interrupts the read
+ * Node platform (file system; the undici HTTP client, loaded only by commands that call the
+ * API), the stdout `Output` and the LOG-message logger, then runs it. The exit code is the CLI's; a SIGINT or SIGTERM interrupts the read
  * and exits 130 or 143.
  */
-import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Exit, Layer } from "effect"
 import * as Cli from "./airbyte/Cli.js"
 import * as Logging from "./airbyte/Logging.js"
@@ -17,11 +18,13 @@ let signal: NodeJS.Signals | undefined
 process.once("SIGINT", () => (signal ??= "SIGINT"))
 process.once("SIGTERM", () => (signal ??= "SIGTERM"))
 
-const MainLive = Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici, Logging.layer).pipe(
-  Layer.provideMerge(Output.layerStdout)
+const HttpClientLive = Layer.unwrapEffect(
+  Effect.map(Effect.promise(() => import("@effect/platform-node/NodeHttpClient")), (http) => http.layerUndici)
 )
 
-const program = Cli.make(SmartLeadSource, { name: NAME, version: VERSION })(process.argv).pipe(
+const MainLive = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(Layer.provideMerge(Output.layerStdout))
+
+const program = Cli.make(SmartLeadSource, { name: NAME, version: VERSION, env: HttpClientLive })(process.argv).pipe(
   Effect.provide(MainLive)
 )
 

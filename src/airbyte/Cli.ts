@@ -6,7 +6,7 @@
  * success (including a FAILED check), 1 a failed command, 2 a usage error.
  */
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Cause, Duration, Effect, Option } from "effect"
+import { Cause, Duration, Effect, Layer, Option } from "effect"
 import type { ConfigInvalid } from "./Inputs.js"
 import { decodeConfig, InputError, readCatalog, readJsonFile } from "./Inputs.js"
 import { Output } from "./Output.js"
@@ -49,8 +49,16 @@ const trace = (failureType: FailureType, message: string, extra: Partial<ErrorTr
     ...(extra.internal_message === undefined ? {} : { internal_message: scrub(extra.internal_message) })
   })
 
-/** Builds the CLI program of a source: given argv, it runs one command and returns the exit code. */
-export const make = <Env>(source: AnySource<Env>, info: { readonly name: string; readonly version: string }) => {
+/**
+ * Builds the CLI program of a source: given argv, it runs one command and returns the exit code.
+ * `env` provides what the source's layer needs (an HTTP client, say); it is built only by the
+ * commands that talk to the API, so `spec` and `discover` never load it.
+ */
+export const make = <Env>(
+  source: AnySource<Env>,
+  info: { readonly name: string; readonly version: string; readonly env: Layer.Layer<Env> }
+) => {
+  const sourceLayer = (config: unknown) => Layer.provide(source.layer(config), info.env)
   const knownKeys = Object.keys((source.spec.connectionSpecification["properties"] ?? {}) as object)
   const specProperties = (source.spec.connectionSpecification["properties"] ?? {}) as Record<string, unknown>
 
@@ -82,7 +90,7 @@ export const make = <Env>(source: AnySource<Env>, info: { readonly name: string;
       }
       const config = loaded.config
       const outcome = yield* source.check(config).pipe(
-        Effect.provide(source.layer(config)),
+        Effect.provide(Layer.merge(sourceLayer(config), info.env)),
         Effect.timeoutFail({
           duration: CHECK_TIMEOUT,
           onTimeout: () => `no answer within ${Duration.toSeconds(CHECK_TIMEOUT)} s`
@@ -133,7 +141,7 @@ export const make = <Env>(source: AnySource<Env>, info: { readonly name: string;
             return yield* new InputError({ flag: "state", path: statePath ?? "", reason: `the ${stream.name} state is invalid: ${problem}` })
           }
         }
-        yield* read(source, config, catalog, states).pipe(Effect.provide(source.layer(config)))
+        yield* read(source, config, catalog, states).pipe(Effect.provide(sourceLayer(config)))
       })
   ).pipe(Command.withDescription("Read records, emitting STATE checkpoints (all streams when no --catalog)"))
 

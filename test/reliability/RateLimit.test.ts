@@ -1,0 +1,69 @@
+/**
+ * The client-side rate limit, measured where it matters: in the simulator's request log. Many
+ * campaigns read concurrently must stay within max_requests_per_second (+1) in every one-second
+ * window; a 429's Retry-After must hold back the retry of that request; a server-side limit
+ * answering 429s must be survived without loss.
+ */
+import { describe, expect, it } from "vitest"
+import type { Simulator } from "../simulator/Simulator.js"
+import { errorsOf, leadKeys, recordsOf, statusesOf } from "../helpers/Connector.js"
+import { assertNoBareStackTrace, expectedKeys, setup } from "./support.js"
+
+const { readLeads, start } = setup()
+
+/** The most requests whose arrival falls in any window [t, t + 1000 ms) starting at a request. */
+const maxPerSecond = (sim: Simulator): number => {
+  const times = sim.requests.map((r) => r.time).sort((a, b) => a - b)
+  let max = 0
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (j < times.length && times[j]! < times[i]! + 1000) j++
+    max = Math.max(max, j - i)
+  }
+  return max
+}
+
+describe("client-side rate limit", () => {
+  it("8 campaigns read concurrently at max_requests_per_second 5 never exceed 6 requests in any 1 s window", async () => {
+    const sim = await start({ campaigns: 8, leadsPerCampaign: 20, shape: "real" })
+    const result = await readLeads(sim, { page_size: 10, max_requests_per_second: 5 })
+    expect(result.code).toBe(0)
+    expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
+    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expectedKeys(sim))
+    // 1 campaigns request + 8 × 2 pages
+    expect(sim.requests.length).toBeGreaterThanOrEqual(17)
+    expect(maxPerSecond(sim)).toBeLessThanOrEqual(6)
+    // and the limit was actually what paced the read: the campaigns were read concurrently
+    const leadRequests = sim.requests.filter((r) => r.path.endsWith("/leads"))
+    const firstEight = new Set(leadRequests.slice(0, 8).map((r) => r.campaignId))
+    expect(firstEight.size).toBeGreaterThan(1)
+    const span = sim.requests.at(-1)!.time - sim.requests[0]!.time
+    expect(span).toBeGreaterThanOrEqual(((sim.requests.length - 6) / 5) * 1000)
+  })
+
+  it("a 429 with Retry-After: 2 holds back the retry of that same page by ≥ 2 s", async () => {
+    const sim = await start({ campaigns: 3, leadsPerCampaign: 30, shape: "real" })
+    const target = sim.campaignIds[1]!
+    sim.injectFault({ match: { campaignId: target, offset: 10 }, kind: { type: "rateLimited", retryAfterSeconds: 2 } })
+    const result = await readLeads(sim, { page_size: 10 })
+    expect(result.code).toBe(0)
+    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expectedKeys(sim))
+    const same = sim.requests.filter((r) => r.campaignId === target && r.path.endsWith("/leads") && r.query["offset"] === "10")
+    expect(same).toHaveLength(2)
+    expect(same[0]!.status).toBe(429)
+    expect(same[1]!.status).toBe(200)
+    expect(same[1]!.time - same[0]!.time).toBeGreaterThanOrEqual(2000)
+    // the wait was logged, in whole seconds as asked
+    const waits = result.messages.filter((m) => m.type === "LOG" && /Retrying in 2\.\d s/.test(m["log"].message))
+    expect(waits.length).toBeGreaterThanOrEqual(1)
+  })
+
+  it("a server-side limit (3/s, 429 with Retry-After: 1) hit by a client set to 20/s: every lead, exit 0", async () => {
+    const sim = await start({ campaigns: 3, leadsPerCampaign: 20, shape: "documented", rateLimit: { perSecond: 3, retryAfterSeconds: 1 } })
+    const result = await readLeads(sim, { page_size: 10, max_requests_per_second: 20, max_retries: 10 })
+    expect(result.code).toBe(0)
+    expect(errorsOf(result.messages)).toEqual([])
+    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expectedKeys(sim))
+    expect(sim.requests.some((r) => r.fault === "rateLimit")).toBe(true)
+    assertNoBareStackTrace(result)
+  })
+})
