@@ -9,8 +9,8 @@
 //     [--campaign-ids 1,2] [--page-size 100] [--client http|fetch]
 //
 // --client http (default): node:http with an Agent { keepAlive: true, maxSockets: 1 };
-// --client fetch: global fetch (undici, keep-alive by default). bench/run.mjs --only a measures
-// both once with --client-check; node:http was the faster here (see bench/RESULTS.md).
+// --client fetch: global fetch (undici, keep-alive by default). Part a of bench/run.mjs times
+// both (2 runs each) and uses the faster; node:http has been the faster here (see bench/RESULTS.md).
 import http from "node:http"
 
 const args = process.argv.slice(2)

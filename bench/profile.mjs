@@ -11,7 +11,7 @@
 // dist/main.js as built (attribution then only by function name).
 // Prints the top functions and modules by self time; the .cpuprofile is kept with --keep DIR.
 import { spawn } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs"
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -28,18 +28,33 @@ const keep = flag("--keep")
 const tmp = mkdtempSync(path.join(os.tmpdir(), "smartlead-prof-"))
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }))
 
-let bundle = path.join(tmp, "main.js")
+// The connector as built (dist/main.js and its chunks), or an unminified build of the same entry
+// with the same splitting, whose module markers attribute every sample to its source module.
+const outdir = path.join(tmp, "dist")
 writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" })) // as beside dist/
 if (bundleKind === "dist") {
-  copyFileSync(path.join(root, "dist", "main.js"), bundle)
+  cpSync(path.join(root, "dist"), outdir, { recursive: true })
 } else {
   const { build } = await import("esbuild")
+  // mirrors scripts/build.mjs (its omit-unused plugin included), minus minification
+  const omitUnused = {
+    name: "omit-unused",
+    setup(b) {
+      b.onResolve({ filter: /^(yaml|toml|ini|fast-check)$/ }, (args) => ({ path: args.path, namespace: "omitted" }))
+      b.onLoad({ filter: /.*/, namespace: "omitted" }, (args) => ({
+        contents: `module.exports = new Proxy({}, { get: (_, key) => { if (key === "__esModule") return false; throw new Error(${JSON.stringify(args.path)} + " is not bundled") } })`,
+        loader: "js"
+      }))
+    }
+  }
   await build({
     bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning", legalComments: "none",
-    entryPoints: [path.join(root, "src", "main.ts")], outfile: bundle,
+    entryPoints: { main: path.join(root, "src", "main.ts") }, outdir, splitting: true, chunkNames: "chunks/[name]-[hash]",
+    plugins: [omitUnused],
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
   })
 }
+const bundle = path.join(outdir, "main.js")
 
 const scenarios = {
   a: { server: { campaigns: 20, leads: 5000 }, config: { max_requests_per_second: 100000 } },
@@ -92,25 +107,34 @@ const profile = JSON.parse(readFileSync(path.join(profDir, file), "utf8"))
 if (keep) {
   mkdirSync(keep, { recursive: true })
   copyFileSync(path.join(profDir, file), path.join(keep, `${scenario}-${bundleKind}.cpuprofile`))
-  if (bundleKind === "debug") copyFileSync(bundle, path.join(keep, `${scenario}-bundle.js`))
+  if (bundleKind === "debug") cpSync(outdir, path.join(keep, `${scenario}-dist`), { recursive: true })
 }
 
-// module markers of the bundle: "// node_modules/effect/dist/esm/Stream.js", "// src/airbyte/Read.ts"
-const markers = []
-readFileSync(bundle, "utf8").split("\n").forEach((line, index) => {
-  const match = /^\/\/ ((?:node_modules|src)\/\S+)$/.exec(line)
-  if (match) markers.push([index, match[1]])
-})
+// module markers of each bundle file: "// node_modules/effect/dist/esm/Stream.js", "// src/airbyte/Read.ts"
+const markersOf = new Map()
+const markers = (file) => {
+  if (!markersOf.has(file)) {
+    const found = []
+    readFileSync(file, "utf8").split("\n").forEach((line, index) => {
+      const match = /^\/\/ ((?:node_modules|src)\/\S+)$/.exec(line)
+      if (match) found.push([index, match[1]])
+    })
+    markersOf.set(file, found)
+  }
+  return markersOf.get(file)
+}
 const moduleAt = (url, line) => {
   if (!url) return "(native/VM)"
-  if (!url.endsWith(path.basename(bundle)) || !url.includes(tmp)) return url.replace(/^file:\/\//, "")
+  const file = url.replace(/^file:\/\//, "")
+  if (!file.startsWith(outdir)) return file
+  const list = markers(file)
   let lo = 0
-  let hi = markers.length - 1
-  let found = "(bundle prelude)"
+  let hi = list.length - 1
+  let found = `(${path.relative(outdir, file)} prelude)`
   while (lo <= hi) {
     const mid = (lo + hi) >> 1
-    if (markers[mid][0] <= line) {
-      found = markers[mid][1]
+    if (list[mid][0] <= line) {
+      found = list[mid][1]
       lo = mid + 1
     } else hi = mid - 1
   }

@@ -18,7 +18,7 @@
 // timeout); with --strict also 1 when a target is missed; else 0.
 import { execFileSync, fork, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -50,13 +50,22 @@ function die(message) {
 // ----- process hygiene ---------------------------------------------------------------------------
 const children = new Set()
 const tmp = mkdtempSync(path.join(os.tmpdir(), "smartlead-bench-"))
-// dist/main.js is a self-contained bundle; every run uses one snapshot of it, so a rebuild in the
-// middle of the benchmark (someone else running `npm run build`) cannot mix two versions.
-const BUNDLE = path.join(tmp, "main.js")
-copyFileSync(MAIN, BUNDLE)
-writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" })) // as beside dist/: no CJS-then-ESM detection
-const BUNDLE_SHA = createHash("sha256").update(readFileSync(BUNDLE)).digest("hex").slice(0, 12)
+// dist/ holds self-contained ESM (main.js and any code-split chunks); every run uses one snapshot
+// of it, so a rebuild in the middle of the benchmark (someone else running `npm run build`)
+// cannot mix two versions. A package.json {"type":"module"} sits above it, as in the project.
 const BUNDLE_MTIME = statSync(MAIN).mtime
+cpSync(path.join(root, "dist"), path.join(tmp, "dist"), { recursive: true })
+writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" }))
+const BUNDLE = path.join(tmp, "dist", "main.js")
+const bundleFiles = readdirSync(path.join(tmp, "dist"), { recursive: true })
+  .map(String)
+  .filter((file) => file.endsWith(".js"))
+  .sort()
+const BUNDLE_SHA = bundleFiles
+  .reduce((hash, file) => hash.update(file).update(readFileSync(path.join(tmp, "dist", file))), createHash("sha256"))
+  .digest("hex")
+  .slice(0, 12)
+const BUNDLE_SIZE = bundleFiles.reduce((sum, file) => sum + statSync(path.join(tmp, "dist", file)).size, 0)
 const killAll = () => {
   for (const child of children) {
     try {
@@ -84,6 +93,10 @@ const watchdog = setTimeout(() => {
 watchdog.unref()
 
 const log = (text) => process.stderr.write(`${text}\n`)
+const LOAD_AT_START = os.loadavg()
+if (LOAD_AT_START[0] > os.availableParallelism() / 2) {
+  log(`bench: warning: load average ${LOAD_AT_START[0].toFixed(2)} on ${os.availableParallelism()} CPUs; other work on the machine will skew the figures`)
+}
 
 // ----- the SmartLead server, forked --------------------------------------------------------------
 const startServer = (options) =>
@@ -541,8 +554,9 @@ const machine = () => {
     cpu: os.cpus()[0]?.model ?? "unknown",
     memory: `${fmt(os.totalmem() / 2 ** 30, 1)} GiB`,
     os: `${os.type()} ${os.release()}`,
+    load: `load average ${LOAD_AT_START.map((v) => v.toFixed(2)).join(" ")} at start, ${os.loadavg().map((v) => v.toFixed(2)).join(" ")} at end`,
     commit: `${sh("git", ["rev-parse", "--short", "HEAD"])}${dirty && dirty !== "unknown" ? " (src/ has uncommitted changes)" : ""}`,
-    dist: `dist/main.js ${fmt(statSync(BUNDLE).size / 1024)} KiB, sha256 ${BUNDLE_SHA}…, built ${BUNDLE_MTIME.toISOString()}`
+    dist: `dist/ ${bundleFiles.length} file(s), main.js ${fmt(statSync(BUNDLE).size / 1024)} KiB, all ${fmt(BUNDLE_SIZE / 1024)} KiB, sha256 ${BUNDLE_SHA}…, built ${BUNDLE_MTIME.toISOString()}`
   }
 }
 
@@ -558,7 +572,7 @@ const table = (facts, seconds) => {
     ...body.map(line),
     "",
     `runs: ${RUNS}; parts: ${[...ONLY].sort().join(",")}; took ${fmt(seconds, 0)} s`,
-    `machine: nproc ${facts.nproc}, node ${facts.node}, ${facts.cpu}, ${facts.memory}, ${facts.os}`,
+    `machine: nproc ${facts.nproc}, node ${facts.node}, ${facts.cpu}, ${facts.memory}, ${facts.os}; ${facts.load}`,
     `date: ${facts.date}; commit ${facts.commit}; ${facts.dist}`,
     ""
   ].join("\n")
@@ -571,6 +585,7 @@ const table = (facts, seconds) => {
     `- \`nproc\`: ${facts.nproc}`,
     `- \`node --version\`: ${facts.node}`,
     `- CPU: ${facts.cpu}; memory ${facts.memory}; ${facts.os}`,
+    `- ${facts.load} (the benchmark shares the machine; anything else running skews it)`,
     `- commit: ${facts.commit}; ${facts.dist}`,
     `- runs per figure: ${RUNS}; total time ${fmt(seconds, 0)} s`,
     "",

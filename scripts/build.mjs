@@ -25,7 +25,7 @@ const banner = { js: "import { createRequire as __createRequire } from 'node:mod
 await rm("dist", { recursive: true, force: true })
 await build({
   ...common,
-  entryPoints: { main: "src/main.ts" },
+  entryPoints: { main: "src/main.ts", tap: "src/tap.ts" },
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
@@ -34,4 +34,5 @@ await build({
   plugins: [omitUnused]
 })
 await chmod("dist/main.js", 0o755)
+await chmod("dist/tap.js", 0o755)
 await build({ ...common, entryPoints: ["test/simulator/main.ts"], outfile: "dist-dev/simulator.js" })

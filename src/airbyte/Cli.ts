@@ -5,10 +5,12 @@
  * (and, for `check`, a FAILED connection status) plus the process exit code. Exit codes: 0
  * success (including a FAILED check), 1 a failed command, 2 a usage error.
  */
+import type { CliApp } from "@effect/cli"
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Cause, Duration, Effect, Layer, Option } from "effect"
+import { Cause, Data, Duration, Effect, Layer, Option } from "effect"
 import type { ConfigInvalid } from "./Inputs.js"
 import { decodeConfig, InputError, readCatalog, readJsonFile } from "./Inputs.js"
+import * as Formats from "./Formats.js"
 import { Output } from "./Output.js"
 import type { AirbyteMessage, ErrorTrace, FailureType } from "./Protocol.js"
 import { errorTraceMessage } from "./Protocol.js"
@@ -17,6 +19,7 @@ import type { StreamsFailed } from "./Read.js"
 import { defaultCatalog, read } from "./Read.js"
 import { registerConfigSecrets, scrub } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
+import type { StreamStates } from "./State.js"
 import { readState } from "./State.js"
 
 /** Exit codes of the CLI. */
@@ -37,9 +40,31 @@ const stateOption = Options.text("state").pipe(
   Options.optional
 )
 
-class UsageError extends Error {}
+const recordsOnlyOption = Options.boolean("records-only").pipe(
+  Options.withDescription("Print only the records' data as JSON Lines (for jq, files); warnings and errors go to stderr")
+)
+const formatOption = Options.choice("format", ["jsonl", "csv"]).pipe(
+  Options.withDescription("With --records-only: jsonl (default) or csv"),
+  Options.withDefault("jsonl" as const)
+)
+const columnsOption = Options.text("columns").pipe(
+  Options.withDescription("With --format csv: comma-separated columns, nested fields by dotted path (custom_fields.job_title)"),
+  Options.optional
+)
+const streamOption = Options.text("stream").pipe(
+  Options.withDescription("With --records-only: the stream to print (default: leads)"),
+  Options.optional
+)
 
-type EdgeError = InputError | ConfigInvalid | CatalogMismatch | StreamsFailed<unknown> | ValidationError.ValidationError | UsageError
+/** The command line itself is wrong (exit 2). */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason: string }> {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/** Every failure the edge turns into protocol output and an exit code. */
+export type EdgeError = InputError | ConfigInvalid | CatalogMismatch | StreamsFailed<unknown> | ValidationError.ValidationError | UsageError
 
 const trace = (failureType: FailureType, message: string, extra: Partial<ErrorTrace> = {}): AirbyteMessage =>
   errorTraceMessage({
@@ -48,6 +73,79 @@ const trace = (failureType: FailureType, message: string, extra: Partial<ErrorTr
     message: scrub(message),
     ...(extra.internal_message === undefined ? {} : { internal_message: scrub(extra.internal_message) })
   })
+
+const emit = (message: AirbyteMessage) => Effect.flatMap(Output, (output) => output.write(message))
+
+const specProperties = (source: AnySource<unknown>) =>
+  (source.spec.connectionSpecification["properties"] ?? {}) as Record<string, unknown>
+
+/** Reads and decodes a `--config` file; registers its secrets and warns about unknown keys. */
+export const loadConfig = (source: AnySource<unknown>, path: string) =>
+  Effect.gen(function*() {
+    const json = yield* readJsonFile("config", path)
+    const properties = specProperties(source)
+    registerConfigSecrets(properties, json)
+    const { config, unknownKeys } = yield* decodeConfig(source.configSchema, Object.keys(properties), json)
+    if (unknownKeys.length > 0) {
+      yield* Effect.logWarning(`Ignoring unknown config keys: ${unknownKeys.join(", ")}`)
+    }
+    return config as unknown
+  })
+
+/** Checks each stream's input state with the stream's own rules, naming the state file. */
+export const validateStates = (source: AnySource<unknown>, states: StreamStates, path: string | undefined) =>
+  Effect.gen(function*() {
+    for (const stream of source.streams) {
+      const state = states.get(stream.name)
+      const problem = state === undefined ? undefined : stream.validateState?.(state)
+      if (problem !== undefined) {
+        return yield* new InputError({ flag: "state", path: path ?? "", reason: `the ${stream.name} state is invalid: ${problem}` })
+      }
+    }
+  })
+
+/** The output and exit code of a failure: ERROR traces (rendered by the current format) and 1, or 2 for usage errors. */
+export const reportFailure = (source: AnySource<unknown>, error: EdgeError): Effect.Effect<number, never, Output> => {
+  if (error instanceof UsageError) {
+    return Effect.as(emit(trace("config_error", `Usage error: ${error.message}`)), ExitCode.usage)
+  }
+  if (ValidationError.isValidationError(error)) {
+    const text = "error" in error ? HelpDoc.toAnsiText(error.error).trim() : (error as { _tag: string })._tag
+    return Effect.as(emit(trace("config_error", `Usage error: ${text}`)), ExitCode.usage)
+  }
+  switch (error._tag) {
+    case "InputError":
+    case "ConfigInvalid":
+    case "CatalogMismatch":
+      return Effect.as(emit(trace("config_error", error.message)), ExitCode.failed)
+    case "StreamsFailed":
+      return Effect.as(
+        Effect.forEach(error.failures, ({ error: streamError, stream }) => {
+          const report = source.describeError(streamError)
+          return emit(trace(report.failureType, report.message, {
+            stream_descriptor: { name: stream },
+            ...(report.internalMessage === undefined ? {} : { internal_message: report.internalMessage })
+          }))
+        }),
+        ExitCode.failed
+      )
+  }
+}
+
+/** Runs a command to its exit code: failures and defects are reported, never thrown. */
+export const toExitCode = <R>(source: AnySource<unknown>, command: Effect.Effect<void, EdgeError, R>) =>
+  command.pipe(
+    Effect.as(ExitCode.ok as number),
+    Effect.catchAll((error) => reportFailure(source, error)),
+    Effect.catchAllDefect((defect) =>
+      Effect.as(
+        emit(trace("system_error", `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`, {
+          internal_message: Cause.pretty(Cause.die(defect))
+        })),
+        ExitCode.failed
+      )
+    )
+  )
 
 /**
  * Builds the CLI program of a source: given argv, it runs one command and returns the exit code.
@@ -59,29 +157,13 @@ export const make = <Env>(
   info: { readonly name: string; readonly version: string; readonly env: Layer.Layer<Env> }
 ) => {
   const sourceLayer = (config: unknown) => Layer.provide(source.layer(config), info.env)
-  const knownKeys = Object.keys((source.spec.connectionSpecification["properties"] ?? {}) as object)
-  const specProperties = (source.spec.connectionSpecification["properties"] ?? {}) as Record<string, unknown>
-
-  const loadConfig = (path: string) =>
-    Effect.gen(function*() {
-      const json = yield* readJsonFile("config", path)
-      registerConfigSecrets(specProperties, json)
-      const { config, unknownKeys } = yield* decodeConfig(source.configSchema, knownKeys, json)
-      if (unknownKeys.length > 0) {
-        yield* Effect.logWarning(`Ignoring unknown config keys: ${unknownKeys.join(", ")}`)
-      }
-      return config as unknown
-    })
-
-  const emit = (message: AirbyteMessage) => Effect.flatMap(Output, (output) => output.write(message))
-
   const spec = Command.make("spec", {}, () => emit({ type: "SPEC", spec: source.spec })).pipe(
     Command.withDescription("Print the connector specification (the config's JSON Schema)")
   )
 
   const check = Command.make("check", { config: configOption }, ({ config: path }) =>
     Effect.gen(function*() {
-      const loaded = yield* loadConfig(path).pipe(
+      const loaded = yield* loadConfig(source, path).pipe(
         Effect.map((config) => ({ config })),
         Effect.catchTag("ConfigInvalid", (error) => Effect.succeed({ invalid: error }))
       )
@@ -106,7 +188,7 @@ export const make = <Env>(
 
   const discover = Command.make("discover", { config: configOption }, ({ config: path }) =>
     Effect.gen(function*() {
-      yield* loadConfig(path)
+      yield* loadConfig(source, path)
       yield* emit({
         type: "CATALOG",
         catalog: {
@@ -122,74 +204,66 @@ export const make = <Env>(
       })
     })).pipe(Command.withDescription("Print the catalog of streams this source offers"))
 
+  const shellFormat = (options: {
+    readonly recordsOnly: boolean
+    readonly format: "jsonl" | "csv"
+    readonly columns: Option.Option<string>
+    readonly stream: Option.Option<string>
+  }) => {
+    if (!options.recordsOnly && options.format === "jsonl" && Option.isNone(options.columns)) return undefined
+    const stream = Option.getOrElse(options.stream, () => source.streams[0]!.name)
+    if (options.format === "jsonl") return { stream, format: Formats.jsonLines, prelude: undefined }
+    const columns = Option.match(options.columns, {
+      onNone: () => source.defaultColumns?.[stream] ?? ["id"],
+      onSome: (text) => text.split(",").map((column) => column.trim()).filter((column) => column.length > 0)
+    })
+    return { stream, format: Formats.csv(columns), prelude: Formats.csvLine(columns) }
+  }
+
   const readCommand = Command.make(
     "read",
-    { config: configOption, catalog: catalogOption, state: stateOption },
+    {
+      config: configOption,
+      catalog: catalogOption,
+      state: stateOption,
+      recordsOnly: recordsOnlyOption,
+      format: formatOption,
+      columns: columnsOption,
+      stream: streamOption
+    },
     (options) =>
       Effect.gen(function*() {
-        const config = yield* loadConfig(options.config)
-        const catalog = yield* Option.match(options.catalog, {
+        const shell = shellFormat(options)
+        if (shell !== undefined) yield* Effect.flatMap(Output, (output) => output.useFormat(shell.format, shell.prelude))
+        const config = yield* loadConfig(source, options.config)
+        const fullCatalog = yield* Option.match(options.catalog, {
           onNone: () => Effect.succeed(defaultCatalog(source)),
           onSome: readCatalog
         })
+        const catalog = shell === undefined || Option.isSome(options.catalog)
+          ? fullCatalog
+          : { streams: fullCatalog.streams.filter((stream) => stream.stream.name === shell.stream) }
+        if (catalog.streams.length === 0 && shell !== undefined) {
+          return yield* new UsageError({ reason: `unknown stream ${JSON.stringify(shell.stream)} (this source has ${source.streams.map((s) => s.name).join(", ")})` })
+        }
         const statePath = Option.getOrUndefined(options.state)
         const states = yield* readState(statePath, source.bareStateStream)
-        for (const stream of source.streams) {
-          const state = states.get(stream.name)
-          const problem = state === undefined ? undefined : stream.validateState?.(state)
-          if (problem !== undefined) {
-            return yield* new InputError({ flag: "state", path: statePath ?? "", reason: `the ${stream.name} state is invalid: ${problem}` })
-          }
-        }
+        yield* validateStates(source, states, statePath)
         yield* read(source, config, catalog, states).pipe(Effect.provide(sourceLayer(config)))
       })
-  ).pipe(Command.withDescription("Read records, emitting STATE checkpoints (all streams when no --catalog)"))
+  ).pipe(Command.withDescription(
+    "Read records, emitting STATE checkpoints (every stream when no --catalog). Examples: " +
+      "read --config secrets/config.json > messages.jsonl; " +
+      "read --config c.json --records-only | jq .email; " +
+      "read --config c.json --records-only --format csv --columns email,first_name,custom_fields.job_title > leads.csv"
+  ))
 
   const root = Command.make(info.name, {}, () =>
-    Effect.fail(new UsageError("missing command: expected one of spec, check, discover, read"))).pipe(
+    Effect.fail(new UsageError({ reason: "missing command: expected one of spec, check, discover, read" }))).pipe(
       Command.withSubcommands([spec, check, discover, readCommand])
     )
 
   const cli = Command.run(root, { name: info.name, version: info.version })
 
-  const edge = (error: EdgeError): Effect.Effect<number, never, Output> => {
-    if (error instanceof UsageError) {
-      return Effect.as(emit(trace("config_error", `Usage error: ${error.message}`)), ExitCode.usage)
-    }
-    if (ValidationError.isValidationError(error)) {
-      const text = "error" in error ? HelpDoc.toAnsiText(error.error).trim() : (error as { _tag: string })._tag
-      return Effect.as(emit(trace("config_error", `Usage error: ${text}`)), ExitCode.usage)
-    }
-    switch (error._tag) {
-      case "InputError":
-      case "ConfigInvalid":
-      case "CatalogMismatch":
-        return Effect.as(emit(trace("config_error", error.message)), ExitCode.failed)
-      case "StreamsFailed":
-        return Effect.as(
-          Effect.forEach(error.failures, ({ error: streamError, stream }) => {
-            const report = source.describeError(streamError)
-            return emit(trace(report.failureType, report.message, {
-              stream_descriptor: { name: stream },
-              ...(report.internalMessage === undefined ? {} : { internal_message: report.internalMessage })
-            }))
-          }),
-          ExitCode.failed
-        )
-    }
-  }
-
-  return (argv: ReadonlyArray<string>) =>
-    cli(argv).pipe(
-      Effect.as(ExitCode.ok as number),
-      Effect.catchAll((error) => edge(error as EdgeError)),
-      Effect.catchAllDefect((defect) =>
-        Effect.as(
-          emit(trace("system_error", `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`, {
-            internal_message: Cause.pretty(Cause.die(defect))
-          })),
-          ExitCode.failed
-        )
-      )
-    )
+  return (argv: ReadonlyArray<string>) => toExitCode(source, cli(argv) as Effect.Effect<void, EdgeError, CliApp.CliApp.Environment | Output>)
 }

@@ -3,7 +3,8 @@
  * `$defs`, `allOf` wrappers around annotated refinements, `anyOf` for nullable members and
  * `additionalProperties: false`; Airbyte's acceptance rules forbid the first three and sources
  * should accept unknown fields. `toAirbyte` rewrites a generated schema into a self-contained
- * draft-07 schema with type arrays for nullables and open objects.
+ * draft-07 schema with type arrays for nullables and open objects; a referenced definition's
+ * own title and description (Effect's names for its built-ins, such as "int") are dropped.
  */
 import { JSONSchema, type Schema } from "effect"
 
@@ -26,8 +27,8 @@ const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
   const ref = current["$ref"]
   if (typeof ref === "string") {
     delete current["$ref"]
-    const target = defs[ref.replace(/^#\/\$defs\//, "")]
-    current = { ...(normalize(target, defs) as JsonSchemaObject), ...current }
+    const { description: _description, title: _title, ...target } = normalize(defs[ref.replace(/^#\/\$defs\//, "")], defs) as JsonSchemaObject
+    current = { ...target, ...current }
   }
   const allOf = current["allOf"]
   if (Array.isArray(allOf)) {

@@ -1,80 +1,102 @@
 /**
- * The only writer to stdout. Every protocol message goes through `Output`, one JSON document per
- * line; batches of pre-serialised lines go out in one write. Writes wait while the stream is
+ * The only writer to stdout. Every message and record batch goes through `Output`, which
+ * renders it with the current `Format`: Airbyte protocol lines by default (one JSON document per
+ * line, a page of records in one write), or another rendering chosen by the command (records
+ * only, CSV, Singer), in which case what is not data goes to stderr. Writes wait while stdout is
  * backed up, and a consumer that closes the pipe (`read … | head -1`) ends the process at once,
  * quietly, with exit code 141 as a shell's SIGPIPE would.
  */
 import { Context, Effect, Layer } from "effect"
-import type { AirbyteMessage } from "./Protocol.js"
+import type { AirbyteMessage, JsonObject } from "./Protocol.js"
 
 /** Exit code used when the consumer of stdout goes away. */
 export const BROKEN_PIPE_EXIT_CODE = 141
 
+/** How messages and records are rendered. */
+export interface Format {
+  /** The stdout text of a batch of records. */
+  readonly records: (stream: string, batch: ReadonlyArray<JsonObject>, emittedAt: number) => string
+  /** Where a message goes, rendered. */
+  readonly message: (message: AirbyteMessage) => { readonly stdout?: string; readonly stderr?: string }
+}
+
+/** Serialises one message as a protocol line. */
+export const serialize = (message: AirbyteMessage): string => JSON.stringify(message) + "\n"
+
+/** The Airbyte protocol: everything on stdout, one JSON message per line. */
+export const protocolFormat: Format = {
+  records: (stream, batch, emittedAt) => {
+    const prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAt},"data":`
+    let lines = ""
+    for (const data of batch) lines += prefix + JSON.stringify(data) + "}}\n"
+    return lines
+  },
+  message: (message) => ({ stdout: serialize(message) })
+}
+
 export interface OutputShape {
-  /** Writes one message and waits while the stream is backed up. */
+  /** Writes one message and waits while stdout is backed up. */
   readonly write: (message: AirbyteMessage) => Effect.Effect<void>
-  /** Writes already-serialised lines (each ending in `\n`) in one go. */
-  readonly writeLines: (lines: string) => Effect.Effect<void>
+  /** Writes a batch of records of a stream in one go. */
+  readonly writeRecords: (stream: string, batch: ReadonlyArray<JsonObject>) => Effect.Effect<void>
   /** Writes one message now, without waiting; for loggers, which cannot wait. */
   readonly unsafeWrite: (message: AirbyteMessage) => void
+  /** Switches the rendering; `prelude` (a CSV header, say) is written first. */
+  readonly useFormat: (format: Format, prelude?: string) => Effect.Effect<void>
 }
 
 /** The stdout writer. */
 export class Output extends Context.Tag("airbyte/Output")<Output, OutputShape>() {}
 
-/** Serialises one message as a protocol line. */
-export const serialize = (message: AirbyteMessage): string => JSON.stringify(message) + "\n"
-
-/** An `Output` writing to a Node writable stream, calling `onClosed` once if the reader goes away. */
-export const fromWritable = (stream: NodeJS.WritableStream, onClosed: () => void): OutputShape => {
+/** An `Output` writing to Node streams, calling `onClosed` once if stdout's reader goes away. */
+export const make = (
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+  onClosed: () => void
+): OutputShape => {
   let closed = false
-  const close = () => {
+  let format = protocolFormat
+  stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error
     if (!closed) {
       closed = true
       onClosed()
     }
-  }
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") close()
-    else throw error
   })
-  const writeLines = (lines: string): Effect.Effect<void> =>
+  const writeStdout = (text: string): Effect.Effect<void> =>
     Effect.async<void>((resume) => {
-      if (closed) return
-      if (stream.write(lines)) return resume(Effect.void)
+      if (closed || text.length === 0) return resume(Effect.void)
+      if (stdout.write(text)) return resume(Effect.void)
       const done = () => {
-        stream.off("drain", done)
-        stream.off("close", done)
+        stdout.off("drain", done)
+        stdout.off("close", done)
         resume(Effect.void)
       }
-      stream.on("drain", done)
-      stream.on("close", done)
+      stdout.on("drain", done)
+      stdout.on("close", done)
     })
+  const route = (message: AirbyteMessage) => {
+    const rendered = format.message(message)
+    if (rendered.stderr !== undefined) stderr.write(rendered.stderr)
+    return rendered.stdout ?? ""
+  }
   return {
-    writeLines,
-    write: (message) => writeLines(serialize(message)),
+    write: (message) => Effect.suspend(() => writeStdout(route(message))),
+    writeRecords: (stream, batch) => Effect.suspend(() => writeStdout(format.records(stream, batch, Date.now()))),
     unsafeWrite: (message) => {
-      if (!closed) stream.write(serialize(message))
-    }
+      const text = route(message)
+      if (!closed && text.length > 0) stdout.write(text)
+    },
+    useFormat: (next, prelude) =>
+      Effect.suspend(() => {
+        format = next
+        return prelude === undefined ? Effect.void : writeStdout(prelude)
+      })
   }
 }
 
-/** `Output` on the process's stdout; a closed pipe exits the process with code 141. */
+/** `Output` on the process's stdout and stderr; a closed stdout exits the process with code 141. */
 export const layerStdout: Layer.Layer<Output> = Layer.sync(
   Output,
-  () => fromWritable(process.stdout, () => process.exit(BROKEN_PIPE_EXIT_CODE))
+  () => make(process.stdout, process.stderr, () => process.exit(BROKEN_PIPE_EXIT_CODE))
 )
-
-/** An in-memory `Output` for tests: the lines written so far, parsed. */
-export const makeMemory = () => {
-  const lines: Array<string> = []
-  const output: OutputShape = {
-    writeLines: (chunk) =>
-      Effect.sync(() => {
-        for (const line of chunk.split("\n")) if (line.length > 0) lines.push(line)
-      }),
-    write: (message) => Effect.sync(() => void lines.push(JSON.stringify(message))),
-    unsafeWrite: (message) => void lines.push(JSON.stringify(message))
-  }
-  return { output, messages: (): Array<AirbyteMessage> => lines.map((line) => JSON.parse(line)) }
-}

@@ -55,13 +55,6 @@ const resolve = <Env>(source: AnySource<Env>, catalog: ConfiguredAirbyteCatalog)
   return problems.length > 0 ? Effect.fail(new CatalogMismatch({ problems })) : Effect.succeed(resolved)
 }
 
-const recordLines = (stream: string, batch: ReadonlyArray<JsonObject>): string => {
-  const prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${Date.now()},"data":`
-  let lines = ""
-  for (const data of batch) lines += prefix + JSON.stringify(data) + "}}\n"
-  return lines
-}
-
 /** Reads one stream, writing its messages; fails with the stream's error after INCOMPLETE. */
 const readStream = <Config, E, R>(
   stream: SourceStream<Config, E, R>,
@@ -80,7 +73,7 @@ const readStream = <Config, E, R>(
         case "Records":
           if (event.records.length === 0) return Effect.void
           sinceState += event.records.length
-          return output.writeLines(recordLines(name, event.records))
+          return output.writeRecords(name, event.records)
         case "Checkpoint": {
           const count = sinceState
           sinceState = 0

@@ -61,6 +61,8 @@ export interface Source<Config, ConfigEncoded, E, R, Env> {
   /** The stream a bare (non-protocol) state object belongs to, if the source accepts one. */
   readonly bareStateStream?: string
   readonly describeError: (error: E) => FailureReport
+  /** CSV columns printed by `read --format csv` per stream, when `--columns` is not given. */
+  readonly defaultColumns?: Readonly<Record<string, ReadonlyArray<string>>>
 }
 
 /** Any source, for code that does not care about its type parameters. */

@@ -16,8 +16,16 @@ const DATE_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,
 
 const got = (actual: unknown) => `(got ${JSON.stringify(actual)})`
 
+/** Whether a string is an ISO 8601 date-time naming a real calendar day (no February 30). */
+export const isDateTime = (value: string): boolean => {
+  if (!ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) return false
+  const [year, month, day] = value.slice(0, 10).split("-").map(Number) as [number, number, number]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+}
+
 const DateTime = Schema.String.pipe(
-  Schema.filter((value) => ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)), {
+  Schema.filter(isDateTime, {
     message: (issue) => `must be an ISO 8601 date-time such as 2025-03-01T00:00:00Z ${got(issue.actual)}`,
     jsonSchema: { format: "date-time", pattern: DATE_TIME_PATTERN }
   })
@@ -163,7 +171,7 @@ const connectionSpecification = (() => {
 
 /** The connector specification printed by `spec`. */
 export const spec: ConnectorSpecification = {
-  documentationUrl: "https://github.com/source-smartlead/source-smartlead#readme",
+  documentationUrl: "https://github.com/source-smartlead/source-smartlead/blob/main/docs/source-smartlead.md",
   connectionSpecification,
   supportsIncremental: true,
   supported_destination_sync_modes: ["overwrite", "append", "append_dedup"]

@@ -130,14 +130,8 @@ export const report = (error: SmartLeadError): FailureReport => {
     ...(missing.length > 0 ? [`campaign${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found (check campaign_ids)`] : []),
     ...others.map(({ campaignId, error }) => `campaign ${campaignId}: ${describe(error)}`)
   ]
-  const types = others.map(({ error }) => failureType(error))
-  const type = types.includes("config_error")
-    ? "config_error"
-    : types.includes("system_error")
-    ? "system_error"
-    : types.includes("transient_error")
-    ? "transient_error"
-    : "config_error"
+  const types = error.failures.map(({ error }) => failureType(error))
+  const type = types.includes("config_error") ? "config_error" : types.includes("system_error") ? "system_error" : "transient_error"
   return {
     failureType: type,
     message: `Leads of ${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""} could not be read: ${parts.join("; ")}. The other campaigns were read and checkpointed; the next sync resumes the failed ones.`

@@ -49,5 +49,10 @@ export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLea
     ),
   streams: [leads, campaigns, leadCategories],
   bareStateStream: "leads",
-  describeError: report
+  describeError: report,
+  defaultColumns: {
+    leads: ["email", "first_name", "last_name", "company_name", "status", "category_name", "created_at", "campaign_id"],
+    campaigns: ["id", "name", "status", "created_at"],
+    lead_categories: ["id", "name", "sentiment_type"]
+  }
 }

@@ -1,0 +1,147 @@
+/**
+ * `tap-smartlead`: the Singer tap over the same source. About, discovery, selection, message
+ * shapes (checked against the Singer message spec), and a two-run incremental round trip
+ * through the Singer state.
+ */
+import Ajv from "ajv"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { assertNoSecrets, tempFiles } from "../helpers/Connector.js"
+import type { Simulator } from "../simulator/Simulator.js"
+import { startSimulator } from "../simulator/Simulator.js"
+
+const TAP = fileURLToPath(new URL("../../dist/tap.js", import.meta.url))
+const files = tempFiles()
+afterAll(() => files.cleanup())
+const simulators: Array<Simulator> = []
+afterEach(async () => {
+  await Promise.all(simulators.splice(0).map((sim) => sim.close()))
+})
+
+const ajv = new (Ajv as unknown as typeof Ajv.default)({ strict: false, logger: false })
+/** The Singer spec's messages (singer-io/getting-started, SPEC.md). */
+const validateSinger = ajv.compile({
+  oneOf: [
+    {
+      type: "object",
+      required: ["type", "stream", "schema", "key_properties"],
+      properties: { type: { const: "SCHEMA" }, stream: { type: "string" }, schema: { type: "object" }, key_properties: { type: "array", items: { type: "string" } }, bookmark_properties: { type: "array", items: { type: "string" } } }
+    },
+    {
+      type: "object",
+      required: ["type", "stream", "record"],
+      properties: { type: { const: "RECORD" }, stream: { type: "string" }, record: { type: "object" }, time_extracted: { type: "string", format: "date-time" } }
+    },
+    { type: "object", required: ["type", "value"], properties: { type: { const: "STATE" }, value: { type: "object" } } }
+  ]
+})
+
+const runTap = (args: ReadonlyArray<string>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [TAP, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => {
+      assertNoSecrets(stdout, "stdout")
+      assertNoSecrets(stderr, "stderr")
+      resolve({ code, stdout, stderr })
+    })
+  })
+
+const messagesOf = (stdout: string) => {
+  const messages = stdout.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as Record<string, any>)
+  for (const message of messages) {
+    if (!validateSinger(message)) throw new Error(`not a Singer message: ${JSON.stringify(message).slice(0, 200)} ${ajv.errorsText(validateSinger.errors)}`)
+  }
+  return messages
+}
+
+const start = async () => {
+  const sim = await startSimulator({ campaigns: 2, leadsPerCampaign: [9, 5], shape: "mixed" })
+  simulators.push(sim)
+  return { sim, config: files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: 100, page_size: 4 }) }
+}
+
+describe("tap-smartlead", () => {
+  it("--about --format json lists capabilities and settings", async () => {
+    const { code, stdout } = await runTap(["--about", "--format", "json"])
+    expect(code).toBe(0)
+    const about = JSON.parse(stdout)
+    expect(about.name).toBe("tap-smartlead")
+    expect(about.capabilities).toEqual(["catalog", "discover", "state", "about"])
+    expect(about.settings.find((s: any) => s.name === "api_key")).toMatchObject({ kind: "password" })
+    expect(about.settings.find((s: any) => s.name === "lead_status")).toMatchObject({ kind: "options" })
+    expect(about.settings_required).toEqual(["api_key"])
+  })
+
+  it("--discover prints a Singer catalog with metadata breadcrumbs", async () => {
+    const { config } = await start()
+    const { code, stdout } = await runTap(["--config", config, "--discover"])
+    expect(code).toBe(0)
+    const catalog = JSON.parse(stdout)
+    expect(catalog.streams.map((s: any) => s.tap_stream_id)).toEqual(["leads", "campaigns", "lead_categories"])
+    const leads = catalog.streams[0]
+    expect(leads.key_properties).toEqual(["campaign_id", "id"])
+    expect(leads.replication_key).toBe("created_at")
+    const top = leads.metadata.find((m: any) => m.breadcrumb.length === 0).metadata
+    expect(top).toMatchObject({ selected: true, inclusion: "available", "table-key-properties": ["campaign_id", "id"], "valid-replication-keys": ["created_at"] })
+    expect(leads.metadata.find((m: any) => m.breadcrumb[1] === "id").metadata.inclusion).toBe("automatic")
+    expect(leads.metadata.find((m: any) => m.breadcrumb[1] === "email").metadata.inclusion).toBe("available")
+    const campaigns = catalog.streams[1].metadata.find((m: any) => m.breadcrumb.length === 0).metadata
+    expect(campaigns["forced-replication-method"]).toBe("FULL_TABLE")
+  })
+
+  it("syncs only selected streams: SCHEMA first, RECORDs with time_extracted, STATE bookmarks; a second run gets only new leads", async () => {
+    const { config, sim } = await start()
+    const discovered = JSON.parse((await runTap(["--config", config, "--discover"])).stdout)
+    for (const stream of discovered.streams) {
+      stream.metadata.find((m: any) => m.breadcrumb.length === 0).metadata.selected = stream.tap_stream_id === "leads"
+    }
+    const catalog = files.write(discovered)
+    const first = await runTap(["--config", config, "--catalog", catalog])
+    expect(first.code).toBe(0)
+    const messages = messagesOf(first.stdout)
+    expect(messages[0]).toMatchObject({ type: "SCHEMA", stream: "leads", key_properties: ["campaign_id", "id"], bookmark_properties: ["created_at"] })
+    const records = messages.filter((m) => m["type"] === "RECORD")
+    expect(records).toHaveLength(14)
+    expect(new Set(records.map((m) => m["stream"]))).toEqual(new Set(["leads"]))
+    expect(records.every((m) => !Number.isNaN(Date.parse(m["time_extracted"])))).toBe(true)
+    const states = messages.filter((m) => m["type"] === "STATE")
+    const last = states.at(-1)!["value"]
+    expect(Object.keys(last.bookmarks)).toEqual(["leads"])
+    for (const id of sim.campaignIds) expect(last.bookmarks.leads.campaigns[id].created_at).toBe(sim.leads(id).at(-1)!.createdAt)
+    expect(first.stderr).not.toMatch(/CRITICAL/)
+
+    const added = sim.addLeads(sim.campaignIds[1]!, 3)
+    const second = await runTap(["--config", config, "--catalog", catalog, "--state", files.write(last)])
+    expect(second.code).toBe(0)
+    const again = messagesOf(second.stdout).filter((m) => m["type"] === "RECORD").map((m) => m["record"])
+    const addedIds = added.map((lead) => lead.id)
+    expect(again.map((r) => r.id)).toEqual(expect.arrayContaining(addedIds))
+    for (const record of again.filter((r) => !addedIds.includes(r.id))) {
+      expect(record.created_at).toBe(last.bookmarks.leads.campaigns[record.campaign_id].created_at)
+    }
+    const secondState = messagesOf(second.stdout).filter((m) => m["type"] === "STATE").at(-1)!["value"]
+    const wrapped = await runTap(["--config", config, "--catalog", catalog, "--state", files.write({ type: "STATE", value: secondState })])
+    for (const message of messagesOf(wrapped.stdout).filter((m) => m["type"] === "RECORD")) {
+      expect(message["record"].created_at).toBe(secondState.bookmarks.leads.campaigns[message["record"].campaign_id].created_at)
+    }
+  })
+
+  it("reports errors on stderr with a non-zero exit", async () => {
+    const missing = await runTap(["--config", "/nonexistent.json", "--discover"])
+    expect(missing.code).toBe(1)
+    expect(missing.stdout).toBe("")
+    expect(missing.stderr).toMatch(/CRITICAL Invalid --config file "\/nonexistent.json": no such file/)
+    const { config } = await start()
+    const badState = await runTap(["--config", config, "--state", files.write({ bookmarks: { leads: { campaigns: 3 } } })])
+    expect(badState.code).toBe(1)
+    expect(badState.stderr).toMatch(/leads state is invalid/)
+    const noConfig = await runTap([])
+    expect(noConfig.code).toBe(2)
+  })
+})
