@@ -164,7 +164,8 @@ describe("a consumer that closes the pipe", () => {
   })
 
   it("stdout closed while the connector waits out a 429 with Retry-After: 30: the process still ends within 2 s", async () => {
-    const sim = await start({ campaigns: 2, leadsPerCampaign: 30 })
+    // one campaign, so that nothing else is written during the wait
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 30 })
     sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 10 }, kind: { type: "rateLimited", retryAfterSeconds: 30 } })
     const child = spawn(process.execPath, [MAIN, "read", "--config", configFor(sim, { page_size: 10 }), "--catalog", leadsOnly()], {
       stdio: ["ignore", "pipe", "pipe"]

@@ -4,7 +4,8 @@
  * read concurrently, as many at once as the rate limit can keep busy; their pages merge into one
  * sequence that checkpoints after every page, so a STATE never claims a row not yet written.
  * A campaign that fails (after retries) does not stop the others: the stream ends with the
- * failures once the rest are read. A rejected key stops everything at once.
+ * failures once the rest are read. A rejected key stops everything at once. Where the API
+ * leaves out `category_name` (its real shape), it is filled in from the lead categories.
  */
 import { Effect, Either, Option, Ref, Schedule, Stream } from "effect"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
@@ -15,7 +16,7 @@ import type { LeadFilters } from "../Api.js"
 import { SmartLeadApi } from "../Api.js"
 import type { Config } from "../Config.js"
 import type { ApiError, SmartLeadError } from "../Errors.js"
-import { CampaignsFailed } from "../Errors.js"
+import { CampaignsFailed, describe } from "../Errors.js"
 import { LeadRecord } from "../Models.js"
 import * as LeadsState from "./LeadsState.js"
 
@@ -53,6 +54,7 @@ const readCampaign = (
   start: { readonly cursor: string | undefined; readonly offset: number },
   config: Config,
   filters: LeadFilters,
+  categories: ReadonlyMap<unknown, unknown>,
   counters: { readonly skipped: Ref.Ref<number>; readonly pages: Ref.Ref<number> }
 ): Stream.Stream<CampaignEvent, ApiError, SmartLeadApi> =>
   Stream.unwrap(
@@ -76,6 +78,9 @@ const readCampaign = (
             if (ms > newestMs) {
               newestMs = ms
               newest = createdAt as string
+            }
+            if (record["category_name"] === undefined && record["category_id"] !== undefined && record["category_id"] !== null) {
+              ;(record as Record<string, unknown>)["category_name"] = categories.get(record["category_id"]) ?? null
             }
             kept.push(record)
           }
@@ -117,6 +122,17 @@ const campaignIdsOf = (config: Config) =>
       Effect.map((campaigns) => campaigns.map((campaign) => campaign["id"] as number))
     )
 
+/** Category names by id, to fill `category_name` where the API leaves it out (its real shape); empty if they cannot be read. */
+const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategories).pipe(
+  Effect.map((categories) => new Map(categories.map((category) => [category["id"], category["name"]]))),
+  Effect.catchAll((error) =>
+    Effect.as(
+      Effect.logWarning(`Lead category names are left out: ${describe(error)}`),
+      new Map<unknown, unknown>()
+    )
+  )
+)
+
 const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
   Stream.unwrapScoped(
     Effect.gen(function*() {
@@ -125,6 +141,7 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
       const input = context.state === undefined ? undefined : Either.getOrThrow(LeadsState.decode(context.state))
       const campaignIds = yield* campaignIdsOf(config)
       const filters = filtersOf(config)
+      const categories = yield* categoryNames
       const counters = { skipped: yield* Ref.make(0), pages: yield* Ref.make(0) }
       const emitted = yield* Ref.make(0)
       const failures: Array<{ campaignId: number; error: ApiError }> = []
@@ -143,7 +160,7 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
       }).pipe(Effect.repeat(Schedule.spaced("10 seconds")), Effect.delay("10 seconds"), Effect.forkScoped)
 
       const campaigns = campaignIds.map((id) =>
-        readCampaign(id, LeadsState.startOf(input, id, config.start_date), config, filters, counters)
+        readCampaign(id, LeadsState.startOf(input, id, config.start_date), config, filters, categories, counters)
       )
       let state = input
       const events = Stream.mergeAll(campaigns, { concurrency, bufferSize: 2 }).pipe(

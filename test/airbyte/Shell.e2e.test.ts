@@ -1,0 +1,120 @@
+/** The connector in a shell pipe: records only as JSON Lines or CSV, help texts. */
+import { spawn } from "node:child_process"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { assertNoSecrets, MAIN, tempFiles } from "../helpers/Connector.js"
+import type { Simulator } from "../simulator/Simulator.js"
+import { startSimulator } from "../simulator/Simulator.js"
+
+const files = tempFiles()
+afterAll(() => files.cleanup())
+const simulators: Array<Simulator> = []
+afterEach(async () => {
+  await Promise.all(simulators.splice(0).map((sim) => sim.close()))
+})
+
+const run = (args: ReadonlyArray<string>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => {
+      assertNoSecrets(stdout + stderr, "output")
+      resolve({ code, stdout, stderr })
+    })
+  })
+
+/** A minimal RFC 4180 parser for the assertions. */
+const parseCsv = (text: string): Array<Array<string>> => {
+  const rows: Array<Array<string>> = []
+  let row: Array<string> = []
+  let field = ""
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++
+      else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ",") row.push(field), (field = "")
+    else if (c === "\r") continue
+    else if (c === "\n") row.push(field), rows.push(row), (row = []), (field = "")
+    else field += c
+  }
+  return rows
+}
+
+const start = async () => {
+  const sim = await startSimulator({ campaigns: 2, leadsPerCampaign: [6, 4], shape: "mixed" })
+  simulators.push(sim)
+  return { sim, config: files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: 100 }) }
+}
+
+describe("read --records-only", () => {
+  it("prints just the lead objects as JSON Lines, nothing else on stdout", async () => {
+    const { config, sim } = await start()
+    const { code, stderr, stdout } = await run(["read", "--config", config, "--records-only"])
+    expect(code).toBe(0)
+    expect(stderr).toBe("")
+    const leads = stdout.trim().split("\n").map((line) => JSON.parse(line))
+    expect(leads.map((lead) => `${lead.campaign_id}:${lead.id}`).sort()).toEqual(sim.leads().map((l) => `${l.campaignId}:${l.id}`).sort())
+    expect(leads.every((lead) => typeof lead.email === "string" && lead.type === undefined)).toBe(true)
+  })
+
+  it("--stream picks another stream", async () => {
+    const { config, sim } = await start()
+    const { stdout } = await run(["read", "--config", config, "--records-only", "--stream", "campaigns"])
+    expect(stdout.trim().split("\n").map((line) => JSON.parse(line).id)).toEqual([...sim.campaignIds])
+  })
+
+  it("exports CSV with the default columns, category names filled in", async () => {
+    const { config, sim } = await start()
+    const real = sim.campaignIds.find((id) => sim.shapeOf(id) === "real")!
+    Object.assign(sim.leads(real)[0]!, { categoryId: 1, categoryName: "Interested" })
+    const { code, stdout } = await run(["read", "--config", config, "--records-only", "--format", "csv"])
+    expect(code).toBe(0)
+    const [header, ...rows] = parseCsv(stdout)
+    expect(header).toEqual(["email", "first_name", "last_name", "company_name", "status", "category_name", "created_at", "campaign_id"])
+    expect(rows).toHaveLength(10)
+    expect(rows.filter((row) => row[5] === "Interested").length).toBeGreaterThanOrEqual(1)
+    for (const row of rows) {
+      const lead = sim.leads().find((l) => l.email === row[0])!
+      expect(row).toEqual([lead.email, lead.firstName ?? "", lead.lastName ?? "", lead.companyName ?? "", lead.status, lead.categoryName ?? "", lead.createdAt, String(lead.campaignId)])
+    }
+  })
+
+  it("--columns picks fields, nested by dotted path, quoting as RFC 4180 says", async () => {
+    const { config, sim } = await start()
+    const lead = sim.leads()[0]!
+    lead.companyName = 'Acme, "the" Company\nLtd'
+    lead.customFields = { job_title: "CEO", tags: ["a", "b"] }
+    const { stdout } = await run(["read", "--config", config, "--format", "csv", "--columns", "id,company_name,custom_fields.job_title,custom_fields.tags"])
+    const rows = parseCsv(stdout)
+    expect(rows[0]).toEqual(["id", "company_name", "custom_fields.job_title", "custom_fields.tags"])
+    expect(rows.find((row) => row[0] === String(lead.id))).toEqual([String(lead.id), 'Acme, "the" Company\nLtd', "CEO", '["a","b"]'])
+  })
+
+  it("sends errors to stderr as text with a non-zero exit", async () => {
+    const { sim } = await start()
+    const { code, stderr, stdout } = await run(["read", "--config", files.write({ api_key: "wrong-key-77", base_url: sim.url }), "--records-only"])
+    expect(code).toBe(1)
+    expect(stdout).toBe("")
+    expect(stderr).toMatch(/^error: .*refused the API key/m)
+    expect(stderr).not.toContain("wrong-key-77")
+  })
+})
+
+describe("--help", () => {
+  it("explains the commands and the read flags with examples", async () => {
+    const root = await run(["--help"])
+    expect(root.code).toBe(0)
+    for (const command of ["spec", "check", "discover", "read"]) expect(root.stdout).toContain(command)
+    const read = await run(["read", "--help"])
+    expect(read.code).toBe(0)
+    for (const flag of ["--config", "--catalog", "--state", "--records-only", "--format", "--columns", "--stream"]) expect(read.stdout).toContain(flag)
+    expect(read.stdout).toMatch(/--format csv --columns/)
+  })
+})
