@@ -1,11 +1,16 @@
 /**
  * The client-side rate limit shared by every request of the process. Requests take evenly spaced
- * slots, `1 / max_requests_per_second` apart, so concurrent campaign reads together make at most
- * R+1 requests in any one-second window. A 429's Retry-After, or a nearly spent
- * `X-RateLimit-Remaining` budget, pushes the next free slot later for everyone. Time comes from
- * Effect's `Clock`, so tests can drive it with `TestClock`.
+ * slots, `1 / max_requests_per_second` apart, and no slot is handed out while the previous
+ * `ceil(R)` slots fall within the last second plus a small margin, so concurrent campaign reads
+ * together stay within R requests in any rolling second even when network jitter bunches their
+ * arrivals. A 429's Retry-After, or a nearly spent `X-RateLimit-Remaining` budget, pushes the
+ * next free slot later for everyone. Time comes from Effect's `Clock`, so tests can drive it
+ * with `TestClock`.
  */
-import { Clock, Context, Effect, Layer, Ref } from "effect"
+import { Clock, Context, Effect, Layer } from "effect"
+
+/** Extra room kept in every rolling one-second window, for jitter between send and arrival. */
+export const WINDOW_MARGIN_MS = 20
 
 export interface RateLimitShape {
   /** Waits for the next free slot. */
@@ -19,18 +24,27 @@ export class RateLimit extends Context.Tag("smartlead/RateLimit")<RateLimit, Rat
 
 /** A limiter allowing `perSecond` requests per second (fractions allowed). */
 export const make = (perSecond: number) =>
-  Effect.gen(function*() {
+  Effect.sync(() => {
     const intervalMs = 1000 / perSecond
-    const next = yield* Ref.make(0)
-    const take = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const slot = yield* Ref.modify(next, (free) => {
-        const at = Math.max(now, free)
-        return [at, at + intervalMs] as const
-      })
-      if (slot > now) yield* Effect.sleep(slot - now)
+    const window = Math.max(1, Math.ceil(perSecond))
+    const granted: Array<number> = []
+    let next = 0
+    const grant = (now: number): number => {
+      const oldest = granted.length === window ? granted[0]! + 1000 + WINDOW_MARGIN_MS : 0
+      const slot = Math.max(now, next, perSecond >= 1 ? oldest : 0)
+      next = slot + intervalMs
+      granted.push(slot)
+      if (granted.length > window) granted.shift()
+      return slot
+    }
+    const take = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const slot = grant(now)
+      return slot > now ? Effect.sleep(slot - now) : Effect.void
     })
-    const pauseUntil = (epochMs: number) => Ref.update(next, (free) => Math.max(free, epochMs))
+    const pauseUntil = (epochMs: number) =>
+      Effect.sync(() => {
+        next = Math.max(next, epochMs)
+      })
     return { take, pauseUntil } satisfies RateLimitShape
   })
 

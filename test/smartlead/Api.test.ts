@@ -210,7 +210,7 @@ describe("requests", () => {
 })
 
 describe("rate limit", () => {
-  it.effect("spaces requests 1/R apart, across concurrent callers", () =>
+  it.effect("spaces requests 1/R apart and at most R in any rolling second, across concurrent callers", () =>
     Effect.gen(function*() {
       const { calls, client } = scripted([campaigns])
       const result = yield* runFor(
@@ -218,7 +218,10 @@ describe("rate limit", () => {
         5
       )
       expect(Either.isRight(result)).toBe(true)
-      expect(calls.map((call) => call.at)).toEqual([0, 500, 1000, 1500, 2000, 2500])
+      const times = calls.map((call) => call.at)
+      expect(times).toEqual([0, 500, 1020, 1520, 2040, 2540])
+      expect(gaps(calls).every((gap) => gap >= 500)).toBe(true)
+      for (const t of times) expect(times.filter((u) => u > t - 1000 && u <= t).length).toBeLessThanOrEqual(2)
     }))
 
   it.effect("allows fractional rates", () =>
