@@ -37,8 +37,8 @@ export const protocolFormat: Format = {
 export interface OutputShape {
   /** Writes one message and waits while stdout is backed up. */
   readonly write: (message: AirbyteMessage) => Effect.Effect<void>
-  /** Writes a batch of records of a stream in one go. */
-  readonly writeRecords: (stream: string, batch: ReadonlyArray<JsonObject>) => Effect.Effect<void>
+  /** Writes a batch of records of a stream, and the message that follows them (a STATE, say), in one go. */
+  readonly writeRecords: (stream: string, batch: ReadonlyArray<JsonObject>, then?: AirbyteMessage) => Effect.Effect<void>
   /** Writes one message now, without waiting; for loggers, which cannot wait. */
   readonly unsafeWrite: (message: AirbyteMessage) => void
   /** Switches the rendering; `prelude` (a CSV header, say) is written first. */
@@ -82,7 +82,11 @@ export const make = (
   }
   return {
     write: (message) => Effect.suspend(() => writeStdout(route(message))),
-    writeRecords: (stream, batch) => Effect.suspend(() => writeStdout(format.records(stream, batch, Date.now()))),
+    writeRecords: (stream, batch, then) =>
+      Effect.suspend(() => {
+        const text = batch.length === 0 ? "" : format.records(stream, batch, Date.now())
+        return writeStdout(then === undefined ? text : text + route(then))
+      }),
     unsafeWrite: (message) => {
       const text = route(message)
       if (!closed && text.length > 0) stdout.write(text)

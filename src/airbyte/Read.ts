@@ -1,10 +1,11 @@
 /**
  * The `read` command, independent of any connector. Checks the configured catalog against the
  * source's streams, then reads the streams one after another: STREAM_STATUS STARTED and
- * RUNNING, record batches (one write each), STATE messages whose `sourceStats.recordCount` is
+ * RUNNING, record batches (one write per page, its STATE included), STATE messages whose `sourceStats.recordCount` is
  * exactly the records since the stream's previous STATE, and COMPLETE or INCOMPLETE. A stream
  * that fails does not stop the others; the read fails at the end with every stream's error.
  */
+import type { Chunk } from "effect"
 import { Data, Effect, Stream } from "effect"
 import { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } from "./Protocol.js"
@@ -68,28 +69,37 @@ const readStream = <Config, E, R>(
     let sinceState = 0
     let lastState: JsonObject | undefined
     let estimated = 0
-    const handle = (event: StreamEvent): Effect.Effect<void> => {
-      switch (event._tag) {
-        case "Records":
-          if (event.records.length === 0) return Effect.void
-          sinceState += event.records.length
-          return output.writeRecords(name, event.records)
-        case "Checkpoint": {
-          const count = sinceState
-          sinceState = 0
-          lastState = event.state
-          return output.write(stateMessage(name, event.state, count))
+    const handle = (events: Chunk.Chunk<StreamEvent>): Effect.Effect<void> => {
+      const writes: Array<Effect.Effect<void>> = []
+      let pending: ReadonlyArray<JsonObject> = []
+      for (const event of events) {
+        switch (event._tag) {
+          case "Records":
+            if (pending.length > 0) writes.push(output.writeRecords(name, pending))
+            pending = event.records
+            sinceState += event.records.length
+            break
+          case "Checkpoint":
+            writes.push(output.writeRecords(name, pending, stateMessage(name, event.state, sinceState)))
+            pending = []
+            sinceState = 0
+            lastState = event.state
+            break
+          case "Estimate":
+            if (pending.length > 0) writes.push(output.writeRecords(name, pending))
+            pending = []
+            estimated += event.rows
+            writes.push(output.write(estimateMessage(name, estimated)))
         }
-        case "Estimate":
-          estimated += event.rows
-          return output.write(estimateMessage(name, estimated))
       }
+      if (pending.length > 0) writes.push(output.writeRecords(name, pending))
+      return writes.length === 1 ? writes[0]! : Effect.forEach(writes, (write) => write, { discard: true })
     }
     yield* output.write(streamStatusMessage(name, "STARTED"))
     yield* output.write(streamStatusMessage(name, "RUNNING"))
     const context = { config, syncMode: configured.sync_mode, state: configured.sync_mode === "incremental" ? state : undefined }
     yield* stream.read(context).pipe(
-      Stream.runForEach(handle),
+      Stream.runForEachChunk(handle),
       Effect.tapError(() => output.write(streamStatusMessage(name, "INCOMPLETE")))
     )
     if (lastState === undefined || sinceState > 0) {

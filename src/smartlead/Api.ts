@@ -4,7 +4,8 @@
  * shared `RateLimit`, bounds each attempt by the request timeout, turns every outcome into a
  * typed `ApiError`, and retries the retryable ones with capped, jittered exponential backoff,
  * honouring Retry-After (header, seconds or HTTP date, or the body's `retry_after`). Each wait
- * is logged. Leads come as a `Stream` of pages that stops on a short or empty page or at the
+ * is logged. Requests make no tracing spans (a span would record the URL, key included). Leads
+ * come as a `Stream` of pages that stops on a short or empty page or at the
  * reported total and refuses to loop on a server that ignores `offset`.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
@@ -159,6 +160,7 @@ export const make = (options: ApiOptions) =>
         const body = yield* response.text
         return { status: response.status, headers: response.headers, body } satisfies RawResponse
       }).pipe(
+        Effect.withTracerEnabled(false),
         Effect.catchAll((error): Effect.Effect<never, ApiError> =>
           error._tag === "RequestError"
             ? Effect.fail(new TransportError({ request, detail: transportDetail(error) }))

@@ -7,7 +7,7 @@
  * failures once the rest are read. A rejected key stops everything at once. Where the API
  * leaves out `category_name` (its real shape), it is filled in from the lead categories.
  */
-import { Effect, Either, Option, Ref, Schedule, Stream } from "effect"
+import { Effect, Either, Option, Schedule, Stream } from "effect"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { ReadContext, SourceStream, StreamEvent } from "../../airbyte/Source.js"
@@ -20,9 +20,13 @@ import { CampaignsFailed, describe } from "../Errors.js"
 import { LeadRecord } from "../Models.js"
 import * as LeadsState from "./LeadsState.js"
 
-/** Campaigns read at once: enough to keep `perSecond` requests in flight for ~2 s answers. */
+/**
+ * Campaigns read at once: enough to keep `perSecond` requests in flight for answers taking up to
+ * ~0.5 s, at least 2 (one page parsed while the next is fetched), at most 8 (more only holds more
+ * pages in memory).
+ */
 export const concurrencyFor = (perSecond: number, campaigns: number): number =>
-  Math.max(1, Math.min(campaigns, 16, Math.max(2, Math.ceil(perSecond * 2))))
+  Math.max(1, Math.min(campaigns, 8, Math.max(2, Math.ceil(perSecond / 2))))
 
 /** The API filters the config asks for (without `created_at_gt`). */
 export const filtersOf = (config: Config): LeadFilters => {
@@ -55,7 +59,7 @@ const readCampaign = (
   config: Config,
   filters: LeadFilters,
   categories: ReadonlyMap<unknown, unknown>,
-  counters: { readonly skipped: Ref.Ref<number>; readonly pages: Ref.Ref<number> }
+  counters: { skipped: number; pages: number }
 ): Stream.Stream<CampaignEvent, ApiError, SmartLeadApi> =>
   Stream.unwrap(
     Effect.map(SmartLeadApi, (api) => {
@@ -67,6 +71,7 @@ const readCampaign = (
       let skipped = 0
       return api.leadPages(campaignId, query, start.offset).pipe(
         Stream.map(({ offset, page }): CampaignEvent => {
+          counters.pages++
           const kept: Array<JsonObject> = []
           for (const record of page.records) {
             const createdAt = record["created_at"]
@@ -98,13 +103,12 @@ const readCampaign = (
             estimate: offset === start.offset && page.total !== undefined ? Math.max(0, page.total - start.offset) : undefined
           }
         }),
-        Stream.tap(() => Ref.update(counters.pages, (n) => n + 1)),
         Stream.ensuring(
           Effect.suspend(() =>
-            skipped === 0 ? Effect.void : Effect.zipRight(
-              Ref.update(counters.skipped, (n) => n + skipped),
-              Effect.logInfo(`Campaign ${campaignId}: skipped ${skipped} leads created at or before ${gt} that the API returned despite created_at_gt`)
-            )
+            skipped === 0 ? Effect.void : Effect.suspend(() => {
+              counters.skipped += skipped
+              return Effect.logInfo(`Campaign ${campaignId}: skipped ${skipped} leads created at or before ${gt} that the API returned despite created_at_gt`)
+            })
           )
         ),
         Stream.catchAll((error) =>
@@ -139,11 +143,9 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
       const { config } = context
       const api = yield* SmartLeadApi
       const input = context.state === undefined ? undefined : Either.getOrThrow(LeadsState.decode(context.state))
-      const campaignIds = yield* campaignIdsOf(config)
+      const [campaignIds, categories] = yield* Effect.all([campaignIdsOf(config), categoryNames], { concurrency: 2 })
       const filters = filtersOf(config)
-      const categories = yield* categoryNames
-      const counters = { skipped: yield* Ref.make(0), pages: yield* Ref.make(0) }
-      const emitted = yield* Ref.make(0)
+      const counters = { skipped: 0, pages: 0, emitted: 0 }
       const failures: Array<{ campaignId: number; error: ApiError }> = []
       const startedAt = Date.now()
       const concurrency = concurrencyFor(config.max_requests_per_second, campaignIds.length)
@@ -151,11 +153,10 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
         `Reading leads of ${campaignIds.length} campaign${campaignIds.length === 1 ? "" : "s"}, ${concurrency} at a time`
       )
       yield* Effect.gen(function*() {
-        const pages = yield* Ref.get(counters.pages)
         const requests = yield* api.requestCount
         const seconds = (Date.now() - startedAt) / 1000
         yield* Effect.logInfo(
-          `leads: ${yield* Ref.get(emitted)} records, ${pages} pages, ${(requests / Math.max(seconds, 0.001)).toFixed(2)} requests/s`
+          `leads: ${counters.emitted} records, ${counters.pages} pages, ${(requests / Math.max(seconds, 0.001)).toFixed(2)} requests/s`
         )
       }).pipe(Effect.repeat(Schedule.spaced("10 seconds")), Effect.delay("10 seconds"), Effect.forkScoped)
 
@@ -172,12 +173,12 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
           state = event.done
             ? LeadsState.withCompleted(state, campaignIds, event.campaignId, event.cursor, event.newest)
             : LeadsState.withProgress(state, campaignIds, event.campaignId, event.cursor, event.nextOffset)
+          counters.emitted += event.records.length
           const out: Array<StreamEvent> = []
           if (event.estimate !== undefined) out.push(estimate(event.estimate))
           out.push(records(event.records), checkpoint(LeadsState.toJson(state)))
           return out
-        }),
-        Stream.tap((event) => event._tag === "Records" ? Ref.update(emitted, (n) => n + event.records.length) : Effect.void)
+        })
       )
       const finish = Effect.suspend(() => {
         if (failures.length > 0) return Effect.fail(new CampaignsFailed({ failures: [...failures] }))
