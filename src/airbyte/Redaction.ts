@@ -11,14 +11,17 @@ export const registerSecret = (value: string): void => {
   if (value.length >= 4) secrets.add(value)
 }
 
+/** A secret as it may appear in text: raw, and URL-encoded as a path segment or as a query value. */
+export const secretForms = (value: string): ReadonlyArray<string> =>
+  Array.from(new Set([value, encodeURIComponent(value), new URLSearchParams({ k: value }).toString().slice(2)]))
+
 /** Registers the values of every `airbyte_secret` property of a config object. */
 export const registerConfigSecrets = (specProperties: Record<string, unknown>, config: unknown): void => {
   if (typeof config !== "object" || config === null) return
   for (const [key, property] of Object.entries(specProperties)) {
     const value = (config as Record<string, unknown>)[key]
     if (typeof value === "string" && (property as { airbyte_secret?: unknown }).airbyte_secret === true) {
-      registerSecret(value)
-      registerSecret(encodeURIComponent(value))
+      for (const form of secretForms(value)) registerSecret(form)
     }
   }
 }

@@ -12,6 +12,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform"
 import { Clock, Context, Duration, Effect, Either, Layer, Option, Random, Redacted, Stream } from "effect"
 import type { JsonObject } from "../airbyte/Protocol.js"
+import { secretForms } from "../airbyte/Redaction.js"
 import { VERSION } from "../Package.js"
 import type { Config } from "./Config.js"
 import type { ApiError } from "./Errors.js"
@@ -140,7 +141,8 @@ export const make = (options: ApiOptions) =>
     const key = Redacted.value(options.apiKey)
     let requests = 0
 
-    const hideKey = (text: string) => (key.length > 0 ? text.split(key).join("****") : text)
+    const keyForms = key.length > 0 ? secretForms(key) : []
+    const hideKey = (text: string) => keyForms.reduce((result, form) => result.split(form).join("****"), text)
 
     const transportDetail = (error: HttpClientError.HttpClientError): string => {
       const cause = error.cause as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined
@@ -194,20 +196,20 @@ export const make = (options: ApiOptions) =>
         const now = yield* Clock.currentTimeMillis
         yield* noteBudget(response.headers, now)
         const { body, status } = response
-        if (status === 401 || status === 403) return yield* new Unauthorized({ request, status, detail: detailOf(status, body) })
-        if (status === 404) return yield* new NotFound({ request, detail: detailOf(status, body) })
+        if (status === 401 || status === 403) return yield* new Unauthorized({ request, status, detail: hideKey(detailOf(status, body)) })
+        if (status === 404) return yield* new NotFound({ request, detail: hideKey(detailOf(status, body)) })
         if (status === 429) {
           const retryAfterMs = parseRetryAfter(response.headers["retry-after"], now) ?? retryAfterFromBody(body)
           if (retryAfterMs !== undefined) yield* limiter.pauseUntil(now + retryAfterMs)
           return yield* new RateLimited({ request, retryAfterMs })
         }
-        if (status >= 500) return yield* new ServerError({ request, status, detail: detailOf(status, body) })
+        if (status >= 500) return yield* new ServerError({ request, status, detail: hideKey(detailOf(status, body)) })
         if (status >= 400 || status < 200 || status >= 300) {
-          return yield* new ClientError({ request, status, detail: detailOf(status, body) })
+          return yield* new ClientError({ request, status, detail: hideKey(detailOf(status, body)) })
         }
         const text = body.trim()
         if (text.length === 0) return yield* new InvalidResponse({ request, detail: "empty body" })
-        if (text.startsWith("<")) return yield* new InvalidResponse({ request, detail: titleOf(text) })
+        if (text.startsWith("<")) return yield* new InvalidResponse({ request, detail: hideKey(titleOf(text)) })
         let json: unknown
         try {
           json = JSON.parse(text)
@@ -227,6 +229,22 @@ export const make = (options: ApiOptions) =>
         return Math.max(Math.min(jittered, MAX_BACKOFF_MS), asked)
       })
 
+    /**
+     * Sleeps before a retry. A wait longer than 2 s logs a countdown every second: progress for
+     * whoever watches, and a write that notices promptly when stdout's reader has gone away.
+     */
+    const waitFor = (delayMs: number, request: string): Effect.Effect<void> => {
+      if (delayMs <= 2000) return Effect.sleep(Duration.millis(delayMs))
+      const tick = (left: number): Effect.Effect<void> =>
+        left <= 1000
+          ? Effect.sleep(Duration.millis(left))
+          : Effect.sleep("1 second").pipe(
+            Effect.zipRight(Effect.logInfo(`Waiting ${Math.ceil((left - 1000) / 1000)} s more before retrying ${request}`)),
+            Effect.zipRight(Effect.suspend(() => tick(left - 1000)))
+          )
+      return tick(delayMs)
+    }
+
     /** A request with retries. */
     const get = <A>(
       path: string,
@@ -244,7 +262,7 @@ export const make = (options: ApiOptions) =>
                 yield* Effect.logWarning(
                   `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${describe(error)}`
                 )
-                yield* Effect.sleep(Duration.millis(delayMs))
+                yield* waitFor(delayMs, request)
                 return yield* loop(retry + 1)
               })
           )

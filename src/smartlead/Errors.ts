@@ -127,7 +127,7 @@ export const report = (error: SmartLeadError): FailureReport => {
   const missing = error.failures.filter(({ error }) => error._tag === "NotFound").map(({ campaignId }) => campaignId)
   const others = error.failures.filter(({ error }) => error._tag !== "NotFound")
   const parts = [
-    ...(missing.length > 0 ? [`campaign${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found (check campaign_ids)`] : []),
+    ...(missing.length > 0 ? [`campaign${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found (deleted, or not visible to this API key)`] : []),
     ...others.map(({ campaignId, error }) => `campaign ${campaignId}: ${describe(error)}`)
   ]
   const types = error.failures.map(({ error }) => failureType(error))
