@@ -1,12 +1,15 @@
-// Bundles the connector into dist/main.js (the HTTP client split into a chunk loaded only by
-// check and read, so spec and discover start fast), and the SmartLead simulator used by
-// the demo and the image test into dist-dev/simulator.js.
+// Builds the executables into dist/: each program (src/main.ts → source-smartlead.cjs,
+// src/tap.ts → tap-smartlead.cjs) as one minified CommonJS bundle, started by a tiny ESM
+// launcher (dist/main.js, dist/tap.js; src/launcher.ts) that loads it with the V8 code cache
+// written here, and the SmartLead simulator used by the demo and the image test into
+// dist-dev/simulator.js.
 import { build } from "esbuild"
+import { execFileSync } from "node:child_process"
 import { chmod, rm } from "node:fs/promises"
 
 // @effect/cli can read option values from YAML/TOML/INI files; this connector never does, so
 // those parsers (and fast-check, reached only through Schema's Arbitrary) are left out of the
-// bundle: less code to compile at every start. Reaching one of them anyway fails loudly.
+// bundle: less code to load at every start. Reaching one of them anyway fails loudly.
 const omitUnused = {
   name: "omit-unused",
   setup(build) {
@@ -19,20 +22,40 @@ module.exports = new Proxy({}, { get: (_, key) => key === "__esModule" ? false :
   }
 }
 
-const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning", legalComments: "none" }
-const banner = { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "none" }
+const programs = [
+  { launcher: "main", bundle: "source-smartlead", entry: "src/main.ts", warm: ["spec"] },
+  { launcher: "tap", bundle: "tap-smartlead", entry: "src/tap.ts", warm: ["--about"] }
+]
 
 await rm("dist", { recursive: true, force: true })
 await build({
   ...common,
-  entryPoints: { main: "src/main.ts", tap: "src/tap.ts" },
+  format: "cjs",
+  entryPoints: Object.fromEntries(programs.map((p) => [p.bundle, p.entry])),
   outdir: "dist",
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
-  banner,
+  outExtension: { ".js": ".cjs" },
   minify: true,
   plugins: [omitUnused]
 })
-await chmod("dist/main.js", 0o755)
-await chmod("dist/tap.js", 0o755)
-await build({ ...common, entryPoints: ["test/simulator/main.ts"], outfile: "dist-dev/simulator.js" })
+for (const program of programs) {
+  await build({
+    ...common,
+    format: "esm",
+    entryPoints: ["src/launcher.ts"],
+    outfile: `dist/${program.launcher}.js`,
+    define: { BUNDLE: JSON.stringify(`${program.bundle}.cjs`) },
+    minify: true
+  })
+  await chmod(`dist/${program.launcher}.js`, 0o755)
+  execFileSync(process.execPath, [`dist/${program.launcher}.js`, ...program.warm], {
+    env: { ...process.env, SOURCE_SMARTLEAD_WRITE_CODE_CACHE: "1" },
+    stdio: ["ignore", "ignore", "inherit"]
+  })
+}
+await build({
+  ...common,
+  format: "esm",
+  entryPoints: ["test/simulator/main.ts"],
+  outfile: "dist-dev/simulator.js"
+})

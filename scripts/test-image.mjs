@@ -300,8 +300,8 @@ const main = async () => {
     const required = ["catalog.json", "dist/main.js", "package.json", "spec.json"]
     const missing = required.filter((f) => !info.files.includes(code + f))
     assert(missing.length === 0, `missing from ${code}: ${missing.join(", ")}`)
-    // Only the bundle (dist/**/*.js) and the three JSON files: no node_modules, sources or tests.
-    const extra = info.files.filter((f) => !required.includes(f.slice(code.length)) && !/^\/airbyte\/integration_code\/dist\/.+\.js$/.test(f))
+    // Only the bundle (dist/: launchers, program bundles and their V8 code caches) and the three JSON files: no node_modules, sources or tests.
+    const extra = info.files.filter((f) => !required.includes(f.slice(code.length)) && !/^\/airbyte\/integration_code\/dist\/[^/]+\.(js|cjs|cache)$/.test(f))
     assert(extra.length === 0, `unexpected files under /airbyte: ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", …" : ""}`)
     assert(info.version.startsWith("v24."), `node is ${info.version}, expected v24`)
     return `node ${info.version}, ${info.files.length} files (${info.files.filter((f) => f.includes("/dist/")).length} in dist)`

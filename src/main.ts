@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `source-smartlead` executable: wires the SmartLead source into the Airbyte CLI with the
  * Node platform (file system; the undici HTTP client, loaded only by commands that call the

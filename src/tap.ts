@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `tap-smartlead` executable: the SmartLead source as a Singer tap, for Meltano and other
  * Singer runners. Wiring only, as `main.ts`.
