@@ -50,7 +50,8 @@ function die(message) {
 // ----- process hygiene ---------------------------------------------------------------------------
 const children = new Set()
 const tmp = mkdtempSync(path.join(os.tmpdir(), "smartlead-bench-"))
-// dist/ holds self-contained ESM (main.js and any code-split chunks); every run uses one snapshot
+// dist/ holds the launchers (main.js, tap.js), the program bundles (*.cjs) and their V8 code
+// caches (*.cache); every run uses one snapshot
 // of it, so a rebuild in the middle of the benchmark (someone else running `npm run build`)
 // cannot mix two versions. A package.json {"type":"module"} sits above it, as in the project.
 const BUNDLE_MTIME = statSync(MAIN).mtime
@@ -59,7 +60,7 @@ writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" })
 const BUNDLE = path.join(tmp, "dist", "main.js")
 const bundleFiles = readdirSync(path.join(tmp, "dist"), { recursive: true })
   .map(String)
-  .filter((file) => file.endsWith(".js"))
+  .filter((file) => /\.(js|cjs|cache)$/.test(file))
   .sort()
 const BUNDLE_SHA = bundleFiles
   .reduce((hash, file) => hash.update(file).update(readFileSync(path.join(tmp, "dist", file))), createHash("sha256"))

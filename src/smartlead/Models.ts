@@ -36,20 +36,22 @@ const finish = (record: Record<string, unknown>): JsonObject => {
   return record
 }
 
-/** A lead of the real shape: row fields and `lead` fields flattened; a clash keeps the row's and saves the lead's as `lead_<name>`. */
+/**
+ * A lead of the real shape: the `lead` object, with the row's fields added (in place: pages are
+ * the hot path); a clash keeps the row's value and the lead's as `lead_<name>`.
+ */
 const fromRealRow = (row: Record<string, unknown>, campaignId: number): JsonObject | string => {
-  const lead = row["lead"]
-  if (!isObject(lead)) return "a row has no lead object"
-  if (lead["id"] === undefined || lead["id"] === null) return "a lead has no id"
-  const record: Record<string, unknown> = { campaign_id: campaignId }
-  for (const key in lead) record[key] = lead[key]
+  const record = row["lead"]
+  if (!isObject(record)) return "a row has no lead object"
+  const id = record["id"]
+  if (id === undefined || id === null) return "a lead has no id"
   for (const key in row) {
     if (key === "lead") continue
     const target = key === "lead_category_id" ? "category_id" : key === "id" ? "row_id" : key
-    if (target in record && target !== "campaign_id" && record[target] !== row[key]) record[`lead_${target}`] = record[target]
+    if (target in record && record[target] !== row[key]) record[`lead_${target}`] = record[target]
     record[target] = row[key]
   }
-  record["id"] = lead["id"]
+  record["id"] = id
   record["campaign_id"] = campaignId
   return finish(record)
 }
@@ -57,9 +59,8 @@ const fromRealRow = (row: Record<string, unknown>, campaignId: number): JsonObje
 /** A lead of the documented shape: its fields as they are, plus `campaign_id`. */
 const fromDocumentedLead = (lead: Record<string, unknown>, campaignId: number): JsonObject | string => {
   if (lead["id"] === undefined || lead["id"] === null) return "a lead has no id"
-  const record: Record<string, unknown> = { campaign_id: campaignId }
-  for (const key in lead) if (key !== "campaign_id") record[key] = lead[key]
-  return finish(record)
+  lead["campaign_id"] = campaignId
+  return finish(lead)
 }
 
 const readTotal = (value: unknown): number | undefined => {

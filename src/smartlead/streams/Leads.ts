@@ -7,7 +7,7 @@
  * failures once the rest are read. A rejected key stops everything at once. Where the API
  * leaves out `category_name` (its real shape), it is filled in from the lead categories.
  */
-import { Effect, Either, Option, Schedule, Stream } from "effect"
+import { Chunk, Effect, Either, Option, Schedule, Stream } from "effect"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { ReadContext, SourceStream, StreamEvent } from "../../airbyte/Source.js"
@@ -164,7 +164,8 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
         readCampaign(id, LeadsState.startOf(input, id, config.start_date), config, filters, categories, counters)
       )
       let state = input
-      const events = Stream.mergeAll(campaigns, { concurrency, bufferSize: 2 }).pipe(
+      const pages = concurrency === 1 ? Stream.concatAll(Chunk.fromIterable(campaigns)) : Stream.mergeAll(campaigns, { concurrency, bufferSize: 1 })
+      const events = pages.pipe(
         Stream.mapConcat((event): ReadonlyArray<StreamEvent> => {
           if (event._tag === "Failed") {
             failures.push({ campaignId: event.campaignId, error: event.error })
