@@ -93,7 +93,12 @@ const readStream = <Config, E, R>(
         }
       }
       if (pending.length > 0) writes.push(output.writeRecords(name, pending))
-      return writes.length === 1 ? writes[0]! : Effect.forEach(writes, (write) => write, { discard: true })
+      return Effect.ensuring(
+        writes.length === 1 ? writes[0]! : Effect.forEach(writes, (write) => write, { discard: true }),
+        Effect.sync(() => {
+          for (const event of events) if (event._tag === "Records") (event.records as Array<JsonObject>).length = 0
+        })
+      )
     }
     yield* output.write(streamStatusMessage(name, "STARTED"))
     yield* output.write(streamStatusMessage(name, "RUNNING"))

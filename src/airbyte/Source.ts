@@ -3,7 +3,8 @@
  * config schema, a connection check, its streams and how its errors are reported; the runner
  * (`Read`, `Cli`) does everything protocol-shaped around it. A stream reads as an Effect `Stream`
  * of `StreamEvent`s: batches of records, checkpoints of its state, and row estimates. A
- * checkpoint claims only the records emitted before it.
+ * checkpoint claims only the records emitted before it. A batch's array is handed over: the
+ * runner empties it once written, so a page never outlives its write.
  */
 import type { Effect, Layer, Schema, Stream } from "effect"
 import type { JsonSchemaObject } from "./JsonSchema.js"
@@ -15,7 +16,7 @@ export type StreamEvent =
   | { readonly _tag: "Checkpoint"; readonly state: JsonObject }
   | { readonly _tag: "Estimate"; readonly rows: number }
 
-/** A batch of records, emitted with one write. */
+/** A batch of records, emitted with one write. The runner owns the array once emitted and empties it after writing it. */
 export const records = (batch: ReadonlyArray<JsonObject>): StreamEvent => ({ _tag: "Records", records: batch })
 /** A checkpoint: the stream's state after every record emitted so far. */
 export const checkpoint = (state: JsonObject): StreamEvent => ({ _tag: "Checkpoint", state })

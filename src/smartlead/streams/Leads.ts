@@ -89,9 +89,10 @@ const readCampaign = (
             }
             kept.push(record)
           }
-          const nextOffset = offset + page.records.length
-          const done = page.records.length === 0 || page.records.length < config.page_size ||
-            (page.total !== undefined && nextOffset >= page.total)
+          const rows = page.records.length
+          ;(page.records as Array<JsonObject>).length = 0
+          const nextOffset = offset + rows
+          const done = rows === 0 || rows < config.page_size || (page.total !== undefined && nextOffset >= page.total)
           return {
             _tag: "Page",
             campaignId,
