@@ -3,8 +3,9 @@
 #   docker build -t airbyte/source-smartlead:dev .
 #   docker run --rm -v "$(pwd)/secrets:/secrets:ro" airbyte/source-smartlead:dev check --config /secrets/config.json
 #
-# Stage 1 bundles the connector with esbuild into dist/ (dist/main.js plus any code-split chunks
-# under dist/chunks/; ESM importing only Node built-ins); stage 2 ships that bundle (plus
+# Stage 1 bundles the connector with esbuild into dist/ (launchers main.js and tap.js, program
+# bundles *.cjs importing only Node built-ins, and V8 code caches made by this stage's Node 24,
+# the same as the runtime's); stage 2 ships that (plus
 # spec.json, catalog.json, package.json) on a clean node:24-slim, with no node_modules, sources,
 # tests or dev dependencies.
 
