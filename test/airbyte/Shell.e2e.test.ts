@@ -1,7 +1,6 @@
 /** The connector in a shell pipe: records only as JSON Lines or CSV, help texts. */
-import { spawn } from "node:child_process"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { assertNoSecrets, MAIN, tempFiles } from "../helpers/Connector.js"
+import { MAIN, runScript, tempFiles } from "../helpers/Connector.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
@@ -12,19 +11,7 @@ afterEach(async () => {
   await Promise.all(simulators.splice(0).map((sim) => sim.close()))
 })
 
-const run = (args: ReadonlyArray<string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (code) => {
-      assertNoSecrets(stdout + stderr, "output")
-      resolve({ code, stdout, stderr })
-    })
-  })
+const run = (args: ReadonlyArray<string>) => runScript(MAIN, args)
 
 /** A minimal RFC 4180 parser for the assertions. */
 const parseCsv = (text: string): Array<Array<string>> => {

@@ -35,6 +35,26 @@ export interface RunOptions {
   readonly onSpawn?: (child: import("node:child_process").ChildProcess) => void
 }
 
+/** Runs `node <script> ...args` and collects its output; asserts no secret appears in it. */
+export const runScript = (script: string, args: ReadonlyArray<string>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => {
+      try {
+        assertNoSecrets(stdout, "stdout")
+        assertNoSecrets(stderr, "stderr")
+        resolve({ code, stdout, stderr })
+      } catch (error) {
+        reject(error)
+      }
+    })
+  })
+
 /** Asserts that no secret appears in a text. */
 export const assertNoSecrets = (text: string, where: string): void => {
   for (const secret of SECRETS) {

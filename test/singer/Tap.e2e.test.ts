@@ -4,10 +4,9 @@
  * through the Singer state.
  */
 import Ajv from "ajv"
-import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { assertNoSecrets, tempFiles } from "../helpers/Connector.js"
+import { runScript, tempFiles } from "../helpers/Connector.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
@@ -37,20 +36,7 @@ const validateSinger = ajv.compile({
   ]
 })
 
-const runTap = (args: ReadonlyArray<string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [TAP, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (code) => {
-      assertNoSecrets(stdout, "stdout")
-      assertNoSecrets(stderr, "stderr")
-      resolve({ code, stdout, stderr })
-    })
-  })
+const runTap = (args: ReadonlyArray<string>) => runScript(TAP, args)
 
 const messagesOf = (stdout: string) => {
   const messages = stdout.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as Record<string, any>)

@@ -1,0 +1,34 @@
+/**
+ * What both executables share on Node: the platform layers (file system and terminal for the
+ * CLI; the stdout `Output` and the LOG-message logger), the undici HTTP client as a layer that is
+ * loaded only when a command talks to the API, and `NodeRuntime.runMain` with the exit code the
+ * program computes — or 130/143 when a SIGINT/SIGTERM interrupted it.
+ */
+import type { HttpClient } from "@effect/platform"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Effect, Exit, Layer } from "effect"
+import * as Logging from "./airbyte/Logging.js"
+import * as Output from "./airbyte/Output.js"
+
+/** The undici HTTP client, imported on first use. */
+export const HttpClientLive: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEffect(
+  Effect.map(Effect.promise(() => import("@effect/platform-node/NodeHttpClient")), (http) => http.layerUndici)
+)
+
+const MainLive = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(Layer.provideMerge(Output.layerStdout))
+
+/** Runs a program that computes its exit code, and exits with it. */
+export const run = (program: Effect.Effect<number, never, Layer.Layer.Success<typeof MainLive>>): void => {
+  let signal: NodeJS.Signals | undefined
+  process.once("SIGINT", () => (signal ??= "SIGINT"))
+  process.once("SIGTERM", () => (signal ??= "SIGTERM"))
+  NodeRuntime.runMain(Effect.provide(program, MainLive), {
+    disablePrettyLogger: true,
+    disableErrorReporting: true,
+    teardown: (exit, onExit) => {
+      if (Exit.isSuccess(exit)) return onExit(exit.value as number)
+      onExit(signal === "SIGTERM" ? 143 : signal === "SIGINT" ? 130 : 1)
+    }
+  })
+}
