@@ -158,7 +158,7 @@ export const make = <Env>(
 ) => {
   const sourceLayer = (config: unknown) => Layer.provide(source.layer(config), info.env)
   const spec = Command.make("spec", {}, () => emit({ type: "SPEC", spec: source.spec })).pipe(
-    Command.withDescription("Print the connector specification (the config's JSON Schema)")
+    Command.withDescription("Print the connector specification (the config's JSON Schema). Example: spec > spec.json")
   )
 
   const check = Command.make("check", { config: configOption }, ({ config: path }) =>
@@ -184,7 +184,9 @@ export const make = <Env>(
       }
       const message = typeof outcome.left === "string" ? outcome.left : source.describeError(outcome.left).message
       yield* emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: scrub(message) } })
-    })).pipe(Command.withDescription("Validate the config and test the connection to the API"))
+    })).pipe(Command.withDescription(
+    "Validate the config, then test the connection to the API; answers SUCCEEDED or FAILED (exit 0 either way). Example: check --config secrets/config.json"
+  ))
 
   const discover = Command.make("discover", { config: configOption }, ({ config: path }) =>
     Effect.gen(function*() {
@@ -202,7 +204,9 @@ export const make = <Env>(
           }))
         }
       })
-    })).pipe(Command.withDescription("Print the catalog of streams this source offers"))
+    })).pipe(Command.withDescription(
+    "Print the catalog of streams this source offers (no API call). Example: discover --config secrets/config.json"
+  ))
 
   const shellFormat = (options: {
     readonly recordsOnly: boolean
@@ -260,6 +264,11 @@ export const make = <Env>(
 
   const root = Command.make(info.name, {}, () =>
     Effect.fail(new UsageError({ reason: "missing command: expected one of spec, check, discover, read" }))).pipe(
+      Command.withDescription(
+        "An Airbyte source: stdout carries only Airbyte protocol messages, one JSON per line. " +
+          "Exit codes: 0 success (a FAILED check included), 1 failed (an ERROR trace says why), 2 usage error, " +
+          "130/143 interrupted, 141 stdout closed. Run `<command> --help` for each command's flags."
+      ),
       Command.withSubcommands([spec, check, discover, readCommand])
     )
 
