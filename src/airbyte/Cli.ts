@@ -157,6 +157,7 @@ export const make = <Env>(
   info: { readonly name: string; readonly version: string; readonly env: Layer.Layer<Env> }
 ) => {
   const sourceLayer = (config: unknown) => Layer.provide(source.layer(config), info.env)
+
   const spec = Command.make("spec", {}, () => emit({ type: "SPEC", spec: source.spec })).pipe(
     Command.withDescription("Print the connector specification (the config's JSON Schema). Example: spec > spec.json")
   )

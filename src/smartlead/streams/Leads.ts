@@ -59,7 +59,7 @@ const readCampaign = (
   config: Config,
   filters: LeadFilters,
   categories: ReadonlyMap<unknown, unknown>,
-  counters: { skipped: number; pages: number }
+  counters: { pages: number }
 ): Stream.Stream<CampaignEvent, ApiError, SmartLeadApi> =>
   Stream.unwrap(
     Effect.map(SmartLeadApi, (api) => {
@@ -106,10 +106,9 @@ const readCampaign = (
         }),
         Stream.ensuring(
           Effect.suspend(() =>
-            skipped === 0 ? Effect.void : Effect.suspend(() => {
-              counters.skipped += skipped
-              return Effect.logInfo(`Campaign ${campaignId}: skipped ${skipped} leads created at or before ${gt} that the API returned despite created_at_gt`)
-            })
+            skipped === 0
+              ? Effect.void
+              : Effect.logInfo(`Campaign ${campaignId}: skipped ${skipped} leads created at or before ${gt} that the API returned despite created_at_gt`)
           )
         ),
         Stream.catchAll((error) =>
@@ -146,7 +145,7 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
       const input = context.state === undefined ? undefined : Either.getOrThrow(LeadsState.decode(context.state))
       const [campaignIds, categories] = yield* Effect.all([campaignIdsOf(config), categoryNames], { concurrency: 2 })
       const filters = filtersOf(config)
-      const counters = { skipped: 0, pages: 0, emitted: 0 }
+      const counters = { pages: 0, emitted: 0 }
       const failures: Array<{ campaignId: number; error: ApiError }> = []
       const startedAt = Date.now()
       const concurrency = concurrencyFor(config.max_requests_per_second, campaignIds.length)
