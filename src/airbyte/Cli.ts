@@ -7,10 +7,12 @@
  */
 import type { CliApp } from "@effect/cli"
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
 import { Cause, Data, Duration, Effect, Layer, Option } from "effect"
 import type { ConfigInvalid } from "./Inputs.js"
 import { decodeConfig, InputError, readCatalog, readJsonFile } from "./Inputs.js"
 import * as Formats from "./Formats.js"
+import type { Format } from "./Output.js"
 import { Output } from "./Output.js"
 import type { AirbyteMessage, ErrorTrace, FailureType } from "./Protocol.js"
 import { errorTraceMessage } from "./Protocol.js"
@@ -53,6 +55,12 @@ const columnsOption = Options.text("columns").pipe(
 )
 const streamOption = Options.text("stream").pipe(
   Options.withDescription("With --records-only: the stream to print (default: leads)"),
+  Options.optional
+)
+const stateOutputOption = Options.text("state-output").pipe(
+  Options.withDescription(
+    "With --records-only: write the last STATE of each stream to this file when the read ends, for the next run's --state (incremental exports)"
+  ),
   Options.optional
 )
 
@@ -234,12 +242,32 @@ export const make = <Env>(
       recordsOnly: recordsOnlyOption,
       format: formatOption,
       columns: columnsOption,
-      stream: streamOption
+      stream: streamOption,
+      stateOutput: stateOutputOption
     },
     (options) =>
       Effect.gen(function*() {
         const shell = shellFormat(options)
-        if (shell !== undefined) yield* Effect.flatMap(Output, (output) => output.useFormat(shell.format, shell.prelude))
+        const lastStates = new Map<string, unknown>()
+        if (shell !== undefined) {
+          const format: Format = {
+            records: shell.format.records,
+            message: (message) => {
+              if (message.type === "STATE") lastStates.set(message.state.stream.stream_descriptor.name, message.state)
+              return shell.format.message(message)
+            }
+          }
+          yield* Effect.flatMap(Output, (output) => output.useFormat(format, shell.prelude))
+        }
+        const saveStates = Option.match(options.stateOutput, {
+          onNone: () => Effect.void,
+          onSome: (path) =>
+            Effect.flatMap(FileSystem.FileSystem, (fs) =>
+              fs.writeFileString(path, JSON.stringify(Array.from(lastStates.values()), null, 2) + "\n")
+            ).pipe(
+              Effect.catchAll((error) => Effect.logError(`Could not write --state-output ${JSON.stringify(path)}: ${error.message}`))
+            )
+        })
         const config = yield* loadConfig(source, options.config)
         const fullCatalog = yield* Option.match(options.catalog, {
           onNone: () => Effect.succeed(defaultCatalog(source)),
@@ -254,7 +282,10 @@ export const make = <Env>(
         const statePath = Option.getOrUndefined(options.state)
         const states = yield* readState(statePath, source.bareStateStream)
         yield* validateStates(source, states, statePath)
-        yield* read(source, config, catalog, states).pipe(Effect.provide(sourceLayer(config)))
+        yield* read(source, config, catalog, states).pipe(
+          Effect.provide(sourceLayer(config)),
+          Effect.ensuring(Effect.suspend(() => (lastStates.size > 0 ? saveStates : Effect.void)))
+        )
       })
   ).pipe(Command.withDescription(
     "Read records, emitting STATE checkpoints (every stream when no --catalog). Examples: " +

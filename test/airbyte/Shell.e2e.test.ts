@@ -1,4 +1,5 @@
 /** The connector in a shell pipe: records only as JSON Lines or CSV, help texts. */
+import { readFileSync } from "node:fs"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { MAIN, runScript, tempFiles } from "../helpers/Connector.js"
 import type { Simulator } from "../simulator/Simulator.js"
@@ -103,5 +104,27 @@ describe("--help", () => {
     expect(read.code).toBe(0)
     for (const flag of ["--config", "--catalog", "--state", "--records-only", "--format", "--columns", "--stream"]) expect(read.stdout).toContain(flag)
     expect(read.stdout).toMatch(/--format csv --columns/)
+  })
+})
+
+describe("incremental exports", () => {
+  it("--state-output saves the state; the next export with --state prints only new leads", async () => {
+    const { config, sim } = await start()
+    const state = `${files.dir}/export-state.json`
+    const first = await run(["read", "--config", config, "--format", "csv", "--state-output", state])
+    expect(first.code).toBe(0)
+    expect(parseCsv(first.stdout)).toHaveLength(11)
+    const saved = JSON.parse(readFileSync(state, "utf8"))
+    expect(saved).toHaveLength(1)
+    expect(saved[0]).toMatchObject({ type: "STREAM", stream: { stream_descriptor: { name: "leads" } } })
+    const added = sim.addLeads(sim.campaignIds[0]!, 2)
+    const second = await run(["read", "--config", config, "--format", "csv", "--columns", "id,created_at", "--state", state, "--state-output", state])
+    const ids = parseCsv(second.stdout).slice(1).map((row) => Number(row[0]))
+    expect(ids).toEqual(expect.arrayContaining(added.map((lead) => lead.id)))
+    const cursors = saved[0].stream.stream_state.campaigns
+    for (const row of parseCsv(second.stdout).slice(1)) {
+      if (added.some((lead) => lead.id === Number(row[0]))) continue
+      expect(Object.values(cursors).map((c: any) => c.created_at)).toContain(row[1])
+    }
   })
 })
