@@ -5,7 +5,8 @@
  * sequence that checkpoints after every page, so a STATE never claims a row not yet written.
  * A campaign that fails (after retries) does not stop the others: the stream ends with the
  * failures once the rest are read. A rejected key stops everything at once. Where the API
- * leaves out `category_name` (its real shape), it is filled in from the lead categories.
+ * leaves out `category_name` (its real shape), it is filled in from the lead categories, read
+ * once when first needed.
  */
 import { Chunk, Effect, Either, Option, Schedule, Stream } from "effect"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
@@ -58,7 +59,7 @@ const readCampaign = (
   start: { readonly cursor: string | undefined; readonly offset: number },
   config: Config,
   filters: LeadFilters,
-  categories: ReadonlyMap<unknown, unknown>,
+  categories: Effect.Effect<ReadonlyMap<unknown, unknown>>,
   counters: { pages: number }
 ): Stream.Stream<CampaignEvent, ApiError, SmartLeadApi> =>
   Stream.unwrap(
@@ -70,9 +71,10 @@ const readCampaign = (
       let newestMs = -Infinity
       let skipped = 0
       return api.leadPages(campaignId, query, start.offset).pipe(
-        Stream.map(({ offset, page }): CampaignEvent => {
+        Stream.mapEffect(({ offset, page }): Effect.Effect<CampaignEvent> => {
           counters.pages++
           const kept: Array<JsonObject> = []
+          const unnamed: Array<Record<string, unknown>> = []
           for (const record of page.records) {
             const createdAt = record["created_at"]
             const ms = typeof createdAt === "string" ? Date.parse(createdAt) : Number.NaN
@@ -85,7 +87,7 @@ const readCampaign = (
               newest = createdAt as string
             }
             if (record["category_name"] === undefined && record["category_id"] !== undefined && record["category_id"] !== null) {
-              ;(record as Record<string, unknown>)["category_name"] = categories.get(record["category_id"]) ?? null
+              unnamed.push(record as Record<string, unknown>)
             }
             kept.push(record)
           }
@@ -93,7 +95,7 @@ const readCampaign = (
           ;(page.records as Array<JsonObject>).length = 0
           const nextOffset = offset + rows
           const done = rows === 0 || rows < config.page_size || (page.total !== undefined && nextOffset >= page.total)
-          return {
+          const event: CampaignEvent = {
             _tag: "Page",
             campaignId,
             cursor: start.cursor,
@@ -103,6 +105,11 @@ const readCampaign = (
             newest,
             estimate: offset === start.offset && page.total !== undefined ? Math.max(0, page.total - start.offset) : undefined
           }
+          if (unnamed.length === 0) return Effect.succeed(event)
+          return Effect.map(categories, (names) => {
+            for (const record of unnamed) record["category_name"] = names.get(record["category_id"]) ?? null
+            return event
+          })
         }),
         Stream.ensuring(
           Effect.suspend(() =>
@@ -126,7 +133,10 @@ const campaignIdsOf = (config: Config) =>
       Effect.map((campaigns) => campaigns.map((campaign) => campaign["id"] as number))
     )
 
-/** Category names by id, to fill `category_name` where the API leaves it out (its real shape); empty if they cannot be read. */
+/**
+ * Category names by id, to fill `category_name` where the API leaves it out (its real shape);
+ * fetched once, when the first lead that needs one arrives; empty if they cannot be read.
+ */
 const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategories).pipe(
   Effect.map((categories) => new Map(categories.map((category) => [category["id"], category["name"]]))),
   Effect.catchAll((error) =>
@@ -143,7 +153,8 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
       const { config } = context
       const api = yield* SmartLeadApi
       const input = context.state === undefined ? undefined : Either.getOrThrow(LeadsState.decode(context.state))
-      const [campaignIds, categories] = yield* Effect.all([campaignIdsOf(config), categoryNames], { concurrency: 2 })
+      const campaignIds = yield* campaignIdsOf(config)
+      const categories = yield* Effect.cached(Effect.provideService(categoryNames, SmartLeadApi, api))
       const filters = filtersOf(config)
       const counters = { pages: 0, emitted: 0 }
       const failures: Array<{ campaignId: number; error: ApiError }> = []
