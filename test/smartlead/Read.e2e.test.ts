@@ -103,18 +103,16 @@ describe("full reads", () => {
     expect(records.some((record) => Object.keys(sim.leads(record["campaign_id"] as number).find((l) => l.id === record["id"])!.extra ?? {}).length > 0)).toBe(true)
   })
 
-  it("fills category_name in the real shape from the lead categories, read once and only when needed", async () => {
+  it("fills category_name in the real shape from the lead categories, read once per sync", async () => {
     const sim = await start({ campaigns: 3, leadsPerCampaign: 12, shape: "real" })
     for (const lead of sim.leads()) Object.assign(lead, { categoryId: null, categoryName: null })
-    await readLeads(sim)
-    expect(sim.requests.filter((r) => r.path.endsWith("/leads/fetch-categories"))).toHaveLength(0)
     for (const id of sim.campaignIds) Object.assign(sim.leads(id)[0]!, { categoryId: 3, categoryName: "Meeting Booked" })
-    sim.clearRequests()
-    const result = await readLeads(sim)
+    const result = await readLeads(sim, { page_size: 5 })
     expect(sim.requests.filter((r) => r.path.endsWith("/leads/fetch-categories"))).toHaveLength(1)
     const named = recordsOf(result.messages, "leads").filter((record) => record["category_id"] === 3)
     expect(named).toHaveLength(3)
     expect(named.every((record) => record["category_name"] === "Meeting Booked")).toBe(true)
+    expect(recordsOf(result.messages, "leads").filter((record) => record["category_id"] === null).every((record) => record["category_name"] === undefined)).toBe(true)
   })
 
   for (const order of ["descending", "shuffled"] as const) {

@@ -5,8 +5,7 @@
  * sequence that checkpoints after every page, so a STATE never claims a row not yet written.
  * A campaign that fails (after retries) does not stop the others: the stream ends with the
  * failures once the rest are read. A rejected key stops everything at once. Where the API
- * leaves out `category_name` (its real shape), it is filled in from the lead categories, read
- * once when first needed.
+ * leaves out `category_name` (its real shape), it is filled in from the lead categories.
  */
 import { Chunk, Effect, Either, Option, Schedule, Stream } from "effect"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
@@ -135,7 +134,8 @@ const campaignIdsOf = (config: Config) =>
 
 /**
  * Category names by id, to fill `category_name` where the API leaves it out (its real shape);
- * fetched once, when the first lead that needs one arrives; empty if they cannot be read.
+ * requested once, in the background as the read starts, and awaited only by a page that needs
+ * one; empty if they cannot be read.
  */
 const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategories).pipe(
   Effect.map((categories) => new Map(categories.map((category) => [category["id"], category["name"]]))),
@@ -153,8 +153,9 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
       const { config } = context
       const api = yield* SmartLeadApi
       const input = context.state === undefined ? undefined : Either.getOrThrow(LeadsState.decode(context.state))
-      const campaignIds = yield* campaignIdsOf(config)
       const categories = yield* Effect.cached(Effect.provideService(categoryNames, SmartLeadApi, api))
+      yield* Effect.forkScoped(categories)
+      const campaignIds = yield* campaignIdsOf(config)
       const filters = filtersOf(config)
       const counters = { pages: 0, emitted: 0 }
       const failures: Array<{ campaignId: number; error: ApiError }> = []
