@@ -286,6 +286,25 @@ const main = async () => {
     return `User ${user}, id -u ${uid}`
   })
 
+  await check("V8 code caches match the image's Node (fast start-up)", async () => {
+    const script = `
+      const fs = require("node:fs"), vm = require("node:vm"), { wrap } = require("node:module")
+      const dist = "/airbyte/integration_code/dist"
+      const bundles = fs.readdirSync(dist).filter((f) => f.endsWith(".cjs"))
+      console.log(JSON.stringify(bundles.map((f) => {
+        const file = dist + "/" + f
+        const script = new vm.Script(wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData: fs.readFileSync(file.replace(/cjs$/, "cache")) })
+        return [f, script.cachedDataRejected]
+      })))`
+    const r = await runImage({ entrypoint: "/usr/local/bin/node", args: ["-e", script] })
+    assert(r.status === 0, `probe: ${describeRun(r)}`)
+    const results = JSON.parse(r.stdout.trim().split("\n").at(-1))
+    assert(results.length === 2, `expected two bundles, found ${JSON.stringify(results)}`)
+    const rejected = results.filter(([, wasRejected]) => wasRejected).map(([file]) => file)
+    assert(rejected.length === 0, `code cache rejected for ${rejected.join(", ")}`)
+    return results.map(([file]) => file).join(", ")
+  })
+
   await check("image layout: dist bundle + spec/catalog/package.json only, writable /airbyte workdir", async () => {
     const script = `
       const fs = require("node:fs"), path = require("node:path")
