@@ -101,34 +101,41 @@ describe("signals during a long wait", () => {
   })
 })
 
+/** Runs a read and destroys its stdout as soon as what it printed matches `when`; times the end. */
+const closeStdoutWhen = async (args: ReadonlyArray<string>, when: (printed: string) => boolean, killAfterMs: number) => {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+  let closedPipeAt = 0
+  let seen = ""
+  let stderr = ""
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+  child.stdout.on("data", (chunk: Buffer) => {
+    seen += chunk.toString("utf8")
+    if (closedPipeAt === 0 && when(seen)) {
+      closedPipeAt = Date.now()
+      child.stdout.destroy()
+    }
+  })
+  const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs)
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on("close", (c, s) => resolve([c, s]))
+  )
+  clearTimeout(killer)
+  return { code, signal, closedPipeAt, endedAt: Date.now(), stderrLines: stderr.split("\n").filter((line) => line.length > 0), stderr }
+}
+
 describe("a consumer that closes the pipe", () => {
   it("stdout destroyed after the first RECORD: the process ends within 2 s, exit 141, at most one stderr line", async () => {
     const sim = await start(SLOW)
-    const child = spawn(process.execPath, [MAIN, "read", "--config", configFor(sim, { page_size: 5 }), "--catalog", leadsOnly()], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let closedPipeAt = 0
-    let seen = ""
-    let stderr = ""
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
-    child.stdout.on("data", (chunk: Buffer) => {
-      seen += chunk.toString("utf8")
-      if (closedPipeAt === 0 && seen.includes('"type":"RECORD"')) {
-        closedPipeAt = Date.now()
-        child.stdout.destroy()
-      }
-    })
-    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000)
-    const [code] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.on("close", (c, s) => resolve([c, s]))
+    const run = await closeStdoutWhen(
+      ["read", "--config", configFor(sim, { page_size: 5 }), "--catalog", leadsOnly()],
+      (printed) => printed.includes('"type":"RECORD"'),
+      20_000
     )
-    clearTimeout(killer)
-    const endedAt = Date.now()
-    expect(closedPipeAt).toBeGreaterThan(0)
-    expect(endedAt - closedPipeAt).toBeLessThanOrEqual(2000)
-    expect(code).toBe(141)
-    expect(stderr.split("\n").filter((line) => line.length > 0).length).toBeLessThanOrEqual(1)
-    assertNoSecrets(stderr, "stderr")
+    expect(run.closedPipeAt).toBeGreaterThan(0)
+    expect(run.endedAt - run.closedPipeAt).toBeLessThanOrEqual(2000)
+    expect(run.code).toBe(141)
+    expect(run.stderrLines.length).toBeLessThanOrEqual(1)
+    assertNoSecrets(run.stderr, "stderr")
   })
 
   it("`read | head -1`: the pipeline ends within 2 s of the first line, at most one stderr line", async () => {
@@ -167,30 +174,15 @@ describe("a consumer that closes the pipe", () => {
     // one campaign, so that nothing else is written during the wait
     const sim = await start({ campaigns: 1, leadsPerCampaign: 30 })
     sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 10 }, kind: { type: "rateLimited", retryAfterSeconds: 30 } })
-    const child = spawn(process.execPath, [MAIN, "read", "--config", configFor(sim, { page_size: 10 }), "--catalog", leadsOnly()], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let closedPipeAt = 0
-    let seen = ""
-    let stderr = ""
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
-    child.stdout.on("data", (chunk: Buffer) => {
-      seen += chunk.toString("utf8")
-      if (closedPipeAt === 0 && /Retrying in 30/.test(seen)) {
-        closedPipeAt = Date.now()
-        child.stdout.destroy()
-      }
-    })
-    const killer = setTimeout(() => child.kill("SIGKILL"), 15_000)
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.on("close", (c, s) => resolve([c, s]))
+    const run = await closeStdoutWhen(
+      ["read", "--config", configFor(sim, { page_size: 10 }), "--catalog", leadsOnly()],
+      (printed) => /Retrying in 30/.test(printed),
+      15_000
     )
-    clearTimeout(killer)
-    const endedAt = Date.now()
-    expect(closedPipeAt).toBeGreaterThan(0)
-    expect(signal, "the process had to be killed").toBeNull()
-    expect(endedAt - closedPipeAt, "ms from the pipe closing to the process ending").toBeLessThanOrEqual(2000)
-    expect(code).toBe(141)
-    expect(stderr.split("\n").filter((line) => line.length > 0).length).toBeLessThanOrEqual(1)
+    expect(run.closedPipeAt).toBeGreaterThan(0)
+    expect(run.signal, "the process had to be killed").toBeNull()
+    expect(run.endedAt - run.closedPipeAt, "ms from the pipe closing to the process ending").toBeLessThanOrEqual(2000)
+    expect(run.code).toBe(141)
+    expect(run.stderrLines.length).toBeLessThanOrEqual(1)
   })
 })
