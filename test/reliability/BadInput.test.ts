@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import type { RunResult } from "../helpers/Connector.js"
 import { errorsOf, lastState, ofType, recordsOf, runConnector, statusesOf } from "../helpers/Connector.js"
-import { assertNoBareStackTrace, setup } from "./support.js"
+import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
 
 const { configFor, files, leadsOnly, readLeads, start } = setup()
 

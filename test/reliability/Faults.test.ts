@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest"
 import type { FaultKind, Order, Simulator } from "../simulator/Simulator.js"
 import type { RunResult } from "../helpers/Connector.js"
 import { errorsOf, lastState, leadKeys, ofType, recordsOf, stateInput, statusesOf } from "../helpers/Connector.js"
-import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, countByCampaign, EPOCH, expectedKeys, setup } from "./support.js"
+import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, countByCampaign, EPOCH, expectedKeys, setup } from "../helpers/Reads.js"
 
 const { readLeads, start } = setup()
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest"
 import type { Shape, SimLead, Simulator } from "../simulator/Simulator.js"
 import { toDocumentedLead, toRealRow } from "../simulator/Simulator.js"
 import { lastState, recordsOf } from "../helpers/Connector.js"
-import { assertNoBareStackTrace, setup } from "./support.js"
+import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
 
 const { readLeads, start } = setup()
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest"
 import type { Simulator } from "../simulator/Simulator.js"
 import { errorsOf, leadKeys, recordsOf, statusesOf } from "../helpers/Connector.js"
-import { assertNoBareStackTrace, expectedKeys, setup } from "./support.js"
+import { assertNoBareStackTrace, expectedKeys, setup } from "../helpers/Reads.js"
 
 const { readLeads, start } = setup()
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest"
 import type { RunResult } from "../helpers/Connector.js"
 import { errorsOf, ofType, recordsOf, runConnector, SECRETS, statusesOf } from "../helpers/Connector.js"
 import type { Simulator } from "../simulator/Simulator.js"
-import { assertNoBareStackTrace, setup } from "./support.js"
+import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
 
 const { configFor, files, leadsOnly, start } = setup()
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest"
 import type { Message } from "../helpers/Connector.js"
 import { assertNoSecrets, leadKeys, MAIN, recordsOf, runConnector, stateInput } from "../helpers/Connector.js"
 import type { SimulatorOptions } from "../simulator/Simulator.js"
-import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, expectedKeys, setup } from "./support.js"
+import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, expectedKeys, setup } from "../helpers/Reads.js"
 
 const { configFor, leadsOnly, readLeads, start } = setup()
 

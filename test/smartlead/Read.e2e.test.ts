@@ -3,9 +3,7 @@
  * must equal the simulator's data exactly, in both response shapes and any order; STATE
  * messages must follow the contract; incremental runs must pick up exactly what is new.
  */
-import { afterEach, describe, expect, it } from "vitest"
-import type { Simulator, SimulatorOptions } from "../simulator/Simulator.js"
-import { startSimulator } from "../simulator/Simulator.js"
+import { describe, expect, it } from "vitest"
 import {
   assertStateCounts,
   errorsOf,
@@ -16,43 +14,11 @@ import {
   runConnector,
   stateInput,
   statesOf,
-  statusesOf,
-  tempFiles
+  statusesOf
 } from "../helpers/Connector.js"
+import { expectedKeys, setup } from "../helpers/Reads.js"
 
-const files = tempFiles()
-const simulators: Array<Simulator> = []
-afterEach(async () => {
-  await Promise.all(simulators.splice(0).map((sim) => sim.close()))
-})
-
-const start = async (options: SimulatorOptions) => {
-  const sim = await startSimulator(options)
-  simulators.push(sim)
-  return sim
-}
-
-const configFor = (sim: Simulator, extra: Record<string, unknown> = {}) =>
-  files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: 200, retry_initial_delay_ms: 10, ...extra })
-
-const leadsOnly = (syncMode: "incremental" | "full_refresh" = "incremental") =>
-  files.write({
-    streams: [{
-      stream: { name: "leads", json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
-      sync_mode: syncMode,
-      destination_sync_mode: "append_dedup"
-    }]
-  })
-
-const expectedKeys = (sim: Simulator) => sim.leads().map((lead) => `${lead.campaignId}:${lead.id}`).sort()
-
-const readLeads = async (sim: Simulator, extra: Record<string, unknown> = {}, state?: unknown) => {
-  const args = ["read", "--config", configFor(sim, extra), "--catalog", leadsOnly()]
-  if (state !== undefined) args.push("--state", files.write(state))
-  const result = await runConnector(args)
-  assertStateCounts(result.messages)
-  return result
-}
+const { configFor, files, leadsOnly, readLeads, start } = setup()
 
 describe("full reads", () => {
   for (const shape of ["real", "documented", "mixed"] as const) {

@@ -1,13 +1,13 @@
 /**
- * Shared helpers of the reliability suites: simulators closed after each test, fast configs
+ * Shared helpers of the end-to-end read suites: simulators closed after each test, fast configs
  * (high client rate limit, 5 ms initial retry delay), a leads-only catalog, and checks that
  * outputs carry no bare stack traces and that STATE never claims leads that were not emitted.
  */
 import { afterAll, afterEach, expect } from "vitest"
 import type { Simulator, SimulatorOptions } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
-import type { Message, RunOptions } from "../helpers/Connector.js"
-import { assertStateCounts, runConnector, tempFiles } from "../helpers/Connector.js"
+import type { Message, RunOptions } from "./Connector.js"
+import { assertStateCounts, runConnector, tempFiles } from "./Connector.js"
 
 export const EPOCH = "1970-01-01T00:00:00.000Z"
 
