@@ -13,7 +13,7 @@ import type { ConfigInvalid } from "./Inputs.js"
 import { decodeConfig, InputError, readCatalog, readJsonFile } from "./Inputs.js"
 import * as Formats from "./Formats.js"
 import type { Format } from "./Output.js"
-import { Output } from "./Output.js"
+import { Output, protocolFormat } from "./Output.js"
 import type { AirbyteMessage, ErrorTrace, FailureType } from "./Protocol.js"
 import { errorTraceMessage } from "./Protocol.js"
 import type { CatalogMismatch } from "./Read.js"
@@ -59,7 +59,7 @@ const streamOption = Options.text("stream").pipe(
 )
 const stateOutputOption = Options.text("state-output").pipe(
   Options.withDescription(
-    "With --records-only: write the last STATE of each stream to this file when the read ends, for the next run's --state (incremental exports)"
+    "Write the last STATE of each stream to this file when the read ends, for the next run's --state (incremental exports with --records-only)"
   ),
   Options.optional
 )
@@ -140,6 +140,10 @@ export const reportFailure = (source: AnySource<unknown>, error: EdgeError): Eff
   }
 }
 
+/** A source's services for a config, with what its layer needs from the platform. */
+export const layerFor = <Env>(source: AnySource<Env>, env: Layer.Layer<Env>, config: unknown) =>
+  Layer.provide(source.layer(config), env)
+
 /** Runs a command to its exit code: failures and defects are reported, never thrown. */
 export const toExitCode = <R>(source: AnySource<unknown>, command: Effect.Effect<void, EdgeError, R>) =>
   command.pipe(
@@ -164,7 +168,7 @@ export const make = <Env>(
   source: AnySource<Env>,
   info: { readonly name: string; readonly version: string; readonly env: Layer.Layer<Env> }
 ) => {
-  const sourceLayer = (config: unknown) => Layer.provide(source.layer(config), info.env)
+  const sourceLayer = (config: unknown) => layerFor(source, info.env, config)
 
   const spec = Command.make("spec", {}, () => emit({ type: "SPEC", spec: source.spec })).pipe(
     Command.withDescription("Print the connector specification (the config's JSON Schema). Example: spec > spec.json")
@@ -249,15 +253,16 @@ export const make = <Env>(
       Effect.gen(function*() {
         const shell = shellFormat(options)
         const lastStates = new Map<string, unknown>()
-        if (shell !== undefined) {
+        if (shell !== undefined || Option.isSome(options.stateOutput)) {
+          const base = shell?.format ?? protocolFormat
           const format: Format = {
-            records: shell.format.records,
+            records: base.records,
             message: (message) => {
               if (message.type === "STATE") lastStates.set(message.state.stream.stream_descriptor.name, message.state)
-              return shell.format.message(message)
+              return base.message(message)
             }
           }
-          yield* Effect.flatMap(Output, (output) => output.useFormat(format, shell.prelude))
+          yield* Effect.flatMap(Output, (output) => output.useFormat(format, shell?.prelude))
         }
         const saveStates = Option.match(options.stateOutput, {
           onNone: () => Effect.void,

@@ -6,7 +6,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Effect, Layer, Option } from "effect"
-import { loadConfig, toExitCode, UsageError, validateStates } from "../airbyte/Cli.js"
+import { layerFor, loadConfig, toExitCode, UsageError, validateStates } from "../airbyte/Cli.js"
 import { InputError, readJsonFile } from "../airbyte/Inputs.js"
 import { Output } from "../airbyte/Output.js"
 import type { Format } from "../airbyte/Output.js"
@@ -122,7 +122,7 @@ export const make = <Env>(
           })
         yield* validateStates(source, states, statePath)
         yield* output.useFormat(Singer.format(source, states))
-        yield* read(source, config, catalog, states).pipe(Effect.provide(Layer.provide(source.layer(config), info.env)))
+        yield* read(source, config, catalog, states).pipe(Effect.provide(layerFor(source, info.env, config)))
       })
   ).pipe(Command.withDescription(
     "Singer tap for SmartLead. Examples: tap-smartlead --about --format json; " +

@@ -48,10 +48,11 @@ export interface ApiOptions {
 /** The filters of a leads query; `created_at_gt` is added per request. */
 export type LeadFilters = Readonly<Record<string, string>>
 
-/** One page of a campaign's leads and the offset it was asked at. */
+/** One page of a campaign's leads, the offset it was asked at, and whether it is the last. */
 export interface PageAt {
   readonly offset: number
   readonly page: LeadsPage
+  readonly last: boolean
 }
 
 export interface SmartLeadApiShape {
@@ -296,7 +297,7 @@ export const make = (options: ApiOptions) =>
             }
             const next = offset + count
             const done = count === 0 || count < options.pageSize || (page.total !== undefined && next >= page.total)
-            return Effect.succeed(Option.some([{ offset, page }, done ? Option.none() : Option.some({ offset: next, firstId: first })] as const))
+            return Effect.succeed(Option.some([{ offset, page, last: done }, done ? Option.none() : Option.some({ offset: next, firstId: first })] as const))
           })
         }
       )

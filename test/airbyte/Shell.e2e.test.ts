@@ -127,4 +127,18 @@ describe("incremental exports", () => {
       expect(Object.values(cursors).map((c: any) => c.created_at)).toContain(row[1])
     }
   })
+
+  it("--state-output works in protocol mode too, saving the last STATE of every stream", async () => {
+    const { config } = await start()
+    const state = `${files.dir}/protocol-state.json`
+    const { code, stdout } = await run(["read", "--config", config, "--state-output", state])
+    expect(code).toBe(0)
+    const lastPerStream = new Map<string, unknown>()
+    for (const line of stdout.trim().split("\n")) {
+      const message = JSON.parse(line)
+      if (message.type === "STATE") lastPerStream.set(message.state.stream.stream_descriptor.name, message.state)
+    }
+    expect(JSON.parse(readFileSync(state, "utf8"))).toEqual(Array.from(lastPerStream.values()))
+    expect(lastPerStream.size).toBe(3)
+  })
 })

@@ -70,7 +70,7 @@ const readCampaign = (
       let newestMs = -Infinity
       let skipped = 0
       return api.leadPages(campaignId, query, start.offset).pipe(
-        Stream.mapEffect(({ offset, page }): Effect.Effect<CampaignEvent> => {
+        Stream.mapEffect(({ last, offset, page }): Effect.Effect<CampaignEvent> => {
           counters.pages++
           const kept: Array<JsonObject> = []
           const unnamed: Array<Record<string, unknown>> = []
@@ -90,17 +90,15 @@ const readCampaign = (
             }
             kept.push(record)
           }
-          const rows = page.records.length
+          const nextOffset = offset + page.records.length
           ;(page.records as Array<JsonObject>).length = 0
-          const nextOffset = offset + rows
-          const done = rows === 0 || rows < config.page_size || (page.total !== undefined && nextOffset >= page.total)
           const event: CampaignEvent = {
             _tag: "Page",
             campaignId,
             cursor: start.cursor,
             records: kept,
             nextOffset,
-            done,
+            done: last,
             newest,
             estimate: offset === start.offset && page.total !== undefined ? Math.max(0, page.total - start.offset) : undefined
           }
