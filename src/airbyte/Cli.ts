@@ -17,11 +17,10 @@ import { Output, protocolFormat } from "./Output.js"
 import type { AirbyteMessage, ErrorTrace, FailureType } from "./Protocol.js"
 import { errorTraceMessage } from "./Protocol.js"
 import type { CatalogMismatch } from "./Read.js"
-import type { StreamsFailed } from "./Read.js"
+import type { StateInvalid, StreamsFailed } from "./Read.js"
 import { defaultCatalog, read } from "./Read.js"
 import { registerConfigSecrets, scrub } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
-import type { StreamStates } from "./State.js"
 import { readState } from "./State.js"
 
 /** Exit codes of the CLI. */
@@ -100,17 +99,9 @@ export const loadConfig = (source: AnySource<unknown>, path: string) =>
     return config as unknown
   })
 
-/** Checks each stream's input state with the stream's own rules, naming the state file. */
-export const validateStates = (source: AnySource<unknown>, states: StreamStates, path: string | undefined) =>
-  Effect.gen(function*() {
-    for (const stream of source.streams) {
-      const state = states.get(stream.name)
-      const problem = state === undefined ? undefined : stream.validateState?.(state)
-      if (problem !== undefined) {
-        return yield* new InputError({ flag: "state", path: path ?? "", reason: `the ${stream.name} state is invalid: ${problem}` })
-      }
-    }
-  })
+/** A state the runner found invalid, as an error naming the state file. */
+export const stateFileError = (path: string | undefined) => (error: StateInvalid) =>
+  new InputError({ flag: "state", path: path ?? "", reason: error.message })
 
 /** The output and exit code of a failure: ERROR traces (rendered by the current format) and 1, or 2 for usage errors. */
 export const reportFailure = (source: AnySource<unknown>, error: EdgeError): Effect.Effect<number, never, Output> => {
@@ -286,8 +277,8 @@ export const make = <Env>(
         }
         const statePath = Option.getOrUndefined(options.state)
         const states = yield* readState(statePath, source.bareStateStream)
-        yield* validateStates(source, states, statePath)
         yield* read(source, config, catalog, states).pipe(
+          Effect.catchTag("StateInvalid", (error) => Effect.fail(stateFileError(statePath)(error))),
           Effect.provide(sourceLayer(config)),
           Effect.ensuring(Effect.suspend(() => (lastStates.size > 0 ? saveStates : Effect.void)))
         )

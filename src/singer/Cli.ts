@@ -6,7 +6,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Effect, Layer, Option } from "effect"
-import { layerFor, loadConfig, toExitCode, UsageError, validateStates } from "../airbyte/Cli.js"
+import { layerFor, loadConfig, stateFileError, toExitCode, UsageError } from "../airbyte/Cli.js"
 import { InputError, readJsonFile } from "../airbyte/Inputs.js"
 import { Output } from "../airbyte/Output.js"
 import type { Format } from "../airbyte/Output.js"
@@ -120,9 +120,11 @@ export const make = <Env>(
               ? Effect.fail(new InputError({ flag: "state", path: statePath, reason: bookmarks }))
               : Effect.succeed(bookmarks)
           })
-        yield* validateStates(source, states, statePath)
         yield* output.useFormat(Singer.format(source, states))
-        yield* read(source, config, catalog, states).pipe(Effect.provide(layerFor(source, info.env, config)))
+        yield* read(source, config, catalog, states).pipe(
+          Effect.catchTag("StateInvalid", (error) => Effect.fail(stateFileError(statePath)(error))),
+          Effect.provide(layerFor(source, info.env, config))
+        )
       })
   ).pipe(Command.withDescription(
     "Singer tap for SmartLead. Examples: tap-smartlead --about --format json; " +

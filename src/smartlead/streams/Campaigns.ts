@@ -18,7 +18,7 @@ export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   jsonSchema: fromSchema(CampaignRecord),
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
-  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listCampaigns, records)))
+  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listCampaigns, (list) => records(Array.from(list)))))
 }
 
 /** The `lead_categories` stream. */
@@ -27,5 +27,5 @@ export const leadCategories: SourceStream<Config, SmartLeadError, SmartLeadApi> 
   jsonSchema: fromSchema(LeadCategoryRecord),
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
-  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listLeadCategories, records)))
+  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listLeadCategories, (list) => records(Array.from(list)))))
 }

@@ -7,7 +7,7 @@
  * failures once the rest are read. A rejected key stops everything at once. Where the API
  * leaves out `category_name` (its real shape), it is filled in from the lead categories.
  */
-import { Chunk, Effect, Either, Option, Schedule, Stream } from "effect"
+import { Chunk, Effect, Option, Schedule, Stream } from "effect"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { ReadContext, SourceStream, StreamEvent } from "../../airbyte/Source.js"
@@ -45,7 +45,7 @@ type CampaignEvent =
     readonly _tag: "Page"
     readonly campaignId: number
     readonly cursor: string | undefined
-    readonly records: ReadonlyArray<JsonObject>
+    readonly records: Array<JsonObject>
     readonly nextOffset: number
     readonly done: boolean
     readonly newest: string | undefined
@@ -145,12 +145,12 @@ const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategori
   )
 )
 
-const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
+const read = (context: ReadContext<Config, LeadsState.LeadsState | undefined>): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
   Stream.unwrapScoped(
     Effect.gen(function*() {
       const { config } = context
       const api = yield* SmartLeadApi
-      const input = context.state === undefined ? undefined : Either.getOrThrow(LeadsState.decode(context.state))
+      const input = context.state
       const categories = yield* Effect.cached(Effect.provideService(categoryNames, SmartLeadApi, api))
       yield* Effect.forkScoped(categories)
       const campaignIds = yield* campaignIdsOf(config)
@@ -205,12 +205,12 @@ const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLea
   )
 
 /** The `leads` stream. */
-export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
+export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi, LeadsState.LeadsState | undefined> = {
   name: "leads",
   jsonSchema: fromSchema(LeadRecord),
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["id"]],
   cursorField: ["created_at"],
   read,
-  validateState: (state) => Either.match(LeadsState.decode(state), { onLeft: (reason) => reason, onRight: () => undefined })
+  decodeState: LeadsState.decode
 }
