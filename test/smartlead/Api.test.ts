@@ -220,7 +220,7 @@ describe("rate limit", () => {
       )
       expect(Either.isRight(result)).toBe(true)
       const times = calls.map((call) => call.at)
-      expect(times).toEqual([0, 500, 1020, 1520, 2040, 2540])
+      expect(times).toEqual([0, 500, 1050, 1550, 2100, 2600])
       expect(gaps(calls).every((gap) => gap >= 500)).toBe(true)
       for (const t of times) expect(times.filter((u) => u > t - 1000 && u <= t).length).toBeLessThanOrEqual(2)
     }))
