@@ -55,7 +55,8 @@ const assert = (condition, message) => {
 
 // ---- protocol validation -------------------------------------------------------------------------
 
-const protocol = JSON.parse(readFileSync(join(shared, "airbyte-protocol", "airbyte_protocol.json"), "utf8"))
+// The protocol schema is a test fixture in the repository (release v0.18.0; see its README).
+const protocol = JSON.parse(readFileSync(join(repo, "test", "fixtures", "airbyte-protocol", "airbyte_protocol.json"), "utf8"))
 const Ajv = AjvModule.default ?? AjvModule
 const ajv = new Ajv({ strict: false, allErrors: true })
 // The schema uses format "uri" (ajv-formats is not a dependency): accept what URL parses.
