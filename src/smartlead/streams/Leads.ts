@@ -207,6 +207,7 @@ const read = (context: ReadContext<Config, LeadsState.LeadsState | undefined>): 
 /** The `leads` stream. */
 export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi, LeadsState.LeadsState | undefined> = {
   name: "leads",
+  description: "one row per lead of a campaign, incremental on created_at",
   jsonSchema: fromSchema(LeadRecord),
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["id"]],
