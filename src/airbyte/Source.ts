@@ -64,6 +64,13 @@ export interface FailureReport {
 
 /** A connector, as the runner sees it. `Env` is what its layer needs from `main` (an HTTP client, say). */
 export interface Source<Config, ConfigEncoded, E, R, Env> {
+  /** One sentence on what the source reads, for help texts, `--about` and package listings. */
+  readonly description: string
+  /**
+   * Example command lines for a command's `--help`, by command name (`read`, say), shown after
+   * the runner's generic ones: arguments only, without the program's name.
+   */
+  readonly examples?: Readonly<Record<string, ReadonlyArray<string>>>
   readonly spec: ConnectorSpecification
   readonly configSchema: Schema.Schema<Config, ConfigEncoded>
   /** The services the streams and the check need, built from the config. */
@@ -75,7 +82,7 @@ export interface Source<Config, ConfigEncoded, E, R, Env> {
   /** The stream a bare (non-protocol) state object belongs to, if the source accepts one. */
   readonly bareStateStream?: string
   readonly describeError: (error: E) => FailureReport
-  /** CSV columns printed by `read --format csv` per stream, when `--columns` is not given. */
+  /** CSV columns per stream for shell exports (`read --format csv`) when `--columns` is not given. */
   readonly defaultColumns?: Readonly<Record<string, ReadonlyArray<string>>>
 }
 

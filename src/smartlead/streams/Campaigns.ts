@@ -15,6 +15,7 @@ import { CampaignRecord, LeadCategoryRecord } from "../Models.js"
 /** The `campaigns` stream. */
 export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   name: "campaigns",
+  description: "one row per campaign",
   jsonSchema: fromSchema(CampaignRecord),
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
@@ -24,6 +25,7 @@ export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
 /** The `lead_categories` stream. */
 export const leadCategories: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   name: "lead_categories",
+  description: "the account's lead categories",
   jsonSchema: fromSchema(LeadCategoryRecord),
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],

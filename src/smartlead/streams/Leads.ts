@@ -84,7 +84,7 @@ const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadAp
 /** The `leads` stream. */
 export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi, Cursor.State | undefined> = {
   name: "leads",
-  description: "one row per lead per campaign (GET /campaigns/{id}/leads)",
+  description: "one row per lead of a campaign, incremental on created_at",
   jsonSchema: fromSchema(LeadRecord),
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["id"]],
