@@ -2,11 +2,13 @@
  * The `read` command, independent of any connector. Checks the configured catalog against the
  * source's streams, then reads the streams one after another: STREAM_STATUS STARTED and
  * RUNNING, record batches (one write per page, its STATE included), STATE messages whose `sourceStats.recordCount` is
- * exactly the records since the stream's previous STATE, and COMPLETE or INCOMPLETE. A stream
+ * exactly the records since the stream's previous STATE, and COMPLETE or INCOMPLETE. Records are
+ * conformed to the stream's schema on the way (`Conform.records`). A stream
  * that fails does not stop the others; the read fails at the end with every stream's error.
  */
 import type { Chunk } from "effect"
 import { Data, Effect, Stream } from "effect"
+import * as Conform from "./Conform.js"
 import * as Memory from "./Memory.js"
 import { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } from "./Protocol.js"
@@ -106,6 +108,7 @@ const readStream = <Config, E, R>(
     yield* output.write(streamStatusMessage(name, "RUNNING"))
     const context = { config, syncMode: configured.sync_mode, state: configured.sync_mode === "incremental" ? state : undefined }
     yield* stream.read(context).pipe(
+      Conform.records(name, stream.jsonSchema),
       Stream.runForEachChunk(handle),
       Effect.tapError(() => output.write(streamStatusMessage(name, "INCOMPLETE")))
     )

@@ -52,6 +52,8 @@ export interface FailureReport {
 
 /** A connector, as the runner sees it. `Env` is what its layer needs from `main` (an HTTP client, say). */
 export interface Source<Config, ConfigEncoded, E, R, Env> {
+  /** One sentence on what the source reads, for `--about` and package listings (Meltano Hub). */
+  readonly description?: string
   readonly spec: ConnectorSpecification
   readonly configSchema: Schema.Schema<Config, ConfigEncoded>
   /** The services the streams and the check need, built from the config. */

@@ -34,6 +34,7 @@ const check = (config: ConfigType) =>
 
 /** The SmartLead source. */
 export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLeadError, Api.SmartLeadApi, HttpClient.HttpClient> = {
+  description: "Leads (incremental), campaigns and lead categories from the SmartLead cold-email platform's API",
   spec,
   configSchema: Config,
   layer: (config) => Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second),
