@@ -19,6 +19,13 @@ type NumericKind = "integer" | "number"
 const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
 
+/** A date alone (`2025-01-01`) naming a real calendar day. */
+const isDate = (value: string): boolean => {
+  if (!DATE_ONLY.test(value)) return false
+  const ms = Date.parse(value)
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value
+}
+
 const isObject = (value: unknown): value is JsonSchemaObject =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
@@ -150,9 +157,9 @@ export const records = (stream: string, schema: JsonSchemaObject) => <E, R>(even
 /** A config setting's value made its declared type where it arrives as a string (see the module header). */
 const conformSetting = (schema: unknown, value: unknown): unknown => {
   if (typeof value === "string") {
-    const kind = numericKind(schema)
-    if (kind !== undefined) return toNumber(value, kind) ?? value
-    if (isObject(schema) && schema["format"] === "date-time" && DATE_ONLY.test(value)) return `${value}T00:00:00Z`
+    // any number, even for an integer setting: decoding then names the setting and the value
+    if (numericKind(schema) !== undefined) return toNumber(value, "number") ?? value
+    if (isObject(schema) && schema["format"] === "date-time" && isDate(value)) return `${value}T00:00:00Z`
     return value
   }
   if (Array.isArray(value) && isObject(schema) && schema["items"] !== undefined) {
