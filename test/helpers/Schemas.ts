@@ -11,8 +11,11 @@ import type { JsonSchemaObject } from "../../src/airbyte/JsonSchema.js"
 import { SmartLeadSource } from "../../src/smartlead/Source.js"
 
 const Ajv = AjvModule.default ?? AjvModule
-const Ajv04 = (Ajv04Module as unknown as { default?: typeof Ajv04Module }).default ?? Ajv04Module
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule
+// CommonJS packages: their class / function is `default` under Node's ESM interop, the module itself under a bundler
+type Ajv04Class = typeof Ajv04Module.default
+type AddFormats = typeof addFormatsModule.default
+const Ajv04: Ajv04Class = (Ajv04Module as unknown as { default?: Ajv04Class }).default ?? (Ajv04Module as unknown as Ajv04Class)
+const addFormats: AddFormats = (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats)
 
 /** Keywords of Airbyte's spec UI, unknown to JSON Schema: declared so that strict mode accepts them and nothing else. */
 export const AIRBYTE_SPEC_KEYWORDS = ["airbyte_secret", "order"] as const
