@@ -133,7 +133,7 @@ export const LeadRecord = Schema.Struct({
   email_stats: Schema.optional(AnyObject),
   custom_fields: Schema.optional(AnyObject),
   is_unsubscribed: Schema.optional(NullableBoolean),
-  unsubscribed_client_id_map: Schema.optional(Schema.Unknown)
+  unsubscribed_client_id_map: Schema.optional(AnyObject)
 })
 
 /** A `campaigns` record (GET /campaigns). */
