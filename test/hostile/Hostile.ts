@@ -97,24 +97,31 @@ export const leadStates = (messages: ReadonlyArray<Message>): Array<LeadsStateJs
  * Asserts the cursor rules on every leads STATE of a run that started at or before `syncStartBound`
  * (ms): cursors are ISO 8601 UTC with milliseconds and never later than the sync's start + 5 min;
  * `reconciled_at`/`activity_at`, when present, are ISO 8601 UTC; campaign keys are numeric ids.
+ * Soft assertions: a test goes on to check what was delivered, and reports both.
  */
 export const assertCursorRules = (messages: ReadonlyArray<Message>, syncStartBound: number): void => {
+  const violations = new Set<string>()
   for (const state of leadStates(messages)) {
     const cursors: Array<[string, unknown]> = [["created_at", state.created_at]]
     for (const [id, entry] of Object.entries(state.campaigns ?? {})) {
-      expect(id, "a campaigns key of the leads state").toMatch(/^\d+$/)
+      if (!/^\d+$/.test(id)) violations.add(`campaigns key ${JSON.stringify(id)} is not a campaign id`)
       cursors.push([`campaigns.${id}.created_at`, entry.created_at])
       for (const field of ["reconciled_at", "activity_at"] as const) {
         const value = entry[field]
-        if (value === undefined) continue
-        expect(value, `campaigns.${id}.${field}`).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)
+        if (value !== undefined && !(typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value))) {
+          violations.add(`campaigns.${id}.${field} ${JSON.stringify(value)} is not ISO 8601 UTC`)
+        }
       }
     }
     for (const [where, value] of cursors) {
-      expect(value, `leads state ${where}`).toMatch(ISO_UTC_MS)
-      expect(Date.parse(value as string), `leads state ${where} = ${String(value)} is past the sync's start + 5 min`).toBeLessThanOrEqual(syncStartBound + SKEW_MS)
+      if (!(typeof value === "string" && ISO_UTC_MS.test(value))) {
+        violations.add(`${where} ${JSON.stringify(value)} is not ISO 8601 UTC with milliseconds`)
+      } else if (Date.parse(value) > syncStartBound + SKEW_MS) {
+        violations.add(`${where} ${value} is past the sync's start + 5 min`)
+      }
     }
   }
+  expect.soft([...violations].slice(0, 10), "leads STATE cursor rules").toEqual([])
 }
 
 // ----- runs ------------------------------------------------------------------------------------
