@@ -21,6 +21,7 @@ import type { StreamsFailed } from "./Read.js"
 import { defaultCatalog, read } from "./Read.js"
 import { registerConfigSecrets, scrub } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
+import { jsonSchemaOf } from "./Source.js"
 import type { StreamStates } from "./State.js"
 import { readState } from "./State.js"
 
@@ -203,13 +204,13 @@ export const make = <Env>(
 
   const discover = Command.make("discover", { config: configOption }, ({ config: path }) =>
     Effect.gen(function*() {
-      yield* loadConfig(source, path)
+      const config = yield* loadConfig(source, path)
       yield* emit({
         type: "CATALOG",
         catalog: {
           streams: source.streams.map((stream) => ({
             name: stream.name,
-            json_schema: stream.jsonSchema,
+            json_schema: jsonSchemaOf(stream, config),
             supported_sync_modes: stream.supportedSyncModes,
             source_defined_primary_key: stream.primaryKey,
             is_resumable: stream.supportedSyncModes.includes("incremental"),

@@ -6,7 +6,8 @@
  * checkpoint claims only the records emitted before it. A batch's array is handed over: the
  * runner empties it once written, so a page never outlives its write.
  */
-import type { Effect, Layer, Schema, Stream } from "effect"
+import type { Effect, Layer, Schema } from "effect"
+import { Stream } from "effect"
 import type { JsonSchemaObject } from "./JsonSchema.js"
 import type { ConnectorSpecification, FailureType, JsonObject, SyncMode } from "./Protocol.js"
 
@@ -23,6 +24,13 @@ export const checkpoint = (state: JsonObject): StreamEvent => ({ _tag: "Checkpoi
 /** A row estimate for the stream (added to the previous ones). */
 export const estimate = (rows: number): StreamEvent => ({ _tag: "Estimate", rows })
 
+/**
+ * A full-refresh stream's events with an empty checkpoint after every batch of records, so that
+ * no record ever follows the stream's last STATE, even when the stream fails part-way.
+ */
+export const checkpointEveryBatch = <E, R>(events: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
+  Stream.mapConcat(events, (event): ReadonlyArray<StreamEvent> => (event._tag === "Records" ? [event, checkpoint({})] : [event]))
+
 /** What a stream is given when it reads. */
 export interface ReadContext<Config> {
   readonly config: Config
@@ -34,7 +42,8 @@ export interface ReadContext<Config> {
 /** One stream of a source. */
 export interface SourceStream<Config, E, R> {
   readonly name: string
-  readonly jsonSchema: JsonSchemaObject
+  /** The records' JSON Schema; a function when the config decides which fields records have. */
+  readonly jsonSchema: JsonSchemaObject | ((config: Config) => JsonSchemaObject)
   readonly supportedSyncModes: ReadonlyArray<SyncMode>
   readonly primaryKey: ReadonlyArray<ReadonlyArray<string>>
   readonly cursorField?: ReadonlyArray<string>
@@ -42,6 +51,10 @@ export interface SourceStream<Config, E, R> {
   /** Checks a state from the state input before anything is read; returns what is wrong, if anything. */
   readonly validateState?: (state: JsonObject) => string | undefined
 }
+
+/** A stream's JSON Schema for a config. */
+export const jsonSchemaOf = <Config>(stream: SourceStream<Config, unknown, unknown>, config: Config): JsonSchemaObject =>
+  typeof stream.jsonSchema === "function" ? stream.jsonSchema(config) : stream.jsonSchema
 
 /** How an error is shown to the platform: an ERROR trace's `message`, `internal_message` and `failure_type`. */
 export interface FailureReport {

@@ -99,7 +99,7 @@ export const make = <Env>(
         if (options.about) return yield* writeStdout(about(options.format))
         if (Option.isNone(options.config)) return yield* new UsageError({ reason: "--config is required (or --about)" })
         const config = yield* loadConfig(source, options.config.value)
-        if (options.discover) return yield* writeStdout(JSON.stringify(Singer.catalogOf(source), null, 2) + "\n")
+        if (options.discover) return yield* writeStdout(JSON.stringify(Singer.catalogOf(source, config), null, 2) + "\n")
         const catalogPath = Option.orElse(options.catalog, () => options.properties)
         const catalog = yield* Option.match(catalogPath, {
           onNone: () => Effect.succeed(defaultCatalog(source)),
@@ -121,7 +121,7 @@ export const make = <Env>(
               : Effect.succeed(bookmarks)
           })
         yield* validateStates(source, states, statePath)
-        yield* output.useFormat(Singer.format(source, states))
+        yield* output.useFormat(Singer.format(source, states, config))
         yield* read(source, config, catalog, states).pipe(Effect.provide(layerFor(source, info.env, config)))
       })
   ).pipe(Command.withDescription(

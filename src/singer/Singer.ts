@@ -10,6 +10,7 @@ import type { JsonSchemaObject } from "../airbyte/JsonSchema.js"
 import type { Format } from "../airbyte/Output.js"
 import type { ConfiguredAirbyteCatalog, JsonObject, SyncMode } from "../airbyte/Protocol.js"
 import type { AnySource, SourceStream } from "../airbyte/Source.js"
+import { jsonSchemaOf } from "../airbyte/Source.js"
 
 /** A Singer catalog entry's metadata item. */
 export interface MetadataItem {
@@ -30,17 +31,18 @@ export interface SingerStream {
 
 const keyProperties = (stream: SourceStream<unknown, unknown, unknown>) => stream.primaryKey.map((path) => path.join("."))
 
-/** The Singer catalog of a source: every stream selected, with Singer's metadata breadcrumbs. */
-export const catalogOf = (source: AnySource<unknown>): { readonly streams: ReadonlyArray<SingerStream> } => ({
+/** The Singer catalog of a source for a config: every stream selected, with Singer's metadata breadcrumbs. */
+export const catalogOf = (source: AnySource<unknown>, config: unknown): { readonly streams: ReadonlyArray<SingerStream> } => ({
   streams: source.streams.map((stream: SourceStream<unknown, unknown, unknown>) => {
     const incremental = stream.supportedSyncModes.includes("incremental") && stream.cursorField !== undefined
     const keys = keyProperties(stream)
-    const properties = Object.keys((stream.jsonSchema["properties"] ?? {}) as object)
+    const jsonSchema = jsonSchemaOf(stream, config)
+    const properties = Object.keys((jsonSchema["properties"] ?? {}) as object)
     const replicationKeys = incremental ? [stream.cursorField!.join(".")] : []
     return {
       tap_stream_id: stream.name,
       stream: stream.name,
-      schema: stream.jsonSchema,
+      schema: jsonSchema,
       key_properties: keys,
       ...(incremental ? { replication_key: replicationKeys[0]! } : {}),
       replication_method: incremental ? "INCREMENTAL" : "FULL_TABLE",
@@ -102,8 +104,8 @@ export const bookmarksOf = (json: unknown): ReadonlyMap<string, JsonObject> | st
   return states
 }
 
-/** Renders the runner's output as Singer messages. */
-export const format = (source: AnySource<unknown>, initial: ReadonlyMap<string, JsonObject>): Format => {
+/** Renders the runner's output as Singer messages (SCHEMA messages carry each stream's schema for `config`). */
+export const format = (source: AnySource<unknown>, initial: ReadonlyMap<string, JsonObject>, config: unknown): Format => {
   const bookmarks: Record<string, JsonObject> = Object.fromEntries(initial)
   const streams = new Map(source.streams.map((stream: SourceStream<unknown, unknown, unknown>) => [stream.name, stream]))
   return {
@@ -123,7 +125,7 @@ export const format = (source: AnySource<unknown>, initial: ReadonlyMap<string, 
             const schema = {
               type: "SCHEMA",
               stream: stream.name,
-              schema: stream.jsonSchema,
+              schema: jsonSchemaOf(stream, config),
               key_properties: keyProperties(stream),
               bookmark_properties: stream.cursorField ? [stream.cursorField.join(".")] : []
             }

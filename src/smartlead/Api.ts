@@ -56,6 +56,15 @@ export interface PageAt {
 }
 
 export interface SmartLeadApiShape {
+  /**
+   * One GET with the client's rate limit, timeout and retries; `decode` turns the parsed body
+   * into a value or says (Left) why it is unusable, which becomes an `InvalidResponse`.
+   */
+  readonly get: <A>(
+    path: string,
+    params: Readonly<Record<string, string>>,
+    decode: (json: unknown) => Either.Either<A, string>
+  ) => Effect.Effect<A, ApiError>
   readonly listCampaigns: Effect.Effect<ReadonlyArray<JsonObject>, ApiError>
   readonly listLeadCategories: Effect.Effect<ReadonlyArray<JsonObject>, ApiError>
   readonly leadsPage: (campaignId: number, filters: LeadFilters, offset: number) => Effect.Effect<LeadsPage, ApiError>
@@ -78,7 +87,8 @@ export const optionsFromConfig = (config: Config): ApiOptions => ({
   requestTimeoutMs: config.request_timeout_seconds * 1000
 })
 
-const display = (path: string, params: Readonly<Record<string, string>>): string => {
+/** A request as shown in messages: `GET /path?query` (the key is never part of it). */
+export const display = (path: string, params: Readonly<Record<string, string>>): string => {
   const query = new URLSearchParams(params).toString()
   return `GET ${path}${query.length > 0 ? `?${query}` : ""}`
 }
@@ -303,6 +313,7 @@ export const make = (options: ApiOptions) =>
       )
 
     return {
+      get,
       listCampaigns: get("/campaigns", {}, (json) => decodeObjectArray(json, "campaign")),
       listLeadCategories: get("/leads/fetch-categories", {}, (json) => decodeObjectArray(json, "lead category")),
       leadsPage,

@@ -69,9 +69,14 @@ export type ApiError =
   | TransportError
   | InvalidResponse
 
-/** Some campaigns of the leads stream could not be read; the others were. */
+/**
+ * Some campaigns of a per-campaign stream could not be read; the others were. `stream` names a
+ * full-refresh stream (`campaign_statistics`, say); without it the failures are the `leads`
+ * stream's, whose checkpoints let the next sync resume them.
+ */
 export class CampaignsFailed extends Data.TaggedError("CampaignsFailed")<{
   readonly failures: ReadonlyArray<{ readonly campaignId: number; readonly error: ApiError }>
+  readonly stream?: string
 }> {}
 
 /** Every error the SmartLead source can fail with. */
@@ -132,8 +137,11 @@ export const report = (error: SmartLeadError): FailureReport => {
   ]
   const types = error.failures.map(({ error }) => failureType(error))
   const type = types.includes("config_error") ? "config_error" : types.includes("system_error") ? "system_error" : "transient_error"
+  const count = `${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""}`
   return {
     failureType: type,
-    message: `Leads of ${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""} could not be read: ${parts.join("; ")}. The other campaigns were read and checkpointed; the next sync resumes the failed ones.`
+    message: error.stream === undefined
+      ? `Leads of ${count} could not be read: ${parts.join("; ")}. The other campaigns were read and checkpointed; the next sync resumes the failed ones.`
+      : `${error.stream} of ${count} could not be read: ${parts.join("; ")}. The other campaigns were read.`
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The SmartLead source as the Airbyte runner sees it: spec and config schema, the API client
- * built from a config, the connection check, the three streams and how their errors are
- * reported. The check validates the key with one request (GET /campaigns) and names any
+ * The SmartLead source as the Airbyte runner sees it: spec and config schema, the services
+ * built from a config (the API client and the campaign list the per-campaign streams share), the
+ * connection check, the streams and how their errors are reported. The check validates the key with one request (GET /campaigns) and names any
  * configured campaign the account does not have; it retries at most once and waits at most
  * 10 s per request so that `check` always answers promptly.
  */
@@ -9,10 +9,12 @@ import type { HttpClient } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import type { Source } from "../airbyte/Source.js"
 import * as Api from "./Api.js"
+import * as CampaignList from "./CampaignList.js"
 import type { Config as ConfigType } from "./Config.js"
 import { Config, spec } from "./Config.js"
 import type { SmartLeadError } from "./Errors.js"
 import { NotFound, report } from "./Errors.js"
+import { campaignStatistics } from "./streams/CampaignStatistics.js"
 import { campaigns, leadCategories } from "./streams/Campaigns.js"
 import { leads } from "./streams/Leads.js"
 
@@ -33,10 +35,17 @@ const check = (config: ConfigType) =>
   })
 
 /** The SmartLead source. */
-export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLeadError, Api.SmartLeadApi, HttpClient.HttpClient> = {
+export const SmartLeadSource: Source<
+  ConfigType,
+  typeof Config.Encoded,
+  SmartLeadError,
+  Api.SmartLeadApi | CampaignList.CampaignList,
+  HttpClient.HttpClient
+> = {
   spec,
   configSchema: Config,
-  layer: (config) => Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second),
+  layer: (config) =>
+    CampaignList.layer(config).pipe(Layer.provideMerge(Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second))),
   check: (config) =>
     check(config).pipe(
       Effect.provide(
@@ -47,12 +56,25 @@ export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLea
         }, Math.max(config.max_requests_per_second, 1)))
       )
     ),
-  streams: [leads, campaigns, leadCategories],
+  streams: [leads, campaigns, leadCategories, campaignStatistics],
   bareStateStream: "leads",
   describeError: report,
   defaultColumns: {
     leads: ["email", "first_name", "last_name", "company_name", "status", "category_name", "created_at", "campaign_id"],
     campaigns: ["id", "name", "status", "created_at"],
-    lead_categories: ["id", "name", "sentiment_type"]
+    lead_categories: ["id", "name", "sentiment_type"],
+    campaign_statistics: [
+      "campaign_id",
+      "stats_id",
+      "lead_email",
+      "sequence_number",
+      "seq_variant_id",
+      "sent_time",
+      "open_time",
+      "click_time",
+      "reply_time",
+      "open_count",
+      "click_count"
+    ]
   }
 }
