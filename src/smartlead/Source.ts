@@ -14,6 +14,7 @@ import type { Config as ConfigType } from "./Config.js"
 import { Config, spec } from "./Config.js"
 import type { SmartLeadError } from "./Errors.js"
 import { NotFound, report } from "./Errors.js"
+import { campaignAnalytics } from "./streams/CampaignAnalytics.js"
 import { campaignStatistics } from "./streams/CampaignStatistics.js"
 import { campaigns, leadCategories } from "./streams/Campaigns.js"
 import { leads } from "./streams/Leads.js"
@@ -56,7 +57,7 @@ export const SmartLeadSource: Source<
         }, Math.max(config.max_requests_per_second, 1)))
       )
     ),
-  streams: [leads, campaigns, leadCategories, campaignStatistics],
+  streams: [leads, campaigns, leadCategories, campaignStatistics, campaignAnalytics],
   bareStateStream: "leads",
   describeError: report,
   defaultColumns: {
@@ -75,6 +76,17 @@ export const SmartLeadSource: Source<
       "reply_time",
       "open_count",
       "click_count"
+    ],
+    campaign_analytics: [
+      "campaign_id",
+      "name",
+      "status",
+      "sent_count",
+      "unique_open_count",
+      "unique_click_count",
+      "reply_count",
+      "bounce_count",
+      "unsubscribed_count"
     ]
   }
 }
