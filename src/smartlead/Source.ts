@@ -15,6 +15,7 @@ import { Config, spec } from "./Config.js"
 import type { SmartLeadError } from "./Errors.js"
 import { NotFound, report } from "./Errors.js"
 import { campaignAnalytics } from "./streams/CampaignAnalytics.js"
+import { campaignSequences } from "./streams/CampaignSequences.js"
 import { campaignStatistics } from "./streams/CampaignStatistics.js"
 import { campaigns, leadCategories } from "./streams/Campaigns.js"
 import { leads } from "./streams/Leads.js"
@@ -57,7 +58,7 @@ export const SmartLeadSource: Source<
         }, Math.max(config.max_requests_per_second, 1)))
       )
     ),
-  streams: [leads, campaigns, leadCategories, campaignStatistics, campaignAnalytics],
+  streams: [leads, campaigns, leadCategories, campaignStatistics, campaignAnalytics, campaignSequences],
   bareStateStream: "leads",
   describeError: report,
   defaultColumns: {
@@ -87,6 +88,7 @@ export const SmartLeadSource: Source<
       "reply_count",
       "bounce_count",
       "unsubscribed_count"
-    ]
+    ],
+    campaign_sequences: ["campaign_id", "id", "seq_number", "subject", "seq_delay_details.delayInDays"]
   }
 }
