@@ -18,6 +18,7 @@ import { campaignAnalytics } from "./streams/CampaignAnalytics.js"
 import { campaignSequences } from "./streams/CampaignSequences.js"
 import { campaignStatistics } from "./streams/CampaignStatistics.js"
 import { campaigns, leadCategories } from "./streams/Campaigns.js"
+import { emailAccounts } from "./streams/EmailAccounts.js"
 import { leads } from "./streams/Leads.js"
 
 const CHECK_REQUEST_TIMEOUT_MS = 10_000
@@ -58,7 +59,7 @@ export const SmartLeadSource: Source<
         }, Math.max(config.max_requests_per_second, 1)))
       )
     ),
-  streams: [leads, campaigns, leadCategories, campaignStatistics, campaignAnalytics, campaignSequences],
+  streams: [leads, campaigns, leadCategories, campaignStatistics, campaignAnalytics, campaignSequences, emailAccounts],
   bareStateStream: "leads",
   describeError: report,
   defaultColumns: {
@@ -89,6 +90,18 @@ export const SmartLeadSource: Source<
       "bounce_count",
       "unsubscribed_count"
     ],
-    campaign_sequences: ["campaign_id", "id", "seq_number", "subject", "seq_delay_details.delayInDays"]
+    campaign_sequences: ["campaign_id", "id", "seq_number", "subject", "seq_delay_details.delayInDays"],
+    email_accounts: [
+      "id",
+      "from_email",
+      "from_name",
+      "type",
+      "message_per_day",
+      "daily_sent_count",
+      "is_smtp_success",
+      "is_imap_success",
+      "warmup_details.status",
+      "warmup_details.warmup_reputation"
+    ]
   }
 }

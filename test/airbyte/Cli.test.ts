@@ -154,7 +154,7 @@ describe("discover", () => {
     expect(result.stderr).toBe("")
     const [message] = ofType(result.messages, "CATALOG")
     const streams = message!["catalog"].streams as Array<Record<string, any>>
-    expect(streams.map((s) => s["name"])).toEqual(["leads", "campaigns", "lead_categories", "campaign_statistics", "campaign_analytics", "campaign_sequences"])
+    expect(streams.map((s) => s["name"])).toEqual(["leads", "campaigns", "lead_categories", "campaign_statistics", "campaign_analytics", "campaign_sequences", "email_accounts"])
     const leads = streams[0]!
     expect(leads["supported_sync_modes"]).toEqual(["full_refresh", "incremental"])
     expect(leads["source_defined_cursor"]).toBe(true)
@@ -180,6 +180,6 @@ describe("discover", () => {
     expect(leads["json_schema"].properties.created_at.type).toEqual(["string", "null"])
     const catalog = JSON.parse(readFileSync(new URL("../../catalog.json", import.meta.url), "utf8"))
     expect(catalog.streams.map((s: any) => s.stream)).toEqual(streams)
-    expect(catalog.streams.map((s: any) => s.sync_mode)).toEqual(["incremental", "full_refresh", "full_refresh", "full_refresh", "full_refresh", "full_refresh"])
+    expect(catalog.streams.map((s: any) => s.sync_mode)).toEqual(["incremental", "full_refresh", "full_refresh", "full_refresh", "full_refresh", "full_refresh", "full_refresh"])
   })
 })
