@@ -116,7 +116,8 @@ export const Config = Schema.Struct({
   campaign_ids: optional(
     Schema.Array(integer(1)).annotations({
       title: "Campaign IDs",
-      description: "Campaigns whose leads are read. Leave empty to read every campaign of the account.",
+      description:
+        "Campaigns read by the per-campaign streams (leads, campaign_statistics, campaign_analytics, campaign_sequences). Leave empty to read every campaign of the account (GET /campaigns, once per sync).",
       examples: [[2710262, 549768]]
     })
   ),
@@ -168,6 +169,16 @@ export const Config = Schema.Struct({
     description:
       "Incremental syncs also ask each campaign for leads with email activity (sends, opens, clicks, replies) since the previous sync, so those changes arrive with the next sync rather than at the next reconciliation."
   }), true),
+  statistics_lookback_days: withDefault(integer(0, 90).annotations({
+    title: "Statistics lookback (days)",
+    description:
+      "Incremental syncs of campaign_statistics ask again for emails sent this many days before the saved sent_time cursor, so opens, clicks, replies and categories that arrive after sending reach the destination (which keeps the newest copy per primary key)."
+  }), 14),
+  statistics_include_email_body: withDefault(Schema.Boolean.annotations({
+    title: "Include email bodies in statistics",
+    description:
+      "Add email_message (the sent email's HTML, about 10 kB per row) to campaign_statistics records. Off by default: most warehouses do not need it, and campaign_sequences has the templates."
+  }), false),
   max_requests_per_second: withDefault(positiveNumber.annotations({
     title: "Max requests per second",
     description:

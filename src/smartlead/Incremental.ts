@@ -21,6 +21,7 @@ import type { ApiError, SmartLeadError } from "./Errors.js"
 import { CampaignsFailed } from "./Errors.js"
 import type { Page } from "./Paginator.js"
 import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
+import { concurrencyFor } from "./streams/PerCampaign.js"
 
 /** A timestamp this far past the sync's start is reported as from the future. */
 export const FUTURE_SKEW_MS = 5 * 60_000
@@ -63,13 +64,6 @@ export interface Definition<R> {
   readonly campaigns: (config: Config) => Effect.Effect<ReadonlyArray<number>, ApiError, R>
 }
 
-/**
- * Campaigns read at once: enough to keep `perSecond` requests in flight for answers taking up to
- * ~0.5 s, at least 2 (one page parsed while the next is fetched), at most 8 (more only holds more
- * pages in memory).
- */
-export const concurrencyFor = (perSecond: number, campaigns: number): number =>
-  Math.max(1, Math.min(campaigns, 8, Math.max(2, Math.ceil(perSecond / 2))))
 
 /** What one campaign's reader reports. */
 type CampaignEvent =
