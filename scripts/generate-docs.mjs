@@ -1,5 +1,5 @@
 // Keeps the connector's Airbyte documentation and sample files in step with the code:
-//   - rewrites the two generated tables of docs/source-smartlead.md, between
+//   - rewrites the two generated tables of docs/integrations/sources/smartlead.md, between
 //     `<!-- config-table:start -->` / `<!-- config-table:end -->` (from spec.json) and
 //     `<!-- streams-table:start -->` / `<!-- streams-table:end -->` (from catalog.json);
 //   - writes integration_tests/configured_catalog.json (a copy of catalog.json).
@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
-export const DOCS_PATH = "docs/source-smartlead.md"
+export const DOCS_PATH = "docs/integrations/sources/smartlead.md"
 export const CONFIGURED_CATALOG_PATH = "integration_tests/configured_catalog.json"
 
 /** Text safe inside a markdown table cell. */

@@ -59,7 +59,7 @@ export const loadConfig = (source: AnySource<unknown>, path: string) =>
     const json = yield* readJsonFile("config", path)
     const properties = specProperties(source)
     registerConfigSecrets(properties, json)
-    const { config, unknownKeys } = yield* decodeConfig(source.configSchema, Object.keys(properties), json)
+    const { config, unknownKeys } = yield* decodeConfig(source.configSchema, source.spec.connectionSpecification, json)
     if (unknownKeys.length > 0) {
       yield* Effect.logWarning(`Ignoring unknown config keys: ${unknownKeys.join(", ")}`)
     }

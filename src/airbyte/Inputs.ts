@@ -6,6 +6,7 @@
  */
 import { FileSystem } from "@effect/platform"
 import { Data, Effect, Either, ParseResult, Schema } from "effect"
+import * as Conform from "./Conform.js"
 import type { JsonObject } from "./Protocol.js"
 import { ConfiguredAirbyteCatalog } from "./Protocol.js"
 
@@ -63,15 +64,20 @@ export const formatIssues = (error: ParseResult.ParseError): Array<string> =>
     issue.path.length === 0 ? issue.message : `${formatPath(issue.path)}: ${issue.message}`
   )
 
-/** Decodes a config object; unknown keys are reported back rather than rejected. */
-export const decodeConfig = <A, I>(schema: Schema.Schema<A, I>, knownKeys: ReadonlyArray<string>, input: unknown) =>
+/**
+ * Decodes a config object against the source's config schema, after making its settings the
+ * types its spec's `connectionSpecification` declares (`Conform.config`: `"50"` for a number, a
+ * date alone for a date-time). Keys the spec does not have are reported back rather than rejected.
+ */
+export const decodeConfig = <A, I>(schema: Schema.Schema<A, I>, specification: JsonObject, input: unknown) =>
   Effect.gen(function*() {
-    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    if (!isJsonObject(input)) {
       return yield* new ConfigInvalid({ problems: ["the config must be a JSON object"] })
     }
-    const decoded = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(input)
+    const decoded = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(Conform.config(specification, input))
     if (Either.isLeft(decoded)) return yield* new ConfigInvalid({ problems: formatIssues(decoded.left) })
-    const unknownKeys = Object.keys(input).filter((key) => !knownKeys.includes(key))
+    const known = isJsonObject(specification["properties"]) ? specification["properties"] : {}
+    const unknownKeys = Object.keys(input).filter((key) => !Object.hasOwn(known, key))
     return { config: decoded.right, unknownKeys }
   })
 

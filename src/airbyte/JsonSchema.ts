@@ -1,10 +1,15 @@
 /**
- * JSON Schemas in the form Airbyte wants. `JSONSchema.make` from `effect` emits `$ref`s into
- * `$defs`, `allOf` wrappers around annotated refinements, `anyOf` for nullable members and
- * `additionalProperties: false`; Airbyte's acceptance rules forbid the first three and sources
- * should accept unknown fields. `toAirbyte` rewrites a generated schema into a self-contained
- * draft-07 schema with type arrays for nullables and open objects; a referenced definition's
- * own title and description (Effect's names for its built-ins, such as "int") are dropped.
+ * JSON Schemas in the form Airbyte and Singer tools accept. `JSONSchema.make` from `effect` emits
+ * `$ref`s into `$defs`, `allOf` wrappers around annotated refinements, `anyOf` for nullable
+ * members, `additionalProperties: false`, empty `required` arrays, and `{"$id":"/schemas/unknown"}`
+ * for `Schema.Unknown` (the same `$id` at several places, which a draft-07 compiler refuses).
+ * `toAirbyte` rewrites a generated schema into a self-contained schema valid under draft-07 and
+ * draft-04 compilers: no `$ref`, `$id`, `$defs` or `allOf`, type arrays for nullables, every
+ * `additionalProperties` `true`, no empty `required`; an unknown value becomes the empty schema
+ * `{}` (and `true` as `additionalProperties`). A referenced definition's own title and description
+ * (Effect's names for its built-ins, such as "int") are dropped. It cannot invent a type for a
+ * field declared `Schema.Unknown`: declare such fields with a type (the schema guard test fails
+ * on any property without one).
  */
 import { JSONSchema, type Schema } from "effect"
 
@@ -20,9 +25,17 @@ const typesOf = (node: JsonSchemaObject): Array<string> | undefined => {
   return undefined
 }
 
+/** Effect's schemas for `Schema.Unknown` and `Schema.Any`: no constraint at all. */
+const isUnconstrained = (node: JsonSchemaObject): boolean =>
+  node["$id"] === "/schemas/unknown" || node["$id"] === "/schemas/any"
+
 const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
   if (Array.isArray(node)) return node.map((item) => normalize(item, defs))
   if (!isObject(node)) return node
+  if (isUnconstrained(node)) {
+    const { $id: _id, title, ...rest } = node
+    return title === "unknown" || title === "any" ? normalize(rest, defs) : normalize({ ...rest, title }, defs)
+  }
   let current: JsonSchemaObject = { ...node }
   const ref = current["$ref"]
   if (typeof ref === "string") {
@@ -47,6 +60,8 @@ const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
       const allTypes = Array.from(new Set(types.flat()))
       current = { ...merged, ...current, type: allTypes.length === 1 ? allTypes[0] : allTypes }
       if (enums.length > 0) current["enum"] = allTypes.includes("null") ? [...enums, null] : enums
+    } else {
+      current["anyOf"] = members
     }
   }
   delete current["$defs"]
@@ -58,8 +73,8 @@ const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
     }
   }
   if (current["items"] !== undefined) current["items"] = normalize(current["items"], defs)
-  const types = typesOf(current)
-  if (types?.includes("object") && current["additionalProperties"] === false) current["additionalProperties"] = true
+  if (current["additionalProperties"] !== undefined) current["additionalProperties"] = true
+  if (Array.isArray(current["required"]) && current["required"].length === 0) delete current["required"]
   return current
 }
 

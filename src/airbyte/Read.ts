@@ -7,10 +7,12 @@
  * COMPLETE or INCOMPLETE. Every stream ends with a STATE; an incremental stream that emitted no
  * checkpoint echoes its input state, never `{}` over a cursor. A stream that fails does not stop
  * the others; the read fails at the end with every stream's error. The final state of each
- * stream read is returned.
+ * stream read is returned. Records are conformed to the stream's schema on the way
+ * (`Conform.records`).
  */
 import type { Chunk } from "effect"
 import { Data, Effect, Either, Stream } from "effect"
+import * as Conform from "./Conform.js"
 import * as Memory from "./Memory.js"
 import { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } from "./Protocol.js"
@@ -149,6 +151,7 @@ const readStream = <Config, E, R, S>(
     const incremental = configured.sync_mode === "incremental"
     const context = { config, syncMode: configured.sync_mode, state: incremental ? input?.decoded : undefined }
     yield* stream.read(context).pipe(
+      Conform.records(name, stream.jsonSchema),
       Stream.runForEachChunk(handle),
       Effect.tapError(() => output.write(streamStatusMessage(name, "INCOMPLETE")))
     )

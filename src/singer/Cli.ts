@@ -11,8 +11,9 @@ import { InputError, readJsonFile } from "../airbyte/Inputs.js"
 import { Output } from "../airbyte/Output.js"
 import type { Format } from "../airbyte/Output.js"
 import type { JsonObject } from "../airbyte/Protocol.js"
-import { defaultCatalog, read } from "../airbyte/Read.js"
+import { read } from "../airbyte/Read.js"
 import type { AnySource } from "../airbyte/Source.js"
+import * as About from "./About.js"
 import * as Singer from "./Singer.js"
 
 /** Logs and errors as text on stderr; nothing else is printed until the command chooses. */
@@ -25,58 +26,13 @@ const stderrOnly: Format = {
   }
 }
 
-type Setting = { name: string; label?: unknown; description?: unknown; kind: string; value?: unknown; options?: Array<{ label: string; value: unknown }> }
-
-/** Meltano-style settings from the source's spec. */
-const settingsOf = (source: AnySource<unknown>): Array<Setting> => {
-  const properties = (source.spec.connectionSpecification["properties"] ?? {}) as Record<string, Record<string, unknown>>
-  return Object.entries(properties).map(([name, property]) => {
-    const kind = property["airbyte_secret"] === true
-      ? "password"
-      : Array.isArray(property["enum"])
-      ? "options"
-      : property["format"] === "date-time"
-      ? "date_iso8601"
-      : property["type"] === "array"
-      ? "array"
-      : property["type"] === "integer"
-      ? "integer"
-      : property["type"] === "boolean"
-      ? "boolean"
-      : "string"
-    return {
-      name,
-      label: property["title"],
-      description: property["description"],
-      kind,
-      ...(property["default"] === undefined ? {} : { value: property["default"] }),
-      ...(Array.isArray(property["enum"]) ? { options: property["enum"].map((value) => ({ label: String(value), value })) } : {})
-    }
-  })
-}
-
 /** Builds the tap's program: given argv, it runs and returns the exit code. */
 export const make = <Env>(
   source: AnySource<Env>,
   info: { readonly name: string; readonly version: string; readonly env: Layer.Layer<Env> }
 ) => {
-  const about = (format: Option.Option<"json" | "markdown">) => {
-    const required = ((source.spec.connectionSpecification["required"] ?? []) as Array<string>)
-    const document = {
-      name: info.name,
-      version: info.version,
-      description: `Singer tap for ${source.description}`,
-      capabilities: ["catalog", "discover", "state", "about"],
-      settings: settingsOf(source),
-      settings_required: required
-    }
-    if (Option.getOrElse(format, () => "markdown") === "json") return JSON.stringify(document, null, 2) + "\n"
-    const lines = [`# ${info.name} ${info.version}`, "", document.description, "", `Capabilities: ${document.capabilities.join(", ")}`, "", "## Settings", ""]
-    for (const setting of document.settings) {
-      lines.push(`- \`${setting.name}\` (${setting.kind}${required.includes(setting.name) ? ", required" : ""}): ${String(setting.description ?? "")}`)
-    }
-    return lines.join("\n") + "\n"
-  }
+  const about = (format: Option.Option<"json" | "markdown">) =>
+    About.render(About.aboutInfo(source, info), Option.getOrElse(format, () => "markdown" as const))
 
   const writeStdout = (text: string) =>
     Effect.flatMap(Output, (output) => output.useFormat(stderrOnly, text))
@@ -101,14 +57,14 @@ export const make = <Env>(
         const config = yield* loadConfig(source, options.config.value)
         if (options.discover) return yield* writeStdout(JSON.stringify(Singer.catalogOf(source), null, 2) + "\n")
         const catalogPath = Option.orElse(options.catalog, () => options.properties)
-        const catalog = yield* Option.match(catalogPath, {
-          onNone: () => Effect.succeed(defaultCatalog(source)),
+        const selection = yield* Option.match(catalogPath, {
+          onNone: () => Effect.succeed(Singer.selectAll(source)),
           onSome: (path) =>
             Effect.flatMap(readJsonFile("catalog", path), (json) => {
               const selected = Singer.selectedCatalog(source, json)
               return "problem" in selected
                 ? Effect.fail(new InputError({ flag: "catalog", path, reason: selected.problem }))
-                : Effect.succeed(selected.catalog)
+                : Effect.succeed(selected)
             })
         })
         const statePath = Option.getOrUndefined(options.state)
@@ -120,8 +76,8 @@ export const make = <Env>(
               ? Effect.fail(new InputError({ flag: "state", path: statePath, reason: bookmarks }))
               : Effect.succeed(bookmarks)
           })
-        yield* output.useFormat(Singer.format(source, states))
-        yield* read(source, config, catalog, states).pipe(
+        yield* output.useFormat(Singer.format(source, states, selection.fields))
+        yield* read(source, config, selection.catalog, states).pipe(
           Effect.catchTag("StateInvalid", (error) => Effect.fail(stateFileError(statePath)(error))),
           Effect.provide(layerFor(source, info.env, config))
         )

@@ -8,15 +8,23 @@ import { Schema } from "effect"
 import { fromSchema } from "../airbyte/JsonSchema.js"
 import type { ConnectorSpecification } from "../airbyte/Protocol.js"
 
+/** The longest lookback accepted: one year. */
+export const MAX_LOOKBACK_SECONDS = 31_536_000
+
 /** SmartLead's API root. */
 export const DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
-const DATE_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})$"
+/** An ISO 8601 date-time with an offset, or a date alone (midnight UTC, as Meltano users write `start_date`). */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/
+const DATE_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2}))?$"
 
 const got = (actual: unknown) => `(got ${JSON.stringify(actual)})`
 
-/** Whether a string is an ISO 8601 date-time naming a real calendar day (no February 30). */
+/**
+ * Whether a string is an ISO 8601 date-time naming a real calendar day (no February 30). A date
+ * alone is accepted too: the runner turns it into midnight UTC before decoding (`Conform.config`),
+ * and `Date.parse` reads it as UTC midnight anyway.
+ */
 export const isDateTime = (value: string): boolean => {
   if (!ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) return false
   const [year, month, day] = value.slice(0, 10).split("-").map(Number) as [number, number, number]
@@ -26,7 +34,7 @@ export const isDateTime = (value: string): boolean => {
 
 const DateTime = Schema.String.pipe(
   Schema.filter(isDateTime, {
-    message: (issue) => `must be an ISO 8601 date-time such as 2025-03-01T00:00:00Z ${got(issue.actual)}`,
+    message: (issue) => `must be an ISO 8601 date-time such as 2025-03-01T00:00:00Z, or a date such as 2025-03-01 ${got(issue.actual)}`,
     jsonSchema: { format: "date-time", pattern: DATE_TIME_PATTERN }
   })
 )
@@ -39,13 +47,21 @@ const HttpUrl = Schema.String.pipe(
     } catch {
       return false
     }
-  }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } })
+  }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } }),
+  Schema.filter((value) => !value.includes("?") && !value.includes("#"), {
+    message: (issue) => `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`
+  })
 )
 
 const integer = (min: number, max?: number) => {
   const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`
+  // a plain filter rather than Schema.int(), whose default title "int" and description "an integer"
+  // would show up in the spec wherever no annotation overrides them (campaign_ids' items)
   return Schema.Number.pipe(
-    Schema.int({ message: (issue) => `must be an integer ${range} ${got(issue.actual)}` }),
+    Schema.filter((value) => Number.isSafeInteger(value), {
+      message: (issue) => `must be an integer ${range} ${got(issue.actual)}`,
+      jsonSchema: { type: "integer" }
+    }),
     Schema.filter((value) => value >= min && (max === undefined || value <= max), {
       message: (issue) => `must be an integer ${range} ${got(issue.actual)}`,
       jsonSchema: { minimum: min, ...(max === undefined ? {} : { maximum: max }) }
@@ -56,7 +72,7 @@ const integer = (min: number, max?: number) => {
 const positiveNumber = Schema.Number.pipe(
   Schema.filter((value) => Number.isFinite(value) && value > 0, {
     message: (issue) => `must be a number > 0 ${got(issue.actual)}`,
-    jsonSchema: { exclusiveMinimum: 0 }
+    jsonSchema: { minimum: 0 }
   })
 )
 
@@ -91,7 +107,8 @@ export const Config = Schema.Struct({
   base_url: withDefault(
     HttpUrl.annotations({
       title: "API base URL",
-      description: "Root of the SmartLead API. Change it only for a proxy or a test server.",
+      description:
+        "Root of the SmartLead API. Change it only for a proxy or a test server. Airbyte Cloud only reaches the hosts allowed in the connector's metadata (server.smartlead.ai), so other hosts work only on Airbyte Open Source or outside Airbyte.",
       examples: [DEFAULT_BASE_URL]
     }),
     DEFAULT_BASE_URL
@@ -105,8 +122,9 @@ export const Config = Schema.Struct({
   ),
   start_date: optional(DateTime.annotations({
     title: "Start date",
-    description: "Only leads created after this instant (UTC, ISO 8601) are read on the first sync.",
-    examples: ["2025-03-01T00:00:00Z"]
+    description:
+      "Only leads created after this instant (ISO 8601) are read on the first sync. A date alone (2025-03-01) means midnight UTC.",
+    examples: ["2025-03-01T00:00:00Z", "2025-03-01"]
   })),
   lead_status: optional(LeadStatus.annotations({
     title: "Lead status",
@@ -123,26 +141,37 @@ export const Config = Schema.Struct({
   })),
   last_sent_after: optional(DateTime.annotations({
     title: "Last sent after",
-    description: "Only leads last emailed after this instant (API filter last_sent_time_gt).",
+    description: "Only leads last emailed after this instant (API filter last_sent_time_gt). A date alone means midnight UTC.",
     examples: ["2025-03-01T00:00:00Z"]
   })),
   event_after: optional(DateTime.annotations({
     title: "Event after",
-    description: "Only leads with an email event after this instant (API filter event_time_gt).",
+    description: "Only leads with an email event after this instant (API filter event_time_gt). A date alone means midnight UTC.",
     examples: ["2025-03-01T00:00:00Z"]
   })),
   page_size: withDefault(integer(1, 100).annotations({
     title: "Page size",
     description: "Leads per request (the API allows at most 100)."
   }), 100),
-  lookback_window_seconds: withDefault(integer(0).annotations({
+  lookback_window_seconds: withDefault(integer(0, MAX_LOOKBACK_SECONDS).annotations({
     title: "Lookback window (seconds)",
-    description: "Incremental syncs re-read leads created this long before the saved cursor, for late-arriving leads."
+    description:
+      "Incremental syncs re-read leads created this long before the saved cursor, for late-arriving leads (at most one year)."
   }), 0),
+  reconcile_interval_hours: withDefault(integer(0).annotations({
+    title: "Reconciliation interval (hours)",
+    description:
+      "Every campaign whose last full read of leads is older than this is read again in full during an incremental sync, so every change to a lead (status, category, custom fields) reaches the destination within this interval. 0 reads every campaign in full on every sync."
+  }), 168),
+  activity_sweep: withDefault(Schema.Boolean.annotations({
+    title: "Activity sweep",
+    description:
+      "Incremental syncs also ask each campaign for leads with email activity (sends, opens, clicks, replies) since the previous sync, so those changes arrive with the next sync rather than at the next reconciliation."
+  }), true),
   max_requests_per_second: withDefault(positiveNumber.annotations({
     title: "Max requests per second",
     description:
-      "Client-side rate limit shared by all requests of a sync (fractions allowed, e.g. 0.25). SmartLead's standard plan allows 60 requests per minute and 1,000 per hour per key, shared with your other tools; the default of 1 stays inside the per-minute limit.",
+      "Client-side rate limit shared by all requests of a sync (greater than 0, fractions allowed, e.g. 0.25). SmartLead's standard plan allows 60 requests per minute and 1,000 per hour per key, shared with your other tools; the default of 1 stays inside the per-minute limit.",
     examples: [1, 0.25, 10]
   }), 1),
   max_retries: withDefault(integer(0, 20).annotations({
@@ -155,8 +184,13 @@ export const Config = Schema.Struct({
   }), 1000),
   request_timeout_seconds: withDefault(positiveNumber.annotations({
     title: "Request timeout (seconds)",
-    description: "A request without a complete answer in this time is abandoned and retried."
-  }), 60)
+    description: "A request without a complete answer in this time (greater than 0) is abandoned and retried."
+  }), 60),
+  max_wait_seconds: withDefault(integer(0).annotations({
+    title: "Max wait (seconds)",
+    description:
+      "The longest pause the API may ask for (Retry-After, or a spent X-RateLimit budget). A longer one is not slept: the sync stops with a transient error naming the wait, and the next sync resumes where it stopped."
+  }), 900)
 })
 export type Config = typeof Config.Type
 
@@ -171,8 +205,6 @@ const connectionSpecification = (() => {
 
 /** The connector specification printed by `spec`. */
 export const spec: ConnectorSpecification = {
-  documentationUrl: "https://github.com/source-smartlead/source-smartlead/blob/main/docs/source-smartlead.md",
-  connectionSpecification,
-  supportsIncremental: true,
-  supported_destination_sync_modes: ["overwrite", "append", "append_dedup"]
+  documentationUrl: "https://github.com/source-smartlead/source-smartlead/blob/main/docs/integrations/sources/smartlead.md",
+  connectionSpecification
 }

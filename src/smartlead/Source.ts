@@ -34,7 +34,7 @@ const check = (config: ConfigType) =>
 
 /** The SmartLead source. */
 export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLeadError, Api.SmartLeadApi, HttpClient.HttpClient> = {
-  description: "SmartLead (cold-email platform) leads, campaigns and lead categories",
+  description: "Leads (incremental), campaigns and lead categories from the SmartLead cold-email platform's API",
   examples: {
     read: [
       "read --config config.json --records-only | jq .email",

@@ -1,7 +1,8 @@
 /**
  * Runs the built connector (`dist/main.js`) as a child process, the way Airbyte does, and checks
- * what every run prints: each stdout line must parse as a valid AirbyteMessage, and no known
- * secret may appear on stdout or stderr. Helpers pick records and states out of the messages
+ * what every run prints: each stdout line must parse as a valid AirbyteMessage, each RECORD must
+ * fit its stream's discovered schema (formats on), and no known secret may appear on stdout or
+ * stderr. Helpers pick records and states out of the messages
  * and write config, catalog and state files into a temporary directory.
  */
 import { spawn } from "node:child_process"
@@ -11,6 +12,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEFAULT_API_KEY } from "../simulator/Simulator.js"
 import { assertValidMessages } from "./Protocol.js"
+import { assertRecordsFitSchemas } from "./Schemas.js"
 
 export const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
 
@@ -92,6 +94,7 @@ export const runConnector = (args: ReadonlyArray<string>, options: RunOptions = 
           }
         })
         assertValidMessages(messages)
+        assertRecordsFitSchemas(messages)
         resolve({ code, signal, stdout, stderr, messages })
       } catch (error) {
         reject(error)

@@ -1,0 +1,82 @@
+/**
+ * The schema guard: every stream's discovered schema and the spec's connectionSpecification
+ * compile under strict draft-07 (ajv) and strict draft-04 (ajv-draft-04) compilers, and hold
+ * nothing strict consumers refuse (see `schemaProblems`). It iterates the source's stream list, so
+ * a new stream is covered without touching this file.
+ */
+import { describe, expect, it } from "vitest"
+import { SmartLeadSource } from "../../../src/smartlead/Source.js"
+import { asDraft04, recordProblem, schemaProblems, strictDraft04, strictDraft07 } from "../../helpers/Schemas.js"
+
+const schemas = [
+  ["spec connectionSpecification", SmartLeadSource.spec.connectionSpecification] as const,
+  ...SmartLeadSource.streams.map((stream) => [`stream ${stream.name}`, stream.jsonSchema] as const)
+]
+
+describe("schema guard", () => {
+  const draft07 = strictDraft07()
+  const draft04 = strictDraft04()
+
+  it("covers every stream of the source", () => {
+    expect(schemas.length).toBe(SmartLeadSource.streams.length + 1)
+    expect(SmartLeadSource.streams.length).toBeGreaterThanOrEqual(3)
+  })
+
+  for (const [name, schema] of schemas) {
+    describe(name, () => {
+      it("compiles with ajv in strict mode (draft-07)", () => {
+        expect(() => draft07.compile(schema)).not.toThrow()
+      })
+
+      it("compiles with ajv-draft-04 in strict mode", () => {
+        expect(() => draft04.compile(asDraft04(schema))).not.toThrow()
+      })
+
+      it("types every property at every depth; no $ref, $id, anyOf or empty required; additionalProperties true", () => {
+        expect(schemaProblems(schema)).toEqual([])
+      })
+    })
+  }
+
+  it("the spec is a draft-07 object schema with the source's settings, without the deprecated keys", () => {
+    expect(SmartLeadSource.spec).not.toHaveProperty("supportsIncremental")
+    expect(SmartLeadSource.spec).not.toHaveProperty("supported_destination_sync_modes")
+    const properties = SmartLeadSource.spec.connectionSpecification["properties"] as Record<string, Record<string, unknown>>
+    expect(properties["campaign_ids"]!["items"]).toEqual({ type: "integer", minimum: 1 })
+    expect(properties["base_url"]!["description"]).toMatch(/Airbyte Cloud only reaches .*server\.smartlead\.ai/)
+  })
+})
+
+describe("schema problems are found (the guard can fail)", () => {
+  it("reports Effect's unknown $id, untyped properties, empty required and closed objects", () => {
+    const bad = {
+      type: "object",
+      required: [],
+      properties: {
+        a: { title: "unknown" },
+        b: { type: "object", additionalProperties: { $id: "/schemas/unknown", title: "unknown" } },
+        c: { type: "array", items: { type: "integer", title: "int" } },
+        d: { anyOf: [{ type: "string" }, { type: "null" }] }
+      },
+      additionalProperties: false
+    }
+    expect(schemaProblems(bad)).toEqual([
+      "#: empty required",
+      "#: additionalProperties is false, not true",
+      "#/properties/a: no type",
+      "#/properties/a: leftover title \"unknown\"",
+      "#/properties/b: additionalProperties is {\"$id\":\"/schemas/unknown\",\"title\":\"unknown\"}, not true",
+      "#/properties/c/items: leftover title \"int\"",
+      "#/properties/d: no type",
+      "#/properties/d: has anyOf"
+    ])
+    expect(() => strictDraft04().compile({ type: "object", required: [] })).toThrow()
+    expect(() => strictDraft07().compile({ type: "object", properties: { a: { $id: "/x" } }, additionalProperties: { $id: "/x" } })).toThrow()
+  })
+
+  it("records are checked against their stream's schema with formats on", () => {
+    expect(recordProblem("lead_categories", { id: 1, name: "x", sentiment_type: null, created_at: "2024-01-15T10:30:00.000Z" })).toBeUndefined()
+    expect(recordProblem("lead_categories", { id: 1, created_at: "yesterday" })).toMatch(/created_at must match format "date-time"/)
+    expect(recordProblem("campaigns", { id: 1, user_id: "196026" })).toMatch(/user_id must be integer/)
+  })
+})
