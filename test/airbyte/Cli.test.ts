@@ -113,7 +113,7 @@ describe("config files", () => {
     ["a JSON array", [1, 2] as unknown as Record<string, unknown>, /must be a JSON object/],
     ["page_size over 100", { api_key: "k-123456", page_size: 500 }, /page_size: must be an integer from 1 to 100 \(got 500\)/],
     ["page_size fractional", { api_key: "k-123456", page_size: 2.5 }, /page_size: must be an integer/],
-    ["a string for max_retries", { api_key: "k-123456", max_retries: "5" }, /max_retries/],
+    ["a non-numeric string for max_retries", { api_key: "k-123456", max_retries: "five" }, /max_retries: .*"five"/],
     ["base_url not a URL", { api_key: "k-123456", base_url: "not a url" }, /base_url: must be an http\(s\) URL/],
     ["start_date not a date", { api_key: "k-123456", start_date: "last tuesday" }, /start_date: must be an ISO 8601 date-time/],
     ["a non-positive rate", { api_key: "k-123456", max_requests_per_second: 0 }, /max_requests_per_second: must be a number > 0/],
