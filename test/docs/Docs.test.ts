@@ -1,8 +1,9 @@
 /**
- * Keeps the Airbyte registration files in step with the code: docs/source-smartlead.md's generated
- * tables, metadata.yaml, acceptance-test-config.yml and integration_tests/ against spec.json,
- * catalog.json, package.json and the Dockerfile. `check` on the invalid config needs the build
- * (`npm test` builds first).
+ * Keeps the Airbyte registration files in step with the code: docs/integrations/sources/smartlead.md
+ * (generated tables, Airbyte's template headings), metadata.yaml, icon.svg,
+ * acceptance-test-config.yml and integration_tests/ (expected_records.jsonl included) against
+ * spec.json, catalog.json, package.json, the Dockerfile and the connector. `check` on the invalid
+ * config and the expected records need the build (`npm test` builds first).
  */
 import AjvModule from "ajv"
 import { existsSync, readFileSync } from "node:fs"
@@ -15,6 +16,7 @@ import { decode as decodeCursorState } from "../../src/airbyte/Cursor.js"
 import { KEYS as LEADS_KEYS } from "../../src/smartlead/streams/Leads.js"
 import { ofType, runConnector } from "../helpers/Connector.js"
 import { protocolErrors } from "../helpers/Protocol.js"
+import { recordProblem } from "../helpers/Schemas.js"
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const text = (path: string): string => readFileSync(join(ROOT, path), "utf8")
@@ -32,6 +34,13 @@ interface GenerateDocs {
 }
 const generateDocsUrl: string = new URL("../../scripts/generate-docs.mjs", import.meta.url).href
 const generator = (await import(generateDocsUrl)) as GenerateDocs
+/** scripts/generate-expected-records.mjs. */
+interface GenerateExpectedRecords {
+  readonly EXPECTED_RECORDS_PATH: string
+  readonly expectedRecords: (root: string) => Promise<string>
+}
+const generateExpectedRecordsUrl: string = new URL("../../scripts/generate-expected-records.mjs", import.meta.url).href
+const expectedRecordsGenerator = (await import(generateExpectedRecordsUrl)) as GenerateExpectedRecords
 
 const spec = json("spec.json")
 const catalog = json("catalog.json")
@@ -43,7 +52,59 @@ const Ajv = AjvModule.default ?? AjvModule
 const validateConfig = new Ajv({ strict: false, allErrors: true, logger: false, validateFormats: false })
   .compile(spec.connectionSpecification)
 
-describe("docs/source-smartlead.md", () => {
+/**
+ * The order of headings Airbyte's documentation QA check expects (connectors_qa's template.md.j2
+ * and CheckDocumentationHeadersOrder): `null` marks a place for connector-specific headings;
+ * `optional` ones may be left out.
+ */
+const TEMPLATE_HEADINGS: ReadonlyArray<{ readonly name: string | null; readonly optional?: boolean }> = [
+  { name: "SmartLead" },
+  { name: "Prerequisites" },
+  { name: "Setup guide" },
+  { name: "Set up SmartLead" },
+  { name: "For Airbyte Cloud:", optional: true },
+  { name: "For Airbyte Open Source:", optional: true },
+  { name: null },
+  { name: "Set up the SmartLead connector in Airbyte", optional: true },
+  { name: "For Airbyte Cloud:", optional: true },
+  { name: "For Airbyte Open Source:", optional: true },
+  { name: null },
+  { name: "Supported sync modes" },
+  { name: "Supported Streams" },
+  { name: null },
+  { name: "Performance considerations", optional: true },
+  { name: "Data type map", optional: true },
+  { name: "Limitations & Troubleshooting", optional: true },
+  { name: null },
+  { name: "Tutorials", optional: true },
+  { name: "Changelog" }
+]
+
+/** The QA check's walk: what is wrong with the order of `headings`, or undefined. */
+const headingOrderProblem = (headings: ReadonlyArray<string>): string | undefined => {
+  const known = new Set(TEMPLATE_HEADINGS.flatMap((h) => (h.name === null ? [] : [h.name])))
+  let actual = 0
+  let expected = 0
+  while (actual < headings.length && expected < TEMPLATE_HEADINGS.length) {
+    const heading = headings[actual]!
+    const template = TEMPLATE_HEADINGS[expected]!
+    if (template.name === null) {
+      if (known.has(heading)) expected++
+      else actual++
+    } else if (heading === template.name) {
+      actual++
+      expected++
+    } else if (template.optional === true) {
+      expected++
+    } else {
+      return `heading ${JSON.stringify(heading)} where the template expects ${JSON.stringify(template.name)}`
+    }
+  }
+  const missing = TEMPLATE_HEADINGS.slice(expected).filter((h) => h.name !== null && h.optional !== true)
+  return missing.length > 0 ? `missing headings ${missing.map((h) => h.name).join(", ")}` : undefined
+}
+
+describe("docs/integrations/sources/smartlead.md", () => {
   const docs = text(generator.DOCS_PATH)
 
   it("has the generated tables of the current spec.json and catalog.json (run `npm run generate`)", () => {
@@ -57,19 +118,34 @@ describe("docs/source-smartlead.md", () => {
     for (const name of streamNames) expect(docs).toContain(`| \`${name}\` |`)
   })
 
-  it("has the Airbyte docs sections", () => {
+  it("is where Airbyte keeps a source's docs", () => {
+    expect(generator.DOCS_PATH).toBe("docs/integrations/sources/smartlead.md")
+  })
+
+  it("has the Airbyte docs sections, named and ordered as Airbyte's template", () => {
     for (const heading of [
       "## Prerequisites",
       "## Setup guide",
-      "#### For Airbyte Cloud:",
-      "#### For Airbyte Open Source:",
+      "## Set up SmartLead",
+      "## Set up the SmartLead connector in Airbyte",
+      "### For Airbyte Cloud:",
+      "### For Airbyte Open Source:",
       "## Configuration",
       "## Supported sync modes",
-      "## Supported streams",
+      "## Supported Streams",
       "## Performance considerations",
-      "## Failure behaviour",
+      "## Limitations & Troubleshooting",
       "## Changelog"
     ]) expect(docs.split("\n")).toContain(heading)
+    const headings = docs.split("\n").filter((line) => /^#{1,6} /.test(line)).map((line) => line.replace(/^#+ /, "").trim())
+    expect(headingOrderProblem(headings)).toBeUndefined()
+    expect(headingOrderProblem(headings.filter((h) => h !== "Supported Streams"))).toMatch(/Supported Streams/)
+    expect(headingOrderProblem(["SmartLead", "Prerequisites", "Setup guide", "Set up SmartLead", "Changelog", "Supported sync modes"])).toBeDefined()
+  })
+
+  it("has a changelog with Airbyte's columns", () => {
+    const changelog = docs.slice(docs.indexOf("## Changelog"))
+    expect(changelog).toContain("| Version | Date | Pull Request | Subject |")
   })
 
   it("has package.json's version at the top of the changelog", () => {
@@ -77,6 +153,7 @@ describe("docs/source-smartlead.md", () => {
     const rows = changelog.split("\n").filter((line) => /^\|\s*\d+\.\d+\.\d+\s*\|/.test(line))
     expect(rows.length).toBeGreaterThan(0)
     const [latest, date] = rows[0]!.split("|").slice(1, 3).map((c) => c.trim())
+    expect(rows[0]!.split("|").slice(1, -1)).toHaveLength(4)
     expect(latest).toBe(version)
     expect(date).toMatch(/^\d{4}-\d{2}-\d{2}$/)
   })
@@ -112,7 +189,7 @@ describe("metadata.yaml", () => {
     expect(data.allowedHosts.hosts).toContain(new URL(baseUrl).hostname)
   })
 
-  it("points documentationUrl at docs/source-smartlead.md, the same page spec.json names", () => {
+  it("points documentationUrl at the docs page, the same page spec.json names", () => {
     expect(data.documentationUrl).toBe(spec.documentationUrl)
     expect(new URL(data.documentationUrl).pathname.endsWith(`/${generator.DOCS_PATH}`)).toBe(true)
   })
@@ -121,6 +198,15 @@ describe("metadata.yaml", () => {
     expect(data.dockerImageTag).toBe(version)
     const arg = /^ARG VERSION=(\S+)\s*$/m.exec(dockerfile)
     expect(arg?.[1]).toBe(version)
+  })
+
+  it("names icon.svg as its icon, an SVG image", () => {
+    expect(data.icon).toBe("icon.svg")
+    const svg = text("icon.svg")
+    expect(svg.trimStart().startsWith("<svg ")).toBe(true)
+    expect(svg).toMatch(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+    expect(svg).toMatch(/viewBox="0 0 \d+ \d+"/)
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true)
   })
 
   it("has the Dockerfile's io.airbyte.name as dockerRepository", () => {
@@ -159,16 +245,6 @@ describe("acceptance-test-config.yml", () => {
     expect(paths).toContain("spec.json")
     expect(paths).toContain("integration_tests/abnormal_state.json")
     for (const path of paths.filter((p) => !p.startsWith("secrets/"))) expect(existsSync(join(ROOT, path)), path).toBe(true)
-  })
-
-  it("names cursor paths of incremental streams only", () => {
-    for (const test of tests.incremental.tests) {
-      for (const [stream, path] of Object.entries(test.cursor_paths ?? {})) {
-        const configured = catalog.streams.find((s: { stream: { name: string } }) => s.stream.name === stream)
-        expect(configured?.stream.supported_sync_modes).toContain("incremental")
-        expect(path).toEqual(configured.stream.default_cursor_field)
-      }
-    }
   })
 })
 
@@ -218,6 +294,17 @@ describe("integration_tests/", () => {
     for (const state of json("integration_tests/abnormal_state.json")) {
       expect(state.stream.stream_state.created_at).toBe("2100-01-01T00:00:00.000Z")
     }
+  })
+
+  it("expected_records.jsonl is what the connector reads from the simulator now (run `npm run generate`), each record valid", async () => {
+    const committed = text(expectedRecordsGenerator.EXPECTED_RECORDS_PATH)
+    const lines = committed.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as { stream: string; data: unknown; emitted_at: number })
+    expect(new Set(lines.map((line) => line.stream))).toEqual(streamNames)
+    for (const line of lines) {
+      expect(Object.keys(line)).toEqual(["stream", "data", "emitted_at"])
+      expect(recordProblem(line.stream, line.data)).toBeUndefined()
+    }
+    expect(await expectedRecordsGenerator.expectedRecords(ROOT)).toBe(committed)
   })
 
   it("check with invalid_config.json answers CONNECTION_STATUS FAILED (exit 0)", async () => {

@@ -35,6 +35,8 @@ export interface RunOptions {
   readonly timeoutMs?: number
   /** Called once the child is running (to send signals, say). */
   readonly onSpawn?: (child: import("node:child_process").ChildProcess) => void
+  /** Skips the record-schema check: only for tests whose API sends values the schema cannot hold. */
+  readonly recordsMayMisfit?: boolean
 }
 
 /** Runs `node <script> ...args` and collects its output; asserts no secret appears in it. */
@@ -94,7 +96,7 @@ export const runConnector = (args: ReadonlyArray<string>, options: RunOptions = 
           }
         })
         assertValidMessages(messages)
-        assertRecordsFitSchemas(messages)
+        if (options.recordsMayMisfit !== true) assertRecordsFitSchemas(messages)
         resolve({ code, signal, stdout, stderr, messages })
       } catch (error) {
         reject(error)

@@ -78,7 +78,7 @@ describe("config values of the wrong type or out of range", () => {
     ["an empty base_url", { base_url: "" }, /base_url: must be an http\(s\) URL/],
     ["start_date with month 13", { start_date: "2025-13-01T00:00:00Z" }, /start_date: must be an ISO 8601 date-time/],
     ["start_date on February 30", { start_date: "2025-02-30T00:00:00Z" }, /start_date: must be an ISO 8601 date-time/],
-    ["start_date with no time", { start_date: "2025-03-01" }, /start_date: must be an ISO 8601 date-time/],
+    ["start_date with an hour but no minutes", { start_date: "2025-03-01T10Z" }, /start_date: must be an ISO 8601 date-time/],
     ["last_sent_after not a date", { last_sent_after: 1735689600 }, /last_sent_after/]
   ]
   for (const [what, values, pattern] of cases) {

@@ -9,6 +9,10 @@ import type { Shape, SimLead, Simulator } from "../simulator/Simulator.js"
 import { toDocumentedLead, toRealRow } from "../simulator/Simulator.js"
 import { lastState, recordsOf } from "../helpers/Connector.js"
 import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
+import { SmartLeadSource } from "../../src/smartlead/Source.js"
+
+/** The leads schema's declared fields: every record has them all (null where the API sent none). */
+const DECLARED = Object.keys(SmartLeadSource.streams.find((stream) => stream.name === "leads")!.jsonSchema["properties"] as object)
 
 const { readLeads, start } = setup()
 
@@ -117,9 +121,12 @@ describe("large and unusual lead data is delivered intact", () => {
         // the real shape has no category_name; the connector may derive it from category_id (then it must be right)
         const derived = shape === "real" && "category_name" in record! ? ["category_name"] : []
         if (derived.length > 0) expect(record!["category_name"], `derived category_name of lead ${lead.id}`).toBe(lead.categoryName)
-        expect(Object.keys(record!).sort(), `fields of lead ${lead.id}`).toEqual([...Object.keys(expected), ...derived].sort())
+        expect(Object.keys(record!).sort(), `fields of lead ${lead.id}`).toEqual(Array.from(new Set([...Object.keys(expected), ...derived, ...DECLARED])).sort())
         for (const [field, value] of Object.entries(expected)) {
           expect(record![field], `lead ${lead.id} field ${field}`).toEqual(value)
+        }
+        for (const field of DECLARED.filter((name) => !(name in expected) && !derived.includes(name))) {
+          expect(record![field], `lead ${lead.id} field ${field} (declared, not served)`).toBeNull()
         }
       }
       // the unusual values survived byte for byte

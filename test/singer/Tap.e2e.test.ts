@@ -59,9 +59,9 @@ describe("tap-smartlead", () => {
     const about = JSON.parse(stdout)
     expect(about.name).toBe("tap-smartlead")
     expect(about.capabilities).toEqual(["catalog", "discover", "state", "about"])
-    expect(about.settings.find((s: any) => s.name === "api_key")).toMatchObject({ kind: "password" })
-    expect(about.settings.find((s: any) => s.name === "lead_status")).toMatchObject({ kind: "options" })
-    expect(about.settings_required).toEqual(["api_key"])
+    expect(about.settings.properties.api_key).toMatchObject({ type: "string", secret: true })
+    expect(about.settings.properties.lead_status.enum).toContain("STARTED")
+    expect(about.settings.required).toEqual(["api_key"])
   })
 
   it("--discover prints a Singer catalog with metadata breadcrumbs", async () => {
@@ -74,7 +74,7 @@ describe("tap-smartlead", () => {
     expect(leads.key_properties).toEqual(["campaign_id", "id"])
     expect(leads.replication_key).toBe("created_at")
     const top = leads.metadata.find((m: any) => m.breadcrumb.length === 0).metadata
-    expect(top).toMatchObject({ selected: true, inclusion: "available", "table-key-properties": ["campaign_id", "id"], "valid-replication-keys": ["created_at"] })
+    expect(top).toEqual({ inclusion: "available", "selected-by-default": true, "table-key-properties": ["campaign_id", "id"], "valid-replication-keys": ["created_at"] })
     expect(leads.metadata.find((m: any) => m.breadcrumb[1] === "id").metadata.inclusion).toBe("automatic")
     expect(leads.metadata.find((m: any) => m.breadcrumb[1] === "email").metadata.inclusion).toBe("available")
     const campaigns = catalog.streams[1].metadata.find((m: any) => m.breadcrumb.length === 0).metadata

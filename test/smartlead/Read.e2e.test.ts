@@ -78,7 +78,7 @@ describe("full reads", () => {
     const named = recordsOf(result.messages, "leads").filter((record) => record["category_id"] === 3)
     expect(named).toHaveLength(3)
     expect(named.every((record) => record["category_name"] === "Meeting Booked")).toBe(true)
-    expect(recordsOf(result.messages, "leads").filter((record) => record["category_id"] === null).every((record) => record["category_name"] === undefined)).toBe(true)
+    expect(recordsOf(result.messages, "leads").filter((record) => record["category_id"] === null).every((record) => record["category_name"] === null)).toBe(true)
   })
 
   for (const order of ["descending", "shuffled"] as const) {
