@@ -40,8 +40,9 @@ describe("spec", () => {
     expect(schema.required).toEqual(["api_key"])
     expect(Object.keys(schema.properties)).toEqual([
       "api_key", "base_url", "campaign_ids", "start_date", "lead_status", "lead_category_id", "email_status",
-      "last_sent_after", "event_after", "page_size", "lookback_window_seconds", "max_requests_per_second",
-      "max_retries", "retry_initial_delay_ms", "request_timeout_seconds"
+      "last_sent_after", "event_after", "page_size", "lookback_window_seconds", "reconcile_interval_hours",
+      "activity_sweep", "max_requests_per_second", "max_retries", "retry_initial_delay_ms", "request_timeout_seconds",
+      "max_wait_seconds"
     ])
     const properties = Object.values(schema.properties) as Array<Record<string, unknown>>
     properties.forEach((property, index) => {
@@ -50,7 +51,11 @@ describe("spec", () => {
       expect(typeof property["description"]).toBe("string")
     })
     expect(schema.properties.api_key.airbyte_secret).toBe(true)
-    expect(schema.properties.base_url.default).toBe("https://server.smartlead.ai/api/v1")
+    expect(schema.properties.base_url).toMatchObject({ title: "API base URL", format: "uri", default: "https://server.smartlead.ai/api/v1" })
+    expect(schema.properties.lookback_window_seconds).toMatchObject({ type: "integer", minimum: 0, maximum: 31_536_000, default: 0 })
+    expect(schema.properties.reconcile_interval_hours).toMatchObject({ type: "integer", minimum: 0, default: 168 })
+    expect(schema.properties.activity_sweep).toMatchObject({ type: "boolean", default: true })
+    expect(schema.properties.max_wait_seconds).toMatchObject({ type: "integer", minimum: 0, default: 900 })
     expect(schema.properties.page_size).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 100 })
     expect(schema.properties.campaign_ids.items.type).toBe("integer")
     expect(schema.properties.lead_status.enum).toEqual(["STARTED", "INPROGRESS", "COMPLETED", "PAUSED", "STOPPED"])
