@@ -243,7 +243,7 @@ export const read = <R>(definition: Definition<R>) =>
             const after = entryAfterMain()
             if (after === undefined) return Stream.empty
             let turnOff = false
-            return pages({ from: policy.startDate, activitySince: since }, 0).pipe(
+            return pages({ from: Cursor.fromStartDate(policy.startDate), activitySince: since }, 0).pipe(
               Stream.mapEffect((page) => {
                 counters.pages++
                 const { kept } = normalize(page.rows, field, undefined, false, futureAfter, counters)

@@ -162,6 +162,15 @@ describe("full reads", () => {
       expect(Date.parse(record["created_at"] as string)).toBeGreaterThanOrEqual(Date.parse("2025-01-01T00:10:00Z"))
     }
   })
+  it("start_date is inclusive: a lead created exactly at start_date is read, no earlier one", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 12 })
+    const startDate = sim.leads(sim.campaignIds[1]!)[4]!.createdAt
+    const result = await readLeads(sim, { start_date: startDate })
+    expect(result.code).toBe(0)
+    const expected = sim.leads().filter((lead) => Date.parse(lead.createdAt) >= Date.parse(startDate))
+    expect(expected.some((lead) => lead.createdAt === startDate)).toBe(true)
+    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expected.map((l) => `${l.campaignId}:${l.id}`).sort())
+  })
 })
 
 describe("incremental reads", () => {
