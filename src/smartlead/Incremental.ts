@@ -91,6 +91,9 @@ interface Counters {
   dropped: number
 }
 
+/** A timestamp already as `Cursor.toIso` writes it (cheaper to test than to rewrite; a length check is not enough: `…T12:00:00+0200` has 24 characters too). */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
 /**
  * Normalises the cursor field of each row in place and keeps the rows after `from`; returns the
  * newest cursor value kept.
@@ -120,7 +123,7 @@ const normalize = (
         counters.dropped++
         continue
       }
-      if (typeof raw === "string" && raw.length !== 24) row[field] = Cursor.toIso(ms)
+      if (typeof raw !== "string" || !CANONICAL.test(raw)) row[field] = Cursor.toIso(ms)
       if (ms > futureAfter) counters.future++
       if (newest === undefined || ms > newest) newest = ms
     }

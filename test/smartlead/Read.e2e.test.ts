@@ -171,6 +171,27 @@ describe("full reads", () => {
       expect(Date.parse(record["created_at"] as string)).toBeGreaterThanOrEqual(Date.parse("2025-01-01T00:10:00Z"))
     }
   })
+  it("writes created_at as ISO 8601 UTC with milliseconds in records and state, whatever form the API sent", async () => {
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 5, shape: "documented" })
+    const id = sim.campaignIds[0]!
+    const leads = sim.leads(id)
+    // the same instants as served, in other forms: an offset (±hhmm), zone-less with 4 fraction digits, a space for T, zone-less
+    const forms: Array<[string, string]> = [
+      ["2025-01-02T14:00:00+0200", "2025-01-02T12:00:00.000Z"],
+      ["2025-01-02T12:00:01.0000", "2025-01-02T12:00:01.000Z"],
+      ["2025-01-02 12:00:02.000Z", "2025-01-02T12:00:02.000Z"],
+      ["2025-01-02 12:00:03", "2025-01-02T12:00:03.000Z"]
+    ]
+    forms.forEach(([served], i) => Object.assign(leads[i]!, { createdAt: served }))
+    const result = await readLeads(sim)
+    expect(result.code).toBe(0)
+    const byId = new Map(recordsOf(result.messages, "leads").map((r) => [r["id"], r["created_at"]]))
+    forms.forEach(([served, normalised], i) => expect(byId.get(leads[i]!.id), served).toBe(normalised))
+    expect(byId.get(leads[4]!.id)).toBe(leads[4]!.createdAt)
+    const state = lastState(result.messages, "leads") as unknown as LeadsState
+    expect(state.campaigns[id]!.created_at).toBe([...byId.values()].sort().at(-1))
+  })
+
   it("start_date is inclusive: a lead created exactly at start_date is read, no earlier one", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 12 })
     const startDate = sim.leads(sim.campaignIds[1]!)[4]!.createdAt
