@@ -304,6 +304,73 @@ describe("incremental reads", () => {
   })
 })
 
+describe("reconciliation and activity sweep", () => {
+  const leadRequests = (sim: { requests: ReadonlyArray<{ path: string; query: Record<string, string> }> }) =>
+    sim.requests.filter((r) => r.path.endsWith("/leads"))
+
+  it("a lead re-categorised into the lead_category_id filter after the cursor passed it arrives with the next sync that reconciles", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 15, shape: "documented" })
+    const [a] = sim.campaignIds as [number, number]
+    const filter = { lead_category_id: 2 }
+    const first = await readLeads(sim, filter)
+    const inFilter = sim.leads().filter((lead) => lead.categoryId === 2)
+    expect(inFilter.length).toBeGreaterThan(0)
+    expect(leadKeys(recordsOf(first.messages, "leads")).sort()).toEqual(inFilter.map((l) => `${l.campaignId}:${l.id}`).sort())
+    // an old lead (created long before the cursor, no activity) enters the filter
+    const moved = sim.leads(a).find((lead) => lead.categoryId !== 2)!
+    Object.assign(moved, { categoryId: 2, categoryName: "Not Interested" })
+    // an incremental sync does not see it: nothing due for reconciliation
+    const second = await readLeads(sim, filter, stateInput(first.messages))
+    expect(leadKeys(recordsOf(second.messages, "leads"))).not.toContain(`${a}:${moved.id}`)
+    // with reconcile_interval_hours 0, every campaign is read in full: it arrives
+    sim.clearRequests()
+    const { result: third, startedAt, endedAt } = await timed(() => readLeads(sim, { ...filter, reconcile_interval_hours: 0 }, stateInput(second.messages)))
+    expect(third.code).toBe(0)
+    const nowInFilter = sim.leads().filter((lead) => lead.categoryId === 2).map((l) => `${l.campaignId}:${l.id}`)
+    expect(nowInFilter).toContain(`${a}:${moved.id}`)
+    expect(leadKeys(recordsOf(third.messages, "leads")).sort()).toEqual(nowInFilter.sort())
+    expect(leadRequests(sim).every((r) => r.query["created_at_gt"] === undefined && r.query["lead_category_id"] === "2")).toBe(true)
+    const state = lastState(third.messages, "leads") as unknown as LeadsState
+    for (const id of sim.campaignIds) {
+      expectInstantWithin(state.campaigns[id]!.reconciled_at, startedAt, endedAt, `campaign ${id} reconciled_at`)
+      expect(state.campaigns[id]!.full_rows).toBe(sim.leads(id).filter((lead) => lead.categoryId === 2).length)
+    }
+    expect(ofType(third.messages, "LOG").some((m) => /reconciling 2 campaigns with a full read/.test(m["log"].message))).toBe(true)
+  })
+
+  it("the activity sweep delivers an old lead with new activity once, asking event_time_gt = activity_at − lookback − 5 min", async () => {
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 12 })
+    const id = sim.campaignIds[0]!
+    const first = await readLeads(sim, { lookback_window_seconds: 60 })
+    const activityAt = (lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]!.activity_at!
+    const leads = sim.leads(id)
+    const [old, newest] = [leads[0]!, leads.at(-1)!]
+    // a reply to the oldest lead, and one to the newest (which the main pass reads again as a tie)
+    const now = new Date().toISOString()
+    Object.assign(old, { lastSentTime: now })
+    Object.assign(newest, { lastSentTime: now })
+    sim.clearRequests()
+    const { result: second, startedAt, endedAt } = await timed(() => readLeads(sim, { lookback_window_seconds: 60 }, stateInput(first.messages)))
+    expect(second.code).toBe(0)
+    const sweeps = leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined)
+    expect(sweeps.map((r) => r.query["event_time_gt"])).toEqual([new Date(Date.parse(activityAt) - 60_000 - 300_000).toISOString()])
+    expect(sweeps[0]!.query["created_at_gt"]).toBeUndefined()
+    const keys = leadKeys(recordsOf(second.messages, "leads"))
+    expect(keys).toContain(`${id}:${old.id}`)
+    expect(keys.filter((key) => key === `${id}:${newest.id}`)).toHaveLength(1)
+    expect(new Set(keys).size).toBe(keys.length)
+    const entry = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[id]!
+    expectInstantWithin(entry.activity_at, startedAt, endedAt, "activity_at")
+    expect(entry.created_at).toBe(newest.createdAt)
+
+    // with activity_sweep off, no sweep is asked for
+    sim.clearRequests()
+    const third = await readLeads(sim, { activity_sweep: false }, stateInput(second.messages))
+    expect(leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined)).toEqual([])
+    expect(leadKeys(recordsOf(third.messages, "leads"))).not.toContain(`${id}:${old.id}`)
+  })
+})
+
 describe("failures and resume", () => {
   /** Lead requests of one campaign, as [offset, limit, created_at_gt]. */
   const pagesOf = (sim: { requests: ReadonlyArray<{ campaignId?: number; path: string; query: Record<string, string> }> }, id: number) =>
