@@ -49,7 +49,10 @@ const HttpUrl = Schema.String.pipe(
     }
   }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } }),
   Schema.filter((value) => !value.includes("?") && !value.includes("#"), {
-    message: (issue) => `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`
+    message: (issue) => `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`,
+    // Without a jsonSchema annotation, JSONSchema.make skips this refinement and with it the
+    // title, description, examples and default annotated on top of it.
+    jsonSchema: {}
   })
 )
 

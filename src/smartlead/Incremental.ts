@@ -85,6 +85,9 @@ interface Counters {
   dropped: number
 }
 
+/** A timestamp already as `Cursor.toIso` writes it (cheaper to test than to rewrite; a length check is not enough: `…T12:00:00+0200` has 24 characters too). */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
 /**
  * Normalises the cursor field of each row in place and keeps the rows after `from`; returns the
  * newest cursor value kept.
@@ -114,7 +117,7 @@ const normalize = (
         counters.dropped++
         continue
       }
-      if (typeof raw === "string" && raw.length !== 24) row[field] = Cursor.toIso(ms)
+      if (typeof raw !== "string" || !CANONICAL.test(raw)) row[field] = Cursor.toIso(ms)
       if (ms > futureAfter) counters.future++
       if (newest === undefined || ms > newest) newest = ms
     }
@@ -237,7 +240,7 @@ export const read = <R>(definition: Definition<R>) =>
             const after = entryAfterMain()
             if (after === undefined) return Stream.empty
             let turnOff = false
-            return pages({ from: policy.startDate, activitySince: since }, 0).pipe(
+            return pages({ from: Cursor.fromStartDate(policy.startDate), activitySince: since }, 0).pipe(
               Stream.mapEffect((page) => {
                 counters.pages++
                 const { kept } = normalize(page.rows, field, undefined, false, futureAfter, counters)
