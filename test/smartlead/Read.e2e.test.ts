@@ -17,7 +17,9 @@ import {
   statusesOf
 } from "../helpers/Connector.js"
 import type { LeadsState } from "../helpers/Reads.js"
-import { EPOCH, expectedKeys, expectInstantWithin, setup, timed } from "../helpers/Reads.js"
+import { expectedKeys, expectInstantWithin, setup, timed } from "../helpers/Reads.js"
+
+const EPOCH = "1970-01-01T00:00:00.000Z"
 
 const { configFor, files, leadsOnly, readLeads, start } = setup()
 
