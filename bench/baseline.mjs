@@ -6,7 +6,7 @@
 // no retries, no rate limit, no STATE.
 //
 //   node bench/baseline.mjs --base-url http://127.0.0.1:PORT/api/v1 --api-key K
-//     [--campaign-ids 1,2] [--page-size 100] [--client http|fetch]
+//     [--campaign-ids 1,2] [--page-size 100] [--client http|fetch] [--endpoint leads|statistics]
 //
 // --client http (default): node:http with an Agent { keepAlive: true, maxSockets: 1 };
 // --client fetch: global fetch (undici, keep-alive by default). Part a of bench/run.mjs times
@@ -89,7 +89,37 @@ const main = async () => {
   agent.destroy()
 }
 
-main().catch((error) => {
+// --endpoint statistics (bench part e): the same least work for GET /campaigns/:id/statistics,
+// pages of 100 until a short page or total_stats; each row without email_message, plus campaign_id.
+const mainStatistics = async () => {
+  const key = encodeURIComponent(apiKey)
+  const ids = arg("--campaign-ids")
+  const campaignIds = ids ? ids.split(",").map(Number) : (await get(`${base}/campaigns?api_key=${key}`)).map((campaign) => Number(campaign.id))
+  let total = 0
+  for (const campaignId of campaignIds) {
+    for (let offset = 0;;) {
+      const page = await get(`${base}/campaigns/${campaignId}/statistics?api_key=${key}&offset=${offset}&limit=100`)
+      const rows = page.data ?? []
+      if (rows.length > 0) {
+        const prefix = `{"type":"RECORD","record":{"stream":"campaign_statistics","emitted_at":${Date.now()},"data":`
+        let lines = ""
+        for (const row of rows) {
+          delete row.email_message
+          row.campaign_id = campaignId
+          lines += prefix + JSON.stringify(row) + "}}\n"
+        }
+        await write(lines)
+      }
+      offset += rows.length
+      total += rows.length
+      if (rows.length < 100 || offset >= Number(page.total_stats)) break
+    }
+  }
+  process.stderr.write(`baseline: ${total} statistics records from ${campaignIds.length} campaigns\n`)
+  agent.destroy()
+}
+
+;(arg("--endpoint", "leads") === "statistics" ? mainStatistics() : main()).catch((error) => {
   process.stderr.write(`baseline failed: ${error.stack ?? error}\n`)
   process.exit(1)
 })

@@ -1,7 +1,7 @@
 // The connector benchmark (issue 7). Plain Node, no test runner. `npm run bench` builds first;
 // this script expects dist/main.js to exist.
 //
-//   node bench/run.mjs [--runs 5] [--only a,b,c,d] [--strict]
+//   node bench/run.mjs [--runs 5] [--only a,b,c,d,e] [--strict]
 //
 //   a. throughput: 20 campaigns × 5,000 leads, no latency, page size 100, connector vs the
 //      minimal baseline (bench/baseline.mjs), records/s and their ratio (target ≥ 0.6)
@@ -10,6 +10,9 @@
 //   c. memory: peak RSS of the connector reading one campaign of 20,000 and of 200,000 leads
 //      (target: 200k ≤ 1.2 × 20k)
 //   d. start-up: `node dist/main.js spec` against `node -e 0`, medians of ≥ 10 runs (target ≤ 2.5×)
+//   e. statistics throughput: campaign_statistics of 20 campaigns × 2,000 emails sent (pages of 100,
+//      ~2 kB of email HTML a row, left out of the records), connector vs the baseline's
+//      `--endpoint statistics`, records/s and their ratio (reported like a)
 //
 // The SmartLead server (bench/server.mjs) runs in its own forked process on 127.0.0.1, so the
 // runner's counting sink never slows it down. Every child has a deadline, the whole run has a
@@ -36,10 +39,10 @@ const flag = (name, fallback) => {
   return index < 0 ? fallback : argv[index + 1]
 }
 const RUNS = Math.max(1, Number(flag("--runs", "5")) || 5)
-const ONLY = new Set(String(flag("--only", "a,b,c,d")).split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))
+const ONLY = new Set(String(flag("--only", "a,b,c,d,e")).split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))
 const STRICT = argv.includes("--strict")
 const WATCHDOG_MS = Number(flag("--watchdog-seconds", "900")) * 1000
-for (const part of ONLY) if (!"abcd".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d)`)
+for (const part of ONLY) if (!"abcde".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d,e)`)
 if (!existsSync(MAIN)) die(`${MAIN} is missing: run \`npm run build\` first (or \`npm run bench\`)`)
 
 function die(message) {
@@ -537,6 +540,67 @@ const partD = async () => {
   )
 }
 
+// ----- e. campaign_statistics throughput ---------------------------------------------------------
+const partE = async () => {
+  const campaigns = 20
+  const emails = 2000
+  const expected = campaigns * emails
+  log(`e. statistics throughput: campaign_statistics of ${campaigns} campaigns × ${emails} emails sent, pages of 100, no latency`)
+  const server = await startServer({ campaigns, leads: 0, statistics: emails })
+  try {
+    const config = writeJson("e-config.json", {
+      api_key: API_KEY,
+      base_url: server.url,
+      max_requests_per_second: 100000,
+      max_retries: 2,
+      request_timeout_seconds: 30
+    })
+    const catalog = writeJson("e-catalog.json", {
+      streams: [{
+        stream: { name: "campaign_statistics", json_schema: {}, supported_sync_modes: ["full_refresh"] },
+        sync_mode: "full_refresh",
+        destination_sync_mode: "overwrite"
+      }]
+    })
+    const connector = [BUNDLE, "read", "--config", config, "--catalog", catalog]
+    const baselineArgs = [path.join(here, "baseline.mjs"), "--base-url", server.url, "--api-key", API_KEY, "--endpoint", "statistics", "--client", "http"]
+    await run(NODE, connector, { timeoutMs: 120_000 }) // warm-up
+    const rates = { connector: [], baseline: [], ratio: [] }
+    for (let i = 0; i < RUNS; i++) {
+      await server.reset()
+      const c = await run(NODE, connector, { timeoutMs: 120_000 })
+      const stats = await server.stats()
+      const b = await run(NODE, baselineArgs, { timeoutMs: 120_000 })
+      const cOk = check(`e connector run ${i + 1}`, c, expected)
+      const bOk = check(`e baseline run ${i + 1}`, b, expected)
+      const cRate = expected / (c.wallMs / 1000)
+      const bRate = expected / (b.wallMs / 1000)
+      log(`  run ${i + 1}: connector ${fmt(cRate)} rec/s (${fmt(c.wallMs)} ms, ${stats.statisticsRequests} statistics requests, ${c.states} STATEs), baseline ${fmt(bRate)} rec/s (${fmt(b.wallMs)} ms)`)
+      if (cOk) rates.connector.push(cRate)
+      if (bOk) rates.baseline.push(bRate)
+      if (cOk && bOk) rates.ratio.push(cRate / bRate)
+    }
+    const cs = summary(rates.connector)
+    const bs = summary(rates.baseline)
+    const rs = summary(rates.ratio)
+    rows.push({ part: "e", figure: "statistics throughput, connector (records/s)", value: fmtSummary(cs), target: "", pass: undefined })
+    rows.push({ part: "e", figure: "statistics throughput, baseline (records/s, node:http keep-alive)", value: fmtSummary(bs), target: "", pass: undefined })
+    rows.push({ part: "e", figure: "statistics throughput ratio connector/baseline", value: fmtSummary(rs, 2), target: "", pass: undefined })
+    details.push(
+      `### e. campaign_statistics throughput (${campaigns} × ${fmt(emails)} emails sent = ${fmt(expected)} records, pages of 100, no latency)`,
+      "",
+      `Records/s = records ÷ wall time of the whole process (spawn to exit, start-up included), as in a. Each row carries ~2 kB of email HTML that the records leave out (statistics_include_email_body off), and its counts as strings. The baseline (\`bench/baseline.mjs --endpoint statistics\`) reads the same pages one after another, deletes email_message, adds campaign_id and prints RECORD lines; no typing, no validation, no retries, no STATE. Connector and baseline runs alternate; the ratio is per pair.`,
+      "",
+      `- connector records/s: ${rates.connector.map((v) => fmt(v)).join(", ")}`,
+      `- baseline records/s: ${rates.baseline.map((v) => fmt(v)).join(", ")}`,
+      `- ratio: ${rates.ratio.map((v) => fmt(v, 2)).join(", ")}`,
+      ""
+    )
+  } finally {
+    await server.close()
+  }
+}
+
 // ----- main --------------------------------------------------------------------------------------
 const sh = (command, args) => {
   try {
@@ -609,6 +673,7 @@ const main = async () => {
   if (ONLY.has("b")) await partB()
   if (ONLY.has("c")) await partC()
   if (ONLY.has("d")) await partD()
+  if (ONLY.has("e")) await partE()
   const facts = machine()
   const { text, md } = table(facts, (Date.now() - started) / 1000)
   process.stdout.write(text)

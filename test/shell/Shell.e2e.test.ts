@@ -139,6 +139,6 @@ describe("incremental exports", () => {
       if (message.type === "STATE") lastPerStream.set(message.state.stream.stream_descriptor.name, { type: "STREAM", stream: message.state.stream })
     }
     expect(JSON.parse(readFileSync(state, "utf8"))).toEqual(Array.from(lastPerStream.values()))
-    expect(lastPerStream.size).toBe(3)
+    expect([...lastPerStream.keys()]).toEqual(["leads", "campaigns", "lead_categories", "campaign_statistics", "campaign_analytics", "campaign_sequences", "email_accounts"])
   })
 })
