@@ -21,6 +21,7 @@ import type { StreamsFailed } from "./Read.js"
 import { defaultCatalog, read } from "./Read.js"
 import { registerConfigSecrets, scrub } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
+import { withSourceLocations } from "./StackTraces.js"
 import type { StreamStates } from "./State.js"
 import { readState } from "./State.js"
 
@@ -152,7 +153,7 @@ export const toExitCode = <R>(source: AnySource<unknown>, command: Effect.Effect
     Effect.catchAllDefect((defect) =>
       Effect.as(
         emit(trace("system_error", `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`, {
-          internal_message: Cause.pretty(Cause.die(defect))
+          internal_message: withSourceLocations(Cause.pretty(Cause.die(defect)))
         })),
         ExitCode.failed
       )

@@ -7,7 +7,6 @@
  */
 import type { Chunk } from "effect"
 import { Data, Effect, Stream } from "effect"
-import * as Memory from "./Memory.js"
 import { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } from "./Protocol.js"
 import { estimateMessage, stateMessage, streamStatusMessage } from "./Protocol.js"
@@ -98,7 +97,6 @@ const readStream = <Config, E, R>(
         writes.length === 1 ? writes[0]! : Effect.forEach(writes, (write) => write, { discard: true }),
         Effect.sync(() => {
           for (const event of events) if (event._tag === "Records") (event.records as Array<JsonObject>).length = 0
-          Memory.relieve()
         })
       )
     }
