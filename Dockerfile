@@ -9,7 +9,8 @@
 # tests or dev dependencies, and fills dist/compile-cache/ (Node's module compile cache, see
 # src/launcher.ts) by running both programs once as the connector's user at their final path: the
 # cache is keyed by Node version, file path and uid. It is then made read-only like the rest of
-# the code, so a start only reads it.
+# the code (Node writes its cache files 0600: they are made readable by all), so a start only
+# reads it.
 
 # ---- build ------------------------------------------------------------------------------------
 FROM node:24-slim AS build
@@ -43,7 +44,7 @@ COPY --from=build /build/dist/ dist/
 RUN mkdir dist/compile-cache && chown 1000:1000 dist/compile-cache \
  && setpriv --reuid=1000 --regid=1000 --clear-groups node dist/main.js spec >/dev/null \
  && setpriv --reuid=1000 --regid=1000 --clear-groups node dist/tap.js --about >/dev/null \
- && chown -R root:root dist/compile-cache && chmod -R a-w dist/compile-cache \
+ && chown -R root:root dist/compile-cache && chmod -R a=rX dist/compile-cache \
  && chown 1000:1000 /airbyte && chmod 0755 /airbyte
 
 ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node /airbyte/integration_code/dist/main.js"
