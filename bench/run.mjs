@@ -1,7 +1,7 @@
 // The connector benchmark (issue 7, targets of issue 11). Plain Node, no test runner.
 // `npm run bench` builds first; this script expects dist/main.js to exist.
 //
-//   node bench/run.mjs [--runs 5] [--only a,b,c,d] [--strict]
+//   node bench/run.mjs [--runs 5] [--only a,b,c,d] [--strict] [--node /path/to/node]
 //
 //   a. throughput: 20 campaigns × 5,000 leads, no latency, page size 100, connector vs the
 //      baseline (bench/baseline.mjs: the least work one process can do for the same RECORD
@@ -14,8 +14,9 @@
 //      that its memory stays flat as a read grows
 //   d. start-up: `node dist/main.js spec` against `node -e 0`, medians of ≥ 10 runs (target ≤ 2.5×)
 //
-// The connector runs exactly as its image's ENTRYPOINT runs it: `node <flags> dist/main.js`, the
-// flags read from scripts/node-flags.json (empty if absent), the one list the Dockerfile uses too.
+// The connector runs as its image's ENTRYPOINT runs it, `node dist/main.js` (no Node flags). Every
+// process (connector, baseline, `node -e 0`) runs on the same Node: this one, or --node (the image
+// has Node 24, whose compile cache the launcher uses; Node 20 loads the bundle without one).
 // The SmartLead server (bench/server.mjs) runs in its own forked process on 127.0.0.1, so the
 // runner's counting sink never slows it down. Every child has a deadline, the whole run has a
 // watchdog, and children and the server are killed on every way out. Prints a table and writes
@@ -31,7 +32,8 @@ import { fileURLToPath } from "node:url"
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "..")
 const MAIN = path.join(root, "dist", "main.js")
-const NODE = process.execPath
+const argv0 = process.argv.slice(2)
+const NODE = argv0.includes("--node") ? path.resolve(argv0[argv0.indexOf("--node") + 1]) : process.execPath
 const API_KEY = "bench-key"
 
 // ----- options -----------------------------------------------------------------------------------
@@ -254,10 +256,7 @@ const leadsCatalog = writeJson("catalog.json", {
     destination_sync_mode: "overwrite"
   }]
 })
-const NODE_FLAGS = existsSync(path.join(root, "scripts", "node-flags.json"))
-  ? JSON.parse(readFileSync(path.join(root, "scripts", "node-flags.json"), "utf8"))
-  : []
-const connectorArgs = (configFile) => [...NODE_FLAGS, BUNDLE, "read", "--config", configFile, "--catalog", leadsCatalog]
+const connectorArgs = (configFile) => [BUNDLE, "read", "--config", configFile, "--catalog", leadsCatalog]
 const baselineArgs = (url, extra = []) => [path.join(here, "baseline.mjs"), "--base-url", url, "--api-key", API_KEY, "--page-size", "100", ...extra]
 
 const failures = []
@@ -311,11 +310,12 @@ const partA = async () => {
     const connector = []
     const baseline = []
     const ratios = []
+    const cpuRatios = []
     for (let i = 0; i < RUNS; i++) {
       await server.reset()
-      const c = await run(NODE, connectorArgs(config), { timeoutMs: 120_000 })
+      const c = await runCpu(connectorArgs(config), { timeoutMs: 120_000 })
       const stats = await server.stats()
-      const b = await run(NODE, baselineArgs(server.url), { timeoutMs: 120_000 })
+      const b = await runCpu(baselineArgs(server.url), { timeoutMs: 120_000 })
       const cOk = check(`a connector run ${i + 1}`, c, expected)
       const bOk = check(`a baseline run ${i + 1}`, b, expected)
       const cRate = expected / (c.wallMs / 1000)
@@ -324,6 +324,7 @@ const partA = async () => {
       if (cOk) connector.push(cRate)
       if (bOk) baseline.push(bRate)
       if (cOk && bOk) ratios.push(cRate / bRate)
+      if (cOk && bOk && c.cpuMs > 0 && b.cpuMs > 0) cpuRatios.push(b.cpuMs / c.cpuMs)
       if (cOk && bOk && c.recordBytes !== b.recordBytes) {
         failures.push(`a run ${i + 1}: the connector printed ${c.recordBytes} bytes of RECORD lines, the baseline ${b.recordBytes}: they no longer do the same work`)
       }
@@ -331,9 +332,11 @@ const partA = async () => {
     const cs = summary(connector)
     const bs = summary(baseline)
     const rs = summary(ratios)
+    const cpu = summary(cpuRatios)
     rows.push({ part: "a", figure: "throughput, connector (records/s)", value: fmtSummary(cs), target: "", pass: undefined })
     rows.push({ part: "a", figure: "throughput, baseline (records/s)", value: fmtSummary(bs), target: "", pass: undefined })
     rows.push({ part: "a", figure: "throughput ratio connector/baseline", value: fmtSummary(rs, 2), target: "≥ 0.6", pass: rs.n > 0 ? rs.median >= 0.6 : false })
+    if (cpu.n > 0) rows.push({ part: "a", figure: "records per CPU-second, connector/baseline (less load-sensitive)", value: fmtSummary(cpu, 2), target: "", pass: undefined })
     details.push(
       `### a. throughput (${campaigns} × ${fmt(leads)} leads = ${fmt(expected)} records, page size 100, no latency)`,
       "",
@@ -343,6 +346,7 @@ const partA = async () => {
       `- connector records/s: ${connector.map((v) => fmt(v)).join(", ")}`,
       `- baseline records/s: ${baseline.map((v) => fmt(v)).join(", ")}`,
       `- ratio: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
+      `- CPU time (user + sys) per run, connector ÷ baseline inverted (records per CPU-second ratio): ${cpuRatios.map((v) => fmt(v, 2)).join(", ")}`,
       ""
     )
   } finally {
@@ -437,6 +441,15 @@ const partB = async () => {
 // ----- c. memory ---------------------------------------------------------------------------------
 const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined
 
+/** `run` of node with the CPU time (user + sys, ms) of the node process, from /usr/bin/time (NaN without it). */
+const runCpu = async (args, options) => {
+  if (TIME === undefined) return { ...(await run(NODE, args, options)), cpuMs: NaN }
+  const file = path.join(tmp, `cpu-${process.hrtime.bigint()}.txt`)
+  const result = await run(TIME, ["-o", file, "-f", "%U %S", NODE, ...args], options)
+  const [user, system] = readFileSync(file, "utf8").trim().split("\n").at(-1).split(" ").map(Number)
+  return { ...result, cpuMs: (user + system) * 1000 }
+}
+
 /** Peak RSS in kB: /usr/bin/time -v's "Maximum resident set size", else VmHWM polled from /proc. */
 const runMeasured = async (args, timeoutMs) => {
   if (TIME !== undefined) {
@@ -524,11 +537,11 @@ const partC = async () => {
 const partD = async () => {
   const n = Math.max(10, RUNS * 2)
   log(`d. start-up: node dist/main.js spec vs node -e 0, ${n} runs each`)
-  await run(NODE, [...NODE_FLAGS, BUNDLE, "spec"], { timeoutMs: 30_000 }) // warm the file cache
+  await run(NODE, [BUNDLE, "spec"], { timeoutMs: 30_000 }) // warm the file cache
   const spec = []
   const bare = []
   for (let i = 0; i < n; i++) {
-    const a = await run(NODE, [...NODE_FLAGS, BUNDLE, "spec"], { timeoutMs: 30_000 })
+    const a = await run(NODE, [BUNDLE, "spec"], { timeoutMs: 30_000 })
     if (check(`d spec run ${i + 1}`, a, undefined)) spec.push(a.wallMs)
     const b = await run(NODE, ["-e", "0"], { timeoutMs: 30_000 })
     if (check(`d node -e 0 run ${i + 1}`, b, undefined)) bare.push(b.wallMs)
