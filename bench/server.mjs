@@ -23,6 +23,12 @@ const LAST = ["Doe", "Smith", "García", "Chen", "Okafor", "Patel", "Berg", "Ros
 const CITY = ["San Francisco, CA", "Berlin, DE", "São Paulo, BR", "Lagos, NG", "Pune, IN"]
 const STATUS = ["STARTED", "INPROGRESS", "COMPLETED", "PAUSED"]
 const TITLE = ["CEO", "CTO", "VP Sales", "Head of Growth", "Founder"]
+/** GET /leads/fetch-categories (rows use category 1). */
+const CATEGORIES = [
+  { id: 1, name: "Interested", created_at: "2022-04-22T02:43:21.562Z", sentiment_type: "positive" },
+  { id: 2, name: "Meeting Request", created_at: "2022-04-22T02:43:21.562Z", sentiment_type: "positive" },
+  { id: 3, name: "Not Interested", created_at: "2022-04-22T02:43:21.562Z", sentiment_type: "negative" }
+]
 
 /** The campaign list: `[{id, leads}]` from a count and leads per campaign, or given as is. */
 export const campaignsOf = (options) =>
@@ -156,6 +162,7 @@ export const startServer = async (options = {}) => {
     campaigns.set(String(spec.id), campaign)
   }
   const campaignsBody = Buffer.from(JSON.stringify([...campaigns.values()].map(campaignJson)))
+  const categoriesBody = Buffer.from(JSON.stringify(CATEGORIES))
   const unauthorized = Buffer.from(JSON.stringify({ message: "Invalid API Key" }))
   const notFound = Buffer.from(JSON.stringify({ error: "Resource not found" }))
   const tooMany = Buffer.from(JSON.stringify({ error: { code: "RATE_LIMIT_EXCEEDED", message: "Too many requests. Please retry after 1 seconds.", retry_after: 1 } }))
@@ -209,6 +216,10 @@ export const startServer = async (options = {}) => {
       window.push(now)
     }
     const parts = path.split("/") // ["", "api", "v1", "campaigns", id?, "leads"?]
+    if (path === "/api/v1/leads/fetch-categories") {
+      stats.ok++
+      return send(res, 200, categoriesBody)
+    }
     if (parts[1] !== "api" || parts[2] !== "v1" || parts[3] !== "campaigns") {
       stats.status404++
       return send(res, 404, notFound)
