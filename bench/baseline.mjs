@@ -73,7 +73,9 @@ const flatten = (row, campaignId, categories) => {
   if ("campaign_lead_map_id" in record) record.campaign_lead_map_id = toInteger(record.campaign_lead_map_id)
   if ("category_id" in record) {
     record.category_id = toInteger(record.category_id)
-    if (record.category_id !== null && record.category_name === undefined) record.category_name = categories.get(record.category_id) ?? null
+    if (record.category_id !== null && record.category_name === undefined) {
+      record.category_name = categories.get(record.category_id) ?? null
+    }
   }
   return record
 }
@@ -92,14 +94,20 @@ const readCampaign = async (campaignId, categories) => {
     offset += rows.length
     total += rows.length
     const reported = toInteger(page.total_leads ?? page.total)
-    if (rows.length === 0 || rows.length < pageSize || (typeof reported === "number" && offset >= reported)) return total
+    if (rows.length === 0 || rows.length < pageSize || (typeof reported === "number" && offset >= reported)) {
+      return total
+    }
   }
 }
 
 const main = async () => {
   const ids = arg("--campaign-ids")
-  const campaignIds = ids ? ids.split(",").map(Number) : (await get("/campaigns")).map((campaign) => toInteger(campaign.id))
-  const categories = new Map((await get("/leads/fetch-categories")).map((category) => [toInteger(category.id), category.name]))
+  const campaignIds = ids
+    ? ids.split(",").map(Number)
+    : (await get("/campaigns")).map((campaign) => toInteger(campaign.id))
+  const categories = new Map(
+    (await get("/leads/fetch-categories")).map((category) => [toInteger(category.id), category.name])
+  )
   const concurrency = Number(arg("--concurrency", String(Math.max(1, Math.min(campaignIds.length, 8)))))
   let next = 0
   let total = 0
@@ -115,7 +123,9 @@ const main = async () => {
 // pages of 100 until a short page or total_stats; each row without email_message, plus campaign_id.
 const mainStatistics = async () => {
   const ids = arg("--campaign-ids")
-  const campaignIds = ids ? ids.split(",").map(Number) : (await get("/campaigns")).map((campaign) => Number(campaign.id))
+  const campaignIds = ids
+    ? ids.split(",").map(Number)
+    : (await get("/campaigns")).map((campaign) => Number(campaign.id))
   let total = 0
   for (const campaignId of campaignIds) {
     for (let offset = 0;;) {
@@ -139,7 +149,6 @@ const mainStatistics = async () => {
   process.stderr.write(`baseline: ${total} statistics records from ${campaignIds.length} campaigns\n`)
   await agent.close()
 }
-
 ;(arg("--endpoint", "leads") === "statistics" ? mainStatistics() : main()).catch((error) => {
   process.stderr.write(`baseline failed: ${error.stack ?? error}\n`)
   process.exit(1)

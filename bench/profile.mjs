@@ -43,16 +43,30 @@ if (bundleKind === "dist") {
     setup(b) {
       b.onResolve({ filter: /^(yaml|toml|ini|fast-check)$/ }, (args) => ({ path: args.path, namespace: "omitted" }))
       b.onLoad({ filter: /.*/, namespace: "omitted" }, (args) => ({
-        contents: `module.exports = new Proxy({}, { get: (_, key) => { if (key === "__esModule") return false; throw new Error(${JSON.stringify(args.path)} + " is not bundled") } })`,
+        contents:
+          `module.exports = new Proxy({}, { get: (_, key) => { if (key === "__esModule") return false; throw new Error(${
+            JSON.stringify(args.path)
+          } + " is not bundled") } })`,
         loader: "js"
       }))
     }
   }
   await build({
-    bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning", legalComments: "none",
-    entryPoints: { main: path.join(root, "src", "main.ts") }, outdir, splitting: true, chunkNames: "chunks/[name]-[hash]",
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    legalComments: "none",
+    entryPoints: { main: path.join(root, "src", "main.ts") },
+    outdir,
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     plugins: [omitUnused],
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+    banner: {
+      js:
+        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    }
   })
 }
 const bundle = path.join(outdir, "main.js")
@@ -61,7 +75,11 @@ const scenarios = {
   a: { server: { campaigns: 20, leads: 5000 }, config: { max_requests_per_second: 100000 } },
   c: { server: { campaigns: 1, leads: 200000 }, config: { max_requests_per_second: 100000 } },
   b: { server: { campaigns: 30, leads: 200, latencyMs: 250, rateLimit: 10 }, config: { max_requests_per_second: 10 } },
-  e: { server: { campaigns: 20, leads: 0, statistics: 2000 }, config: { max_requests_per_second: 100000 }, stream: "campaign_statistics" },
+  e: {
+    server: { campaigns: 20, leads: 0, statistics: 2000 },
+    config: { max_requests_per_second: 100000 },
+    stream: "campaign_statistics"
+  },
   spec: undefined
 }
 if (!(scenario in scenarios)) throw new Error(`unknown scenario ${scenario}`)
@@ -73,14 +91,24 @@ let args = [`--cpu-prof`, `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval=200"
 if (server) {
   const config = path.join(tmp, "config.json")
   const catalog = path.join(tmp, "catalog.json")
-  writeFileSync(config, JSON.stringify({ api_key: API_KEY, base_url: server.url, page_size: 100, max_retries: 2, ...chosen.config }))
-  writeFileSync(catalog, JSON.stringify({
-    streams: [{
-      stream: { name: chosen.stream ?? "leads", json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
-      sync_mode: "full_refresh",
-      destination_sync_mode: "overwrite"
-    }]
-  }))
+  writeFileSync(
+    config,
+    JSON.stringify({ api_key: API_KEY, base_url: server.url, page_size: 100, max_retries: 2, ...chosen.config })
+  )
+  writeFileSync(
+    catalog,
+    JSON.stringify({
+      streams: [{
+        stream: {
+          name: chosen.stream ?? "leads",
+          json_schema: {},
+          supported_sync_modes: ["full_refresh", "incremental"]
+        },
+        sync_mode: "full_refresh",
+        destination_sync_mode: "overwrite"
+      }]
+    })
+  )
   args = [...args.slice(0, -1), "read", "--config", config, "--catalog", catalog]
 }
 const started = Date.now()
@@ -93,7 +121,7 @@ const records = await new Promise((resolve, reject) => {
     const text = carry + chunk.toString("utf8")
     const lines = text.split("\n")
     carry = lines.pop()
-    for (const line of lines) if (line.startsWith('{"type":"RECORD"')) count++
+    for (const line of lines) if (line.startsWith("{\"type\":\"RECORD\"")) count++
   })
   child.on("close", (code) => {
     clearTimeout(timer)
@@ -144,7 +172,13 @@ const moduleAt = (url, line) => {
 }
 const packageOf = (module) => {
   const match = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(module)
-  return match ? match[1] : module.startsWith("src/") ? module : module.startsWith("node:") ? "node: (built-ins)" : module
+  return match
+    ? match[1]
+    : module.startsWith("src/")
+    ? module
+    : module.startsWith("node:")
+    ? "node: (built-ins)"
+    : module
 }
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]))
@@ -172,7 +206,11 @@ const print = (title, map, n) => {
     console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`)
   }
 }
-console.log(`scenario ${scenario}, ${bundleKind} bundle: ${records} records, wall ${wallMs} ms, sampled ${(total / 1000).toFixed(0)} ms`)
+console.log(
+  `scenario ${scenario}, ${bundleKind} bundle: ${records} records, wall ${wallMs} ms, sampled ${
+    (total / 1000).toFixed(0)
+  } ms`
+)
 print(`top ${top} functions by self time`, fns, top)
 print("modules by self time", modules, 20)
 print("packages by self time", packages, 12)

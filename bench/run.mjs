@@ -49,7 +49,9 @@ const RUNS = Math.max(1, Number(flag("--runs", "5")) || 5)
 const ONLY = new Set(String(flag("--only", "a,b,c,d,e")).split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))
 const STRICT = argv.includes("--strict")
 const WATCHDOG_MS = Number(flag("--watchdog-seconds", "900")) * 1000
-for (const part of ONLY) if (!"abcde".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d,e)`)
+for (const part of ONLY) {
+  if (!"abcde".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d,e)`)
+}
 if (!existsSync(MAIN)) die(`${MAIN} is missing: run \`npm run build\` first (or \`npm run bench\`)`)
 
 function die(message) {
@@ -107,7 +109,11 @@ watchdog.unref()
 const log = (text) => process.stderr.write(`${text}\n`)
 const LOAD_AT_START = os.loadavg()
 if (LOAD_AT_START[0] > os.availableParallelism() / 2) {
-  log(`bench: warning: load average ${LOAD_AT_START[0].toFixed(2)} on ${os.availableParallelism()} CPUs; other work on the machine will skew the figures`)
+  log(
+    `bench: warning: load average ${
+      LOAD_AT_START[0].toFixed(2)
+    } on ${os.availableParallelism()} CPUs; other work on the machine will skew the figures`
+  )
 }
 
 // ----- the SmartLead server, forked --------------------------------------------------------------
@@ -158,14 +164,17 @@ const startServer = (options) =>
   })
 
 // ----- children with a counting sink -------------------------------------------------------------
-const RECORD_PREFIX = Buffer.from('{"type":"RECORD"')
+const RECORD_PREFIX = Buffer.from("{\"type\":\"RECORD\"")
 
 /** Counts protocol lines as they stream by; never holds more than one partial line. */
 const makeSink = () => {
   const counts = { records: 0, recordBytes: 0, states: 0, traces: 0, logs: 0, other: 0, bytes: 0, errors: [] }
   let carry = null
   const line = (buf, start, end) => {
-    if (end - start >= RECORD_PREFIX.length && buf.compare(RECORD_PREFIX, 0, RECORD_PREFIX.length, start, start + RECORD_PREFIX.length) === 0) {
+    if (
+      end - start >= RECORD_PREFIX.length &&
+      buf.compare(RECORD_PREFIX, 0, RECORD_PREFIX.length, start, start + RECORD_PREFIX.length) === 0
+    ) {
       counts.records++
       counts.recordBytes += end - start + 1
       return
@@ -176,7 +185,9 @@ const makeSink = () => {
       message = JSON.parse(buf.toString("utf8", start, end))
     } catch {
       counts.other++
-      if (counts.errors.length < 5) counts.errors.push(`not JSON: ${buf.toString("utf8", start, Math.min(end, start + 200))}`)
+      if (counts.errors.length < 5) {
+        counts.errors.push(`not JSON: ${buf.toString("utf8", start, Math.min(end, start + 200))}`)
+      }
       return
     }
     switch (message.type) {
@@ -188,11 +199,15 @@ const makeSink = () => {
         break
       case "TRACE":
         counts.traces++
-        if (message.trace?.type === "ERROR" && counts.errors.length < 5) counts.errors.push(`TRACE ERROR: ${message.trace.error?.message}`)
+        if (message.trace?.type === "ERROR" && counts.errors.length < 5) {
+          counts.errors.push(`TRACE ERROR: ${message.trace.error?.message}`)
+        }
         break
       case "LOG":
         counts.logs++
-        if ((message.log?.level === "ERROR" || message.log?.level === "FATAL") && counts.errors.length < 5) counts.errors.push(`LOG ${message.log.level}: ${message.log.message}`)
+        if ((message.log?.level === "ERROR" || message.log?.level === "FATAL") && counts.errors.length < 5) {
+          counts.errors.push(`LOG ${message.log.level}: ${message.log.message}`)
+        }
         break
       default:
         counts.other++
@@ -260,7 +275,10 @@ const leadsCatalog = writeJson("catalog.json", {
   }]
 })
 const connectorArgs = (configFile) => [BUNDLE, "read", "--config", configFile, "--catalog", leadsCatalog]
-const baselineArgs = (url, extra = []) => [path.join(here, "baseline.mjs"), "--base-url", url, "--api-key", API_KEY, "--page-size", "100", ...extra]
+const baselineArgs = (
+  url,
+  extra = []
+) => [path.join(here, "baseline.mjs"), "--base-url", url, "--api-key", API_KEY, "--page-size", "100", ...extra]
 
 const failures = []
 /** Checks a run: exit 0, no timeout, the expected record count. Returns whether it is usable. */
@@ -268,9 +286,13 @@ const check = (label, result, expected) => {
   const problems = []
   if (result.timedOut) problems.push("timed out")
   if (result.code !== 0) problems.push(`exit code ${result.code}${result.signal ? ` (${result.signal})` : ""}`)
-  if (expected !== undefined && result.records !== expected) problems.push(`${result.records} records, expected ${expected}`)
+  if (expected !== undefined && result.records !== expected) {
+    problems.push(`${result.records} records, expected ${expected}`)
+  }
   if (problems.length === 0) return true
-  const detail = [...result.errors, result.stderr.trim().split("\n").slice(-5).join("\n")].filter(Boolean).join("\n    ")
+  const detail = [...result.errors, result.stderr.trim().split("\n").slice(-5).join("\n")].filter(Boolean).join(
+    "\n    "
+  )
   failures.push(`${label}: ${problems.join(", ")}${detail ? `\n    ${detail}` : ""}`)
   log(`  ! ${label}: ${problems.join(", ")}`)
   return false
@@ -282,10 +304,19 @@ const median = (values) => {
   const mid = sorted.length >> 1
   return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
-const summary = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length, values })
+const summary = (values) => ({
+  median: median(values),
+  min: Math.min(...values),
+  max: Math.max(...values),
+  n: values.length,
+  values
+})
 const fmt = (value, digits = 0) =>
-  Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a"
-const fmtSummary = (s, digits = 0, unit = "") => s.n === 0 ? "n/a" : `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+  Number.isFinite(value)
+    ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : "n/a"
+const fmtSummary = (s, digits = 0, unit = "") =>
+  s.n === 0 ? "n/a" : `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
 
 const rows = [] // { part, figure, value, target, pass }
 const details = [] // markdown lines with the raw numbers
@@ -323,33 +354,71 @@ const partA = async () => {
       const bOk = check(`a baseline run ${i + 1}`, b, expected)
       const cRate = expected / (c.wallMs / 1000)
       const bRate = expected / (b.wallMs / 1000)
-      log(`  run ${i + 1}: connector ${fmt(cRate)} rec/s (${fmt(c.wallMs)} ms, ${stats.requests} requests, ${c.states} STATEs), baseline ${fmt(bRate)} rec/s (${fmt(b.wallMs)} ms)`)
+      log(
+        `  run ${i + 1}: connector ${fmt(cRate)} rec/s (${
+          fmt(c.wallMs)
+        } ms, ${stats.requests} requests, ${c.states} STATEs), baseline ${fmt(bRate)} rec/s (${fmt(b.wallMs)} ms)`
+      )
       if (cOk) connector.push(cRate)
       if (bOk) baseline.push(bRate)
       if (cOk && bOk) ratios.push(cRate / bRate)
       if (cOk && bOk && c.cpuMs > 0 && b.cpuMs > 0) cpuRatios.push(b.cpuMs / c.cpuMs)
       if (cOk && bOk && c.recordBytes !== b.recordBytes) {
-        failures.push(`a run ${i + 1}: the connector printed ${c.recordBytes} bytes of RECORD lines, the baseline ${b.recordBytes}: they no longer do the same work`)
+        failures.push(
+          `a run ${
+            i + 1
+          }: the connector printed ${c.recordBytes} bytes of RECORD lines, the baseline ${b.recordBytes}: they no longer do the same work`
+        )
       }
     }
     const cs = summary(connector)
     const bs = summary(baseline)
     const rs = summary(ratios)
     const cpu = summary(cpuRatios)
-    rows.push({ part: "a", figure: "throughput, connector (records/s)", value: fmtSummary(cs), target: "", pass: undefined })
-    rows.push({ part: "a", figure: "throughput, baseline (records/s)", value: fmtSummary(bs), target: "", pass: undefined })
-    rows.push({ part: "a", figure: "throughput ratio connector/baseline", value: fmtSummary(rs, 2), target: "≥ 0.6", pass: rs.n > 0 ? rs.median >= 0.6 : false })
-    if (cpu.n > 0) rows.push({ part: "a", figure: "records per CPU-second, connector/baseline (less load-sensitive)", value: fmtSummary(cpu, 2), target: "", pass: undefined })
+    rows.push({
+      part: "a",
+      figure: "throughput, connector (records/s)",
+      value: fmtSummary(cs),
+      target: "",
+      pass: undefined
+    })
+    rows.push({
+      part: "a",
+      figure: "throughput, baseline (records/s)",
+      value: fmtSummary(bs),
+      target: "",
+      pass: undefined
+    })
+    rows.push({
+      part: "a",
+      figure: "throughput ratio connector/baseline",
+      value: fmtSummary(rs, 2),
+      target: "≥ 0.6",
+      pass: rs.n > 0 ? rs.median >= 0.6 : false
+    })
+    if (cpu.n > 0) {
+      rows.push({
+        part: "a",
+        figure: "records per CPU-second, connector/baseline (less load-sensitive)",
+        value: fmtSummary(cpu, 2),
+        target: "",
+        pass: undefined
+      })
+    }
     details.push(
       `### a. throughput (${campaigns} × ${fmt(leads)} leads = ${fmt(expected)} records, page size 100, no latency)`,
       "",
       `Records/s = records ÷ wall time of the whole process (spawn to exit, start-up included). Connector and baseline runs alternate; the ratio is per pair.`,
-      `The baseline (bench/baseline.mjs) reads the same pages with undici keep-alive, ${Math.min(campaigns, 8)} campaigns at a time like the connector, and prints the same RECORD lines (their byte counts are compared on every run) without validation, retries, rate limit, STATE or logs.`,
+      `The baseline (bench/baseline.mjs) reads the same pages with undici keep-alive, ${
+        Math.min(campaigns, 8)
+      } campaigns at a time like the connector, and prints the same RECORD lines (their byte counts are compared on every run) without validation, retries, rate limit, STATE or logs.`,
       "",
       `- connector records/s: ${connector.map((v) => fmt(v)).join(", ")}`,
       `- baseline records/s: ${baseline.map((v) => fmt(v)).join(", ")}`,
       `- ratio: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
-      `- CPU time (user + sys) per run, connector ÷ baseline inverted (records per CPU-second ratio): ${cpuRatios.map((v) => fmt(v, 2)).join(", ")}`,
+      `- CPU time (user + sys) per run, connector ÷ baseline inverted (records per CPU-second ratio): ${
+        cpuRatios.map((v) => fmt(v, 2)).join(", ")
+      }`,
       ""
     )
   } finally {
@@ -377,7 +446,9 @@ const partB = async () => {
   const rate = 10
   const latencyMs = 250
   const expected = campaigns * leads
-  log(`b. latency-bound: ${campaigns} campaigns × ${leads} leads, ${latencyMs} ms per request, server limit ${rate} req/s`)
+  log(
+    `b. latency-bound: ${campaigns} campaigns × ${leads} leads, ${latencyMs} ms per request, server limit ${rate} req/s`
+  )
   const server = await startServer({ campaigns, leads, pageSize: 100, latencyMs, rateLimit: rate })
   try {
     const config = writeJson("b-config.json", {
@@ -405,7 +476,15 @@ const partB = async () => {
       // the bound counts the requests the read needs (answered 200), not retries of 429s
       const bound = (stats.ok / rate) * 1000
       const spacing = spacingOf(stats.arrivals)
-      log(`  run ${i + 1}: ${fmt(result.wallMs)} ms for ${stats.ok} requests (+${stats.requests - stats.ok} rejected; bound ${fmt(bound)} ms, ×${fmt(result.wallMs / bound, 2)}), ${stats.status429} × 429, max ${stats.maxInFlight} in flight, arrivals: min gap ${fmt(spacing.minGap)} ms, max ${spacing.maxInSecond} in any 1 s`)
+      log(
+        `  run ${i + 1}: ${fmt(result.wallMs)} ms for ${stats.ok} requests (+${
+          stats.requests - stats.ok
+        } rejected; bound ${fmt(bound)} ms, ×${
+          fmt(result.wallMs / bound, 2)
+        }), ${stats.status429} × 429, max ${stats.maxInFlight} in flight, arrivals: min gap ${
+          fmt(spacing.minGap)
+        } ms, max ${spacing.maxInSecond} in any 1 s`
+      )
       rejected.push(stats.status429)
       requestCounts.push(stats.ok)
       gaps.push(spacing.minGap)
@@ -420,9 +499,27 @@ const partB = async () => {
     const rs = summary(ratios)
     const total429 = rejected.reduce((x, y) => x + y, 0)
     const requests = median(requestCounts)
-    rows.push({ part: "b", figure: `latency-bound wall time (s; bound ${fmt(requests / rate, 1)} s = ${requests} requests ÷ ${rate}/s)`, value: fmtSummary(ws, 2), target: "", pass: undefined })
-    rows.push({ part: "b", figure: "latency-bound wall time ÷ bound", value: fmtSummary(rs, 2), target: "≤ 1.15", pass: rs.n > 0 ? rs.median <= 1.15 : false })
-    rows.push({ part: "b", figure: "latency-bound 429s received (all runs)", value: `${total429} (per run: ${rejected.join(", ")})`, target: "0", pass: total429 === 0 })
+    rows.push({
+      part: "b",
+      figure: `latency-bound wall time (s; bound ${fmt(requests / rate, 1)} s = ${requests} requests ÷ ${rate}/s)`,
+      value: fmtSummary(ws, 2),
+      target: "",
+      pass: undefined
+    })
+    rows.push({
+      part: "b",
+      figure: "latency-bound wall time ÷ bound",
+      value: fmtSummary(rs, 2),
+      target: "≤ 1.15",
+      pass: rs.n > 0 ? rs.median <= 1.15 : false
+    })
+    rows.push({
+      part: "b",
+      figure: "latency-bound 429s received (all runs)",
+      value: `${total429} (per run: ${rejected.join(", ")})`,
+      target: "0",
+      pass: total429 === 0
+    })
     details.push(
       `### b. latency-bound (${campaigns} × ${leads} leads, ${latencyMs} ms per request, server limit ${rate} req/s, max_requests_per_second ${rate})`,
       "",
@@ -433,7 +530,9 @@ const partB = async () => {
       `- first request → last response at the server (s): ${active.map((v) => fmt(v, 2)).join(", ")}`,
       `- wall ÷ bound: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
       `- 429s: ${rejected.join(", ")}`,
-      `- smallest gap between two request arrivals (ms): ${gaps.map((v) => fmt(v)).join(", ")}; most arrivals in any 1 s window: ${busiest.join(", ")}`,
+      `- smallest gap between two request arrivals (ms): ${
+        gaps.map((v) => fmt(v)).join(", ")
+      }; most arrivals in any 1 s window: ${busiest.join(", ")}`,
       ""
     )
   } finally {
@@ -480,8 +579,15 @@ const runMeasured = async (args, timeoutMs) => {
 const partC = async () => {
   const small = 20_000
   const large = 200_000
-  log(`c. memory: one campaign of ${fmt(large)} leads, connector vs baseline, and the connector at ${fmt(small)}; page size 100, no latency (${TIME ? "/usr/bin/time -v" : "VmHWM polling"})`)
-  const server = await startServer({ campaignSpec: [{ id: 3000001, leads: small }, { id: 3000002, leads: large }], pageSize: 100 })
+  log(
+    `c. memory: one campaign of ${fmt(large)} leads, connector vs baseline, and the connector at ${
+      fmt(small)
+    }; page size 100, no latency (${TIME ? "/usr/bin/time -v" : "VmHWM polling"})`
+  )
+  const server = await startServer({
+    campaignSpec: [{ id: 3000001, leads: small }, { id: 3000002, leads: large }],
+    pageSize: 100
+  })
   try {
     const configFor = (id) =>
       writeJson(`c-config-${id}.json`, {
@@ -494,9 +600,27 @@ const partC = async () => {
         request_timeout_seconds: 30
       })
     const cases = [
-      { label: `connector, ${fmt(small)} leads`, leads: small, args: connectorArgs(configFor(3000001)), peaks: [], rates: [] },
-      { label: `connector, ${fmt(large)} leads`, leads: large, args: connectorArgs(configFor(3000002)), peaks: [], rates: [] },
-      { label: `baseline, ${fmt(large)} leads`, leads: large, args: baselineArgs(server.url, ["--campaign-ids", "3000002"]), peaks: [], rates: [] }
+      {
+        label: `connector, ${fmt(small)} leads`,
+        leads: small,
+        args: connectorArgs(configFor(3000001)),
+        peaks: [],
+        rates: []
+      },
+      {
+        label: `connector, ${fmt(large)} leads`,
+        leads: large,
+        args: connectorArgs(configFor(3000002)),
+        peaks: [],
+        rates: []
+      },
+      {
+        label: `baseline, ${fmt(large)} leads`,
+        leads: large,
+        args: baselineArgs(server.url, ["--campaign-ids", "3000002"]),
+        peaks: [],
+        rates: []
+      }
     ]
     const ratios = []
     for (let i = 0; i < RUNS; i++) {
@@ -515,10 +639,34 @@ const partC = async () => {
     }
     const [s, l, b] = cases.map((c) => summary(c.peaks))
     const ratio = l.median / b.median
-    rows.push({ part: "c", figure: `peak RSS, connector at ${fmt(large)} leads (MB)`, value: fmtSummary(l, 1), target: "", pass: undefined })
-    rows.push({ part: "c", figure: `peak RSS, baseline at ${fmt(large)} leads (MB)`, value: fmtSummary(b, 1), target: "", pass: undefined })
-    rows.push({ part: "c", figure: "peak RSS connector ÷ baseline (medians)", value: fmt(ratio, 2), target: "≤ 1.3", pass: Number.isFinite(ratio) ? ratio <= 1.3 : false })
-    rows.push({ part: "c", figure: `peak RSS, connector at ${fmt(small)} leads (MB; flatness)`, value: `${fmtSummary(s, 1)}; ${fmt(large)} ÷ ${fmt(small)} = ${fmt(l.median / s.median, 2)}`, target: "", pass: undefined })
+    rows.push({
+      part: "c",
+      figure: `peak RSS, connector at ${fmt(large)} leads (MB)`,
+      value: fmtSummary(l, 1),
+      target: "",
+      pass: undefined
+    })
+    rows.push({
+      part: "c",
+      figure: `peak RSS, baseline at ${fmt(large)} leads (MB)`,
+      value: fmtSummary(b, 1),
+      target: "",
+      pass: undefined
+    })
+    rows.push({
+      part: "c",
+      figure: "peak RSS connector ÷ baseline (medians)",
+      value: fmt(ratio, 2),
+      target: "≤ 1.3",
+      pass: Number.isFinite(ratio) ? ratio <= 1.3 : false
+    })
+    rows.push({
+      part: "c",
+      figure: `peak RSS, connector at ${fmt(small)} leads (MB; flatness)`,
+      value: `${fmtSummary(s, 1)}; ${fmt(large)} ÷ ${fmt(small)} = ${fmt(l.median / s.median, 2)}`,
+      target: "",
+      pass: undefined
+    })
     details.push(
       `### c. memory (one campaign, page size 100, no latency)`,
       "",
@@ -527,7 +675,11 @@ const partC = async () => {
         : `Peak RSS = VmHWM of the node process, polled every 20 ms from /proc/<pid>/status (no /usr/bin/time).`,
       `The three runs of each round alternate; the ratio row is of medians, per-round ratios are listed below.`,
       "",
-      ...cases.map((c) => `- ${c.label}: peak RSS (MB) ${c.peaks.map((v) => fmt(v, 1)).join(", ")}; records/s ${c.rates.map((v) => fmt(v)).join(", ")}`),
+      ...cases.map((c) =>
+        `- ${c.label}: peak RSS (MB) ${c.peaks.map((v) => fmt(v, 1)).join(", ")}; records/s ${
+          c.rates.map((v) => fmt(v)).join(", ")
+        }`
+      ),
       `- connector ÷ baseline at ${fmt(large)}, per round: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
       ""
     )
@@ -552,9 +704,21 @@ const partD = async () => {
   const ss = summary(spec)
   const bs = summary(bare)
   const ratio = ss.median / bs.median
-  rows.push({ part: "d", figure: "start-up `node dist/main.js spec` (ms)", value: fmtSummary(ss, 0), target: "", pass: undefined })
+  rows.push({
+    part: "d",
+    figure: "start-up `node dist/main.js spec` (ms)",
+    value: fmtSummary(ss, 0),
+    target: "",
+    pass: undefined
+  })
   rows.push({ part: "d", figure: "start-up `node -e 0` (ms)", value: fmtSummary(bs, 0), target: "", pass: undefined })
-  rows.push({ part: "d", figure: "start-up ratio spec ÷ node -e 0 (medians)", value: fmt(ratio, 2), target: "≤ 2.5", pass: Number.isFinite(ratio) ? ratio <= 2.5 : false })
+  rows.push({
+    part: "d",
+    figure: "start-up ratio spec ÷ node -e 0 (medians)",
+    value: fmt(ratio, 2),
+    target: "≤ 2.5",
+    pass: Number.isFinite(ratio) ? ratio <= 2.5 : false
+  })
   details.push(
     `### d. start-up (${n} runs each, alternating)`,
     "",
@@ -569,7 +733,9 @@ const partE = async () => {
   const campaigns = 20
   const emails = 2000
   const expected = campaigns * emails
-  log(`e. statistics throughput: campaign_statistics of ${campaigns} campaigns × ${emails} emails sent, pages of 100, no latency`)
+  log(
+    `e. statistics throughput: campaign_statistics of ${campaigns} campaigns × ${emails} emails sent, pages of 100, no latency`
+  )
   const server = await startServer({ campaigns, leads: 0, statistics: emails })
   try {
     const config = writeJson("e-config.json", {
@@ -587,7 +753,17 @@ const partE = async () => {
       }]
     })
     const connector = [BUNDLE, "read", "--config", config, "--catalog", catalog]
-    const baselineArgs = [path.join(here, "baseline.mjs"), "--base-url", server.url, "--api-key", API_KEY, "--endpoint", "statistics", "--client", "http"]
+    const baselineArgs = [
+      path.join(here, "baseline.mjs"),
+      "--base-url",
+      server.url,
+      "--api-key",
+      API_KEY,
+      "--endpoint",
+      "statistics",
+      "--client",
+      "http"
+    ]
     await run(NODE, connector, { timeoutMs: 120_000 }) // warm-up
     const rates = { connector: [], baseline: [], ratio: [] }
     for (let i = 0; i < RUNS; i++) {
@@ -599,7 +775,13 @@ const partE = async () => {
       const bOk = check(`e baseline run ${i + 1}`, b, expected)
       const cRate = expected / (c.wallMs / 1000)
       const bRate = expected / (b.wallMs / 1000)
-      log(`  run ${i + 1}: connector ${fmt(cRate)} rec/s (${fmt(c.wallMs)} ms, ${stats.statisticsRequests} statistics requests, ${c.states} STATEs), baseline ${fmt(bRate)} rec/s (${fmt(b.wallMs)} ms)`)
+      log(
+        `  run ${i + 1}: connector ${fmt(cRate)} rec/s (${
+          fmt(c.wallMs)
+        } ms, ${stats.statisticsRequests} statistics requests, ${c.states} STATEs), baseline ${fmt(bRate)} rec/s (${
+          fmt(b.wallMs)
+        } ms)`
+      )
       if (cOk) rates.connector.push(cRate)
       if (bOk) rates.baseline.push(bRate)
       if (cOk && bOk) rates.ratio.push(cRate / bRate)
@@ -607,11 +789,31 @@ const partE = async () => {
     const cs = summary(rates.connector)
     const bs = summary(rates.baseline)
     const rs = summary(rates.ratio)
-    rows.push({ part: "e", figure: "statistics throughput, connector (records/s)", value: fmtSummary(cs), target: "", pass: undefined })
-    rows.push({ part: "e", figure: "statistics throughput, baseline (records/s, undici keep-alive)", value: fmtSummary(bs), target: "", pass: undefined })
-    rows.push({ part: "e", figure: "statistics throughput ratio connector/baseline", value: fmtSummary(rs, 2), target: "", pass: undefined })
+    rows.push({
+      part: "e",
+      figure: "statistics throughput, connector (records/s)",
+      value: fmtSummary(cs),
+      target: "",
+      pass: undefined
+    })
+    rows.push({
+      part: "e",
+      figure: "statistics throughput, baseline (records/s, undici keep-alive)",
+      value: fmtSummary(bs),
+      target: "",
+      pass: undefined
+    })
+    rows.push({
+      part: "e",
+      figure: "statistics throughput ratio connector/baseline",
+      value: fmtSummary(rs, 2),
+      target: "",
+      pass: undefined
+    })
     details.push(
-      `### e. campaign_statistics throughput (${campaigns} × ${fmt(emails)} emails sent = ${fmt(expected)} records, pages of 100, no latency)`,
+      `### e. campaign_statistics throughput (${campaigns} × ${fmt(emails)} emails sent = ${
+        fmt(expected)
+      } records, pages of 100, no latency)`,
       "",
       `Records/s = records ÷ wall time of the whole process (spawn to exit, start-up included), as in a. Each row carries ~2 kB of email HTML that the records leave out (statistics_include_email_body off), and its counts as strings. The baseline (\`bench/baseline.mjs --endpoint statistics\`) reads the same pages one after another, deletes email_message, adds campaign_id and prints RECORD lines; no typing, no validation, no retries, no STATE. Connector and baseline runs alternate; the ratio is per pair.`,
       "",
@@ -643,9 +845,15 @@ const machine = () => {
     cpu: os.cpus()[0]?.model ?? "unknown",
     memory: `${fmt(os.totalmem() / 2 ** 30, 1)} GiB`,
     os: `${os.type()} ${os.release()}`,
-    load: `load average ${LOAD_AT_START.map((v) => v.toFixed(2)).join(" ")} at start, ${os.loadavg().map((v) => v.toFixed(2)).join(" ")} at end`,
-    commit: `${sh("git", ["rev-parse", "--short", "HEAD"])}${dirty && dirty !== "unknown" ? " (src/ has uncommitted changes)" : ""}`,
-    dist: `dist/ ${bundleFiles.length} file(s), main.js ${fmt(statSync(BUNDLE).size / 1024)} KiB, all ${fmt(BUNDLE_SIZE / 1024)} KiB, sha256 ${BUNDLE_SHA}…, built ${BUNDLE_MTIME.toISOString()}`
+    load: `load average ${LOAD_AT_START.map((v) => v.toFixed(2)).join(" ")} at start, ${
+      os.loadavg().map((v) => v.toFixed(2)).join(" ")
+    } at end`,
+    commit: `${sh("git", ["rev-parse", "--short", "HEAD"])}${
+      dirty && dirty !== "unknown" ? " (src/ has uncommitted changes)" : ""
+    }`,
+    dist: `dist/ ${bundleFiles.length} file(s), main.js ${fmt(statSync(BUNDLE).size / 1024)} KiB, all ${
+      fmt(BUNDLE_SIZE / 1024)
+    } KiB, sha256 ${BUNDLE_SHA}…, built ${BUNDLE_MTIME.toISOString()}`
   }
 }
 

@@ -33,7 +33,10 @@ const CATEGORIES = [
 /** The campaign list: `[{id, leads}]` from a count and leads per campaign, or given as is. */
 export const campaignsOf = (options) =>
   options.campaignSpec ??
-  Array.from({ length: options.campaigns ?? 1 }, (_, index) => ({ id: FIRST_CAMPAIGN_ID + index, leads: options.leads ?? 100 }))
+    Array.from(
+      { length: options.campaigns ?? 1 },
+      (_, index) => ({ id: FIRST_CAMPAIGN_ID + index, leads: options.leads ?? 100 })
+    )
 
 /** Row `n` (0-based) of a campaign, in the real `{…, lead:{…}}` shape; created_at strictly increasing. */
 const row = (campaignIndex, n, globalIndex) => {
@@ -67,20 +70,26 @@ const pageBody = (campaign, offsets, offset, limit, gtMs) => {
   const data = []
   let total = campaign.leads
   if (gtMs === undefined) {
-    for (let n = offset; n < Math.min(campaign.leads, offset + limit); n++) data.push(row(campaign.index, n, offsets + n))
+    for (let n = offset; n < Math.min(campaign.leads, offset + limit); n++) {
+      data.push(row(campaign.index, n, offsets + n))
+    }
   } else {
     // created_at = START + index·day + n s, so the first n after gt is computable
     const base = START_MS + campaign.index * 86_400_000
     const from = Math.max(0, Math.floor((gtMs - base) / 1000) + 1)
     total = Math.max(0, campaign.leads - from)
-    for (let n = from + offset; n < Math.min(campaign.leads, from + offset + limit); n++) data.push(row(campaign.index, n, offsets + n))
+    for (let n = from + offset; n < Math.min(campaign.leads, from + offset + limit); n++) {
+      data.push(row(campaign.index, n, offsets + n))
+    }
   }
   return Buffer.from(JSON.stringify({ total_leads: String(total), offset, limit, data }))
 }
 
 // ----- campaign statistics (bench part e) -----------------------------------------------------
 // One row per email sent, in the live shape (string total and counts), with a ~2 kB email body.
-const EMAIL_BODY = `<html><body><p>Hi {{first_name}},</p>${"<p>We help teams like yours send better cold email. Would a short call next week make sense?</p>".repeat(20)}</body></html>`
+const EMAIL_BODY = `<html><body><p>Hi {{first_name}},</p>${
+  "<p>We help teams like yours send better cold email. Would a short call next week make sense?</p>".repeat(20)
+}</body></html>`
 
 /** Statistics row `n` (0-based) of a campaign; sent_time strictly increasing. */
 const statisticsRow = (campaignIndex, n, globalIndex) => {
@@ -109,7 +118,9 @@ const statisticsRow = (campaignIndex, n, globalIndex) => {
 
 const statisticsBody = (campaign, offset, limit) => {
   const data = []
-  for (let n = offset; n < Math.min(campaign.statistics, offset + limit); n++) data.push(statisticsRow(campaign.index, n, campaign.statisticsOffset + n))
+  for (let n = offset; n < Math.min(campaign.statistics, offset + limit); n++) {
+    data.push(statisticsRow(campaign.index, n, campaign.statisticsOffset + n))
+  }
   return Buffer.from(JSON.stringify({ total_stats: String(campaign.statistics), offset, limit, data }))
 }
 
@@ -151,10 +162,21 @@ export const startServer = async (options = {}) => {
   const started = Date.now()
   for (const [index, spec] of campaignsOf(options).entries()) {
     const statistics = options.statistics ?? 0
-    const campaign = { id: spec.id, leads: spec.leads, index, offsets: globalOffset, pages: new Map(), statistics, statisticsOffset, statisticsPages: new Map() }
+    const campaign = {
+      id: spec.id,
+      leads: spec.leads,
+      index,
+      offsets: globalOffset,
+      pages: new Map(),
+      statistics,
+      statisticsOffset,
+      statisticsPages: new Map()
+    }
     globalOffset += spec.leads
     statisticsOffset += statistics
-    for (let offset = 0; offset < statistics || offset === 0; offset += 100) campaign.statisticsPages.set(offset, statisticsBody(campaign, offset, 100))
+    for (let offset = 0; offset < statistics || offset === 0; offset += 100) {
+      campaign.statisticsPages.set(offset, statisticsBody(campaign, offset, 100))
+    }
     // every page the connector asks for with `limit=pageSize`, plus the empty page after the last
     for (let offset = 0; offset <= spec.leads; offset += pageSize) {
       campaign.pages.set(offset, pageBody(campaign, campaign.offsets, offset, pageSize))
@@ -165,12 +187,33 @@ export const startServer = async (options = {}) => {
   const categoriesBody = Buffer.from(JSON.stringify(CATEGORIES))
   const unauthorized = Buffer.from(JSON.stringify({ message: "Invalid API Key" }))
   const notFound = Buffer.from(JSON.stringify({ error: "Resource not found" }))
-  const tooMany = Buffer.from(JSON.stringify({ error: { code: "RATE_LIMIT_EXCEEDED", message: "Too many requests. Please retry after 1 seconds.", retry_after: 1 } }))
+  const tooMany = Buffer.from(
+    JSON.stringify({
+      error: {
+        code: "RATE_LIMIT_EXCEEDED",
+        message: "Too many requests. Please retry after 1 seconds.",
+        retry_after: 1
+      }
+    })
+  )
   const buildMs = Date.now() - started
 
   const stats = {
-    requests: 0, campaignsRequests: 0, leadsRequests: 0, statisticsRequests: 0, ok: 0, status429: 0, status401: 0, status404: 0,
-    onDemandPages: 0, bytes: 0, inFlight: 0, maxInFlight: 0, firstAt: 0, lastEndAt: 0, buildMs,
+    requests: 0,
+    campaignsRequests: 0,
+    leadsRequests: 0,
+    statisticsRequests: 0,
+    ok: 0,
+    status429: 0,
+    status401: 0,
+    status404: 0,
+    onDemandPages: 0,
+    bytes: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    firstAt: 0,
+    lastEndAt: 0,
+    buildMs,
     arrivals: [] // [ms since firstAt, status] of the first 10,000 requests, to see how they are spaced
   }
   const window = [] // arrival times of accepted requests in the last second
@@ -179,7 +222,11 @@ export const startServer = async (options = {}) => {
   const send = (res, status, body, headers) => {
     if (stats.arrivals.length < 10_000) stats.arrivals.push([Date.now() - stats.firstAt, status])
     const finish = () => {
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": body.length, ...headers })
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": body.length,
+        ...headers
+      })
       res.end(body)
       stats.bytes += body.length
       stats.inFlight--
@@ -321,8 +368,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       } else if (message?.type === "close") void stop()
     })
     process.on("disconnect", () => void stop()) // the runner died: do not linger
-    process.send({ type: "ready", port: server.port, url: server.url, totalLeads: server.totalLeads, campaignIds: server.campaignIds })
+    process.send({
+      type: "ready",
+      port: server.port,
+      url: server.url,
+      totalLeads: server.totalLeads,
+      campaignIds: server.campaignIds
+    })
   } else {
-    console.log(`SmartLead bench server on ${server.url} (api_key=${API_KEY}), campaigns ${server.campaignIds.join(",")}, ${server.totalLeads} leads`)
+    console.log(
+      `SmartLead bench server on ${server.url} (api_key=${API_KEY}), campaigns ${
+        server.campaignIds.join(",")
+      }, ${server.totalLeads} leads`
+    )
   }
 }

@@ -8,7 +8,16 @@ import { join } from "node:path"
 import { createInterface } from "node:readline"
 
 const args = process.argv.slice(2)
-const simulator = spawn(process.execPath, ["dist-dev/simulator.js", "--campaigns", "3", "--leads", "25", "--shape", "mixed", ...args], {
+const simulator = spawn(process.execPath, [
+  "dist-dev/simulator.js",
+  "--campaigns",
+  "3",
+  "--leads",
+  "25",
+  "--shape",
+  "mixed",
+  ...args
+], {
   stdio: ["ignore", "pipe", "inherit"]
 })
 const [line] = await new Promise((resolve, reject) => {
@@ -18,7 +27,10 @@ const [line] = await new Promise((resolve, reject) => {
 const { apiKey, url } = JSON.parse(line)
 const dir = mkdtempSync(join(tmpdir(), "source-smartlead-demo-"))
 const config = join(dir, "config.json")
-writeFileSync(config, JSON.stringify({ api_key: apiKey, base_url: url, max_requests_per_second: 20, page_size: 10 }, null, 2))
+writeFileSync(
+  config,
+  JSON.stringify({ api_key: apiKey, base_url: url, max_requests_per_second: 20, page_size: 10 }, null, 2)
+)
 process.stderr.write(`simulator at ${url}; config ${config}\n`)
 const read = spawn(process.execPath, ["dist/main.js", "read", "--config", config], { stdio: "inherit" })
 const code = await new Promise((resolve) => read.on("close", (status) => resolve(status ?? 1)))

@@ -94,7 +94,9 @@ export const replaceBetween = (markdown, name, body) => {
   const end = `<!-- ${name}:end -->`
   const from = markdown.indexOf(start)
   const to = markdown.indexOf(end)
-  if (from < 0 || to < 0 || to < from) throw new Error(`${DOCS_PATH}: markers ${start} … ${end} are missing or out of order`)
+  if (from < 0 || to < 0 || to < from) {
+    throw new Error(`${DOCS_PATH}: markers ${start} … ${end} are missing or out of order`)
+  }
   if (markdown.indexOf(start, from + 1) >= 0 || markdown.indexOf(end, to + 1) >= 0) {
     throw new Error(`${DOCS_PATH}: markers ${start} / ${end} appear more than once`)
   }
@@ -103,7 +105,11 @@ export const replaceBetween = (markdown, name, body) => {
 
 /** The docs with both generated tables brought up to date. */
 export const renderDocs = (markdown, spec, catalog) =>
-  replaceBetween(replaceBetween(markdown, "config-table", renderConfigTable(spec)), "streams-table", renderStreamsTable(catalog))
+  replaceBetween(
+    replaceBetween(markdown, "config-table", renderConfigTable(spec)),
+    "streams-table",
+    renderStreamsTable(catalog)
+  )
 
 /** integration_tests/configured_catalog.json's text for a catalog. */
 export const renderConfiguredCatalog = (catalog) => JSON.stringify(catalog, null, 2) + "\n"

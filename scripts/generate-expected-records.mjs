@@ -15,11 +15,24 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 export const EXPECTED_RECORDS_PATH = "integration_tests/expected_records.jsonl"
 const CATALOG_PATH = "integration_tests/configured_catalog.json"
 /** The simulator's data set: small, both response shapes, fixed seed and clock. */
-export const SIMULATOR_ARGS = ["--campaigns", "2", "--leads", "3,2", "--shape", "mixed", "--seed", "14", "--base-time", "2025-06-01T00:00:00.000Z"]
+export const SIMULATOR_ARGS = [
+  "--campaigns",
+  "2",
+  "--leads",
+  "3,2",
+  "--shape",
+  "mixed",
+  "--seed",
+  "14",
+  "--base-time",
+  "2025-06-01T00:00:00.000Z"
+]
 
 const startSimulator = (root) =>
   new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(root, "dist-dev/simulator.js"), ...SIMULATOR_ARGS], { stdio: ["ignore", "pipe", "inherit"] })
+    const child = spawn(process.execPath, [join(root, "dist-dev/simulator.js"), ...SIMULATOR_ARGS], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
     child.on("error", reject)
     child.on("exit", (code) => reject(new Error(`the simulator exited (${code}) before it was ready`)))
     createInterface({ input: child.stdout }).once("line", (line) => resolvePromise({ child, ...JSON.parse(line) }))
@@ -44,7 +57,8 @@ export const expectedRecords = async (root) => {
     // campaigns are read concurrently, so leads arrive in no fixed order: catalog order, then primary key
     const streams = catalog.streams.map((configured) => configured.stream.name)
     const keys = new Map(catalog.streams.map((configured) => [configured.stream.name, configured.primary_key ?? []]))
-    const keyOf = (record) => (keys.get(record.stream) ?? []).map((path) => path.reduce((value, step) => value?.[step], record.data))
+    const keyOf = (record) =>
+      (keys.get(record.stream) ?? []).map((path) => path.reduce((value, step) => value?.[step], record.data))
     const compare = (a, b) => {
       const byStream = streams.indexOf(a.stream) - streams.indexOf(b.stream)
       if (byStream !== 0) return byStream

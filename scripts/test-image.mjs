@@ -14,7 +14,19 @@
 // is a failure, not a skip).
 import AjvModule from "ajv"
 import { spawn, spawnSync } from "node:child_process"
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -45,7 +57,11 @@ const check = async (name, fn) => {
     return detail
   } catch (error) {
     results.push({ name, ok: false })
-    log(`  FAIL  ${name} (${secs(Date.now() - t0)})\n        ${String(error?.message ?? error).replaceAll("\n", "\n        ")}`)
+    log(
+      `  FAIL  ${name} (${secs(Date.now() - t0)})\n        ${
+        String(error?.message ?? error).replaceAll("\n", "\n        ")
+      }`
+    )
     return undefined
   }
 }
@@ -57,7 +73,9 @@ const assert = (condition, message) => {
 // ---- protocol validation -------------------------------------------------------------------------
 
 // The protocol schema is a test fixture in the repository (release v0.18.0; see its README).
-const protocol = JSON.parse(readFileSync(join(repo, "test", "fixtures", "airbyte-protocol", "airbyte_protocol.json"), "utf8"))
+const protocol = JSON.parse(
+  readFileSync(join(repo, "test", "fixtures", "airbyte-protocol", "airbyte_protocol.json"), "utf8")
+)
 const Ajv = AjvModule.default ?? AjvModule
 const ajv = new Ajv({ strict: false, allErrors: true })
 // The schema uses format "uri" (ajv-formats is not a dependency): accept what URL parses.
@@ -76,7 +94,11 @@ const messagesOf = (stdout) => {
       throw new Error(`stdout line ${i + 1} is not JSON: ${line.slice(0, 200)}`)
     }
     if (!validateMessage(message)) {
-      throw new Error(`stdout line ${i + 1} is not a valid AirbyteMessage (${ajv.errorsText(validateMessage.errors)}): ${line.slice(0, 200)}`)
+      throw new Error(
+        `stdout line ${i + 1} is not a valid AirbyteMessage (${ajv.errorsText(validateMessage.errors)}): ${
+          line.slice(0, 200)
+        }`
+      )
     }
     return message
   })
@@ -119,14 +141,18 @@ if (engine === undefined) {
   process.exit(0)
 }
 if (engine === "buildah" && tools === undefined) {
-  log("image test: IMAGE_ENGINE=buildah but container-build/container-run are neither on PATH nor in ../shared/tools — FAIL")
+  log(
+    "image test: IMAGE_ENGINE=buildah but container-build/container-run are neither on PATH nor in ../shared/tools — FAIL"
+  )
   process.exit(1)
 }
 const tool = (name) => tools[name]
 
 const noCache = process.argv.includes("--no-cache") ? ["--no-cache"] : []
 const buildCommand = () =>
-  engine === "docker" ? ["docker", ["build", ...noCache, "-t", TAG, repo]] : [tool("container-build"), [TAG, repo, ...noCache]]
+  engine === "docker"
+    ? ["docker", ["build", ...noCache, "-t", TAG, repo]]
+    : [tool("container-build"), [TAG, repo, ...noCache]]
 
 let current // the child process running now: terminated on timeout or interruption
 
@@ -149,7 +175,11 @@ const terminate = (child) => {
 /** Runs a command to completion: `{status, stdout, stderr}` (output captured unless `inherit`). */
 const runProcess = (cmd, args, { inherit = false, detached = false, timeoutMs = RUN_TIMEOUT_MS } = {}) =>
   new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { cwd: repo, detached, stdio: ["ignore", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"] })
+    const child = spawn(cmd, args, {
+      cwd: repo,
+      detached,
+      stdio: ["ignore", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"]
+    })
     current = child
     let stdout = ""
     let stderr = ""
@@ -220,7 +250,17 @@ const describeRun = (r) =>
 /** Starts the simulator and resolves its `{url, apiKey, campaignIds}` line. */
 const startSimulator = () =>
   new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(repo, "dist-dev", "simulator.js"), "--port", "0", "--campaigns", "3", "--leads", "25", "--shape", "mixed"], {
+    const child = spawn(process.execPath, [
+      join(repo, "dist-dev", "simulator.js"),
+      "--port",
+      "0",
+      "--campaigns",
+      "3",
+      "--leads",
+      "25",
+      "--shape",
+      "mixed"
+    ], {
       stdio: ["ignore", "pipe", "inherit"]
     })
     let buffer = ""
@@ -273,7 +313,11 @@ const countRecords = (messages, stream) =>
 const listFiles = (dir) => readdirSync(dir, { recursive: true }).map(String).sort()
 
 const main = async () => {
-  log(`image test: ${TAG} (package ${pkg.name}@${pkg.version}), engine ${engine === "docker" ? "docker" : `buildah (${tool("container-build")})`}`)
+  log(
+    `image test: ${TAG} (package ${pkg.name}@${pkg.version}), engine ${
+      engine === "docker" ? "docker" : `buildah (${tool("container-build")})`
+    }`
+  )
 
   if (!existsSync(join(repo, "dist", "main.js")) || !existsSync(join(repo, "dist-dev", "simulator.js"))) {
     log("dist missing: npm run build")
@@ -293,25 +337,38 @@ const main = async () => {
   // --- image configuration
   const config = await check("image config: exec-form entrypoint, AIRBYTE_ENTRYPOINT, labels", () => {
     const c = inspectImage()
-    assert(JSON.stringify(c.Entrypoint) === JSON.stringify(ENTRYPOINT),
-      `Entrypoint is ${JSON.stringify(c.Entrypoint)}, expected ${JSON.stringify(ENTRYPOINT)}`)
+    assert(
+      JSON.stringify(c.Entrypoint) === JSON.stringify(ENTRYPOINT),
+      `Entrypoint is ${JSON.stringify(c.Entrypoint)}, expected ${JSON.stringify(ENTRYPOINT)}`
+    )
     assert(c.Entrypoint.every((part) => part.startsWith("/")), "Entrypoint paths must be absolute")
     const env = Object.fromEntries((c.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]))
-    assert(env.AIRBYTE_ENTRYPOINT === c.Entrypoint.join(" "),
-      `AIRBYTE_ENTRYPOINT is ${JSON.stringify(env.AIRBYTE_ENTRYPOINT)}, expected ${JSON.stringify(c.Entrypoint.join(" "))}`)
+    assert(
+      env.AIRBYTE_ENTRYPOINT === c.Entrypoint.join(" "),
+      `AIRBYTE_ENTRYPOINT is ${JSON.stringify(env.AIRBYTE_ENTRYPOINT)}, expected ${
+        JSON.stringify(c.Entrypoint.join(" "))
+      }`
+    )
     const labels = c.Labels ?? {}
-    assert(labels["io.airbyte.name"] === "airbyte/source-smartlead",
-      `label io.airbyte.name is ${JSON.stringify(labels["io.airbyte.name"])}`)
-    assert(labels["io.airbyte.version"] === pkg.version,
+    assert(
+      labels["io.airbyte.name"] === "airbyte/source-smartlead",
+      `label io.airbyte.name is ${JSON.stringify(labels["io.airbyte.name"])}`
+    )
+    assert(
+      labels["io.airbyte.version"] === pkg.version,
       `label io.airbyte.version is ${JSON.stringify(labels["io.airbyte.version"])}, package.json has ${pkg.version}` +
-        " (update ARG VERSION in the Dockerfile)")
+        " (update ARG VERSION in the Dockerfile)"
+    )
     return c
   })
 
   await check("image runs as non-root (uid 1000)", async () => {
     const c = config ?? inspectImage()
     const user = String(c.User ?? "")
-    assert(["1000", "1000:1000", "node", "node:node"].includes(user), `image User is ${JSON.stringify(user)}, expected uid 1000 / node`)
+    assert(
+      ["1000", "1000:1000", "node", "node:node"].includes(user),
+      `image User is ${JSON.stringify(user)}, expected uid 1000 / node`
+    )
     const r = await runImage({ entrypoint: "id", args: ["-u"] })
     assert(r.status === 0, `id -u: ${describeRun(r)}`)
     const uid = r.stdout.trim()
@@ -319,27 +376,32 @@ const main = async () => {
     return `User ${user}, id -u ${uid}`
   })
 
-  await check("the compile cache built into the image is used, read-only, by the connector user (fast start-up)", async () => {
-    // NODE_DEBUG_NATIVE=COMPILE_CACHE makes Node say on stderr what its compile cache does.
-    const programs = [["main.js", ["spec"], "source-smartlead.cjs"], ["tap.js", ["--about"], "tap-smartlead.cjs"]]
-    const seen = []
-    for (const [launcher, args, bundle] of programs) {
-      const r = await runImage({
-        entrypoint: "/usr/local/bin/node",
-        args: [`/airbyte/integration_code/dist/${launcher}`, ...args],
-        env: { NODE_DEBUG_NATIVE: "COMPILE_CACHE" }
-      })
-      assert(r.status === 0, `${launcher} ${args.join(" ")}: ${describeRun(r)}`)
-      const lines = r.stderr.split("\n").filter((line) => line.startsWith("[compile cache]"))
-      assert(lines.some((line) => line.includes(`/dist/${bundle} was accepted`)),
-        `${bundle}: the compile cache was not used:\n${lines.join("\n") || r.stderr.slice(-1000)}`)
-      const writes = lines.filter((line) => /writing cache|Creating temporary file/.test(line))
-      assert(writes.length === 0, `${launcher} wrote to the compile cache at run time:\n${writes.join("\n")}`)
-      if (launcher === "main.js") messagesOf(r.stdout) // the debug output stays on stderr
-      seen.push(bundle)
+  await check(
+    "the compile cache built into the image is used, read-only, by the connector user (fast start-up)",
+    async () => {
+      // NODE_DEBUG_NATIVE=COMPILE_CACHE makes Node say on stderr what its compile cache does.
+      const programs = [["main.js", ["spec"], "source-smartlead.cjs"], ["tap.js", ["--about"], "tap-smartlead.cjs"]]
+      const seen = []
+      for (const [launcher, args, bundle] of programs) {
+        const r = await runImage({
+          entrypoint: "/usr/local/bin/node",
+          args: [`/airbyte/integration_code/dist/${launcher}`, ...args],
+          env: { NODE_DEBUG_NATIVE: "COMPILE_CACHE" }
+        })
+        assert(r.status === 0, `${launcher} ${args.join(" ")}: ${describeRun(r)}`)
+        const lines = r.stderr.split("\n").filter((line) => line.startsWith("[compile cache]"))
+        assert(
+          lines.some((line) => line.includes(`/dist/${bundle} was accepted`)),
+          `${bundle}: the compile cache was not used:\n${lines.join("\n") || r.stderr.slice(-1000)}`
+        )
+        const writes = lines.filter((line) => /writing cache|Creating temporary file/.test(line))
+        assert(writes.length === 0, `${launcher} wrote to the compile cache at run time:\n${writes.join("\n")}`)
+        if (launcher === "main.js") messagesOf(r.stdout) // the debug output stays on stderr
+        seen.push(bundle)
+      }
+      return `accepted for ${seen.join(", ")}`
     }
-    return `accepted for ${seen.join(", ")}`
-  })
+  )
 
   await check("image layout: dist bundle + spec/catalog/package.json only, writable /airbyte workdir", async () => {
     const script = `
@@ -360,9 +422,14 @@ const main = async () => {
       !required.includes(f.slice(code.length)) &&
       !/^\/airbyte\/integration_code\/dist\/([^/]+\.(js|cjs|cjs\.map)|compile-cache\/v24[^/]*-1000\/[0-9a-f]+)$/.test(f)
     )
-    assert(extra.length === 0, `unexpected files under /airbyte: ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", …" : ""}`)
+    assert(
+      extra.length === 0,
+      `unexpected files under /airbyte: ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", …" : ""}`
+    )
     assert(info.version.startsWith("v24."), `node is ${info.version}, expected v24`)
-    return `node ${info.version}, ${info.files.length} files (${info.files.filter((f) => f.includes("/dist/")).length} in dist)`
+    return `node ${info.version}, ${info.files.length} files (${
+      info.files.filter((f) => f.includes("/dist/")).length
+    } in dist)`
   })
 
   // --- the connector against the simulator
@@ -380,7 +447,11 @@ const main = async () => {
     chmodSync(file, 0o644)
   }
   try {
-    writeMounted(join(dirs.secrets, "config.json"), { api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: 50 })
+    writeMounted(join(dirs.secrets, "config.json"), {
+      api_key: sim.apiKey,
+      base_url: sim.url,
+      max_requests_per_second: 50
+    })
     const secretsRo = [dirs.secrets, "/secrets", "ro"]
 
     /** Runs a connector command; asserts exit 0 and valid protocol output. */
@@ -397,8 +468,10 @@ const main = async () => {
       const spec = messages.find((m) => m.type === "SPEC")?.spec
       assert(spec, "no SPEC message")
       const shipped = JSON.parse(readFileSync(join(repo, "spec.json"), "utf8"))
-      assert(JSON.stringify(spec) === JSON.stringify(shipped),
-        "the image's spec differs from spec.json (run `npm run generate` and rebuild)")
+      assert(
+        JSON.stringify(spec) === JSON.stringify(shipped),
+        "the image's spec differs from spec.json (run `npm run generate` and rebuild)"
+      )
       return `${messages.length} messages, matches spec.json`
     })
 
@@ -424,7 +497,9 @@ const main = async () => {
       const leads = countRecords(messages, "leads")
       assert(records > 0, "no RECORD messages")
       assert(leads > 0, "no leads records")
-      const leadsState = messages.filter((m) => m.type === "STATE" && m.state?.stream?.stream_descriptor?.name === "leads").at(-1)
+      const leadsState = messages.filter((m) =>
+        m.type === "STATE" && m.state?.stream?.stream_descriptor?.name === "leads"
+      ).at(-1)
       assert(leadsState, "no STATE message for leads")
       return { records, leads, leadsState: leadsState.state, summary: `${records} records (${leads} leads)` }
     })
@@ -435,15 +510,29 @@ const main = async () => {
       writeMounted(join(dirs.data, "state.json"), [first.leadsState])
       const before = listFiles(work)
       const messages = await connector(
-        ["read", "--config", "/secrets/config.json", "--catalog", "/config/catalog.json", "--state", "/data/state.json"],
+        [
+          "read",
+          "--config",
+          "/secrets/config.json",
+          "--catalog",
+          "/config/catalog.json",
+          "--state",
+          "/data/state.json"
+        ],
         [secretsRo, [dirs.config, "/config", "ro"], [dirs.data, "/data", "ro"]]
       )
       const records = countRecords(messages)
       const leads = countRecords(messages, "leads")
-      assert(records < first.records, `state run returned ${records} records, not fewer than the first run's ${first.records}`)
+      assert(
+        records < first.records,
+        `state run returned ${records} records, not fewer than the first run's ${first.records}`
+      )
       assert(leads < first.leads, `state run returned ${leads} leads, not fewer than the first run's ${first.leads}`)
       const after = listFiles(work)
-      assert(JSON.stringify(before) === JSON.stringify(after), `files appeared next to the mounted inputs: ${after.filter((f) => !before.includes(f)).join(", ")}`)
+      assert(
+        JSON.stringify(before) === JSON.stringify(after),
+        `files appeared next to the mounted inputs: ${after.filter((f) => !before.includes(f)).join(", ")}`
+      )
       return `${records} records (${leads} leads) vs ${first.records} (${first.leads})`
     })
   } finally {
@@ -454,7 +543,13 @@ const main = async () => {
     const mb = (imageSize(TAG) ?? NaN) / 1e6
     assert(Number.isFinite(mb) && mb > 0, "could not read the image size")
     const base = imageSize(BASE_IMAGE)
-    if (base !== undefined) log(`        base ${BASE_IMAGE}: ${(base / 1e6).toFixed(1)} MB; the connector adds ${(mb - base / 1e6).toFixed(1)} MB`)
+    if (base !== undefined) {
+      log(
+        `        base ${BASE_IMAGE}: ${(base / 1e6).toFixed(1)} MB; the connector adds ${
+          (mb - base / 1e6).toFixed(1)
+        } MB`
+      )
+    }
     assert(mb <= SIZE_LIMIT_MB, `${mb.toFixed(1)} MB exceeds ${SIZE_LIMIT_MB} MB`)
     return `${mb.toFixed(1)} MB${mb > SIZE_TARGET_MB ? ` (WARNING: above the ${SIZE_TARGET_MB} MB target)` : ""}`
   })

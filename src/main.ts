@@ -9,7 +9,12 @@ import * as Shell from "./shell/Shell.js"
 import { SmartLeadSource } from "./smartlead/Source.js"
 
 NodeMain.run(
-  Cli.make(SmartLeadSource, { name: NAME, version: VERSION, env: NodeMain.HttpClientLive, extensions: [Shell.readOptions] })(
+  Cli.make(SmartLeadSource, {
+    name: NAME,
+    version: VERSION,
+    env: NodeMain.HttpClientLive,
+    extensions: [Shell.readOptions]
+  })(
     process.argv
   )
 )

@@ -7,4 +7,8 @@ import { VERSION } from "./Package.js"
 import * as SingerCli from "./singer/Cli.js"
 import { SmartLeadSource } from "./smartlead/Source.js"
 
-NodeMain.run(SingerCli.make(SmartLeadSource, { name: "tap-smartlead", version: VERSION, env: NodeMain.HttpClientLive })(process.argv))
+NodeMain.run(
+  SingerCli.make(SmartLeadSource, { name: "tap-smartlead", version: VERSION, env: NodeMain.HttpClientLive })(
+    process.argv
+  )
+)

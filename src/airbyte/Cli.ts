@@ -88,7 +88,9 @@ const withExamples = (text: string, examples: ReadonlyArray<string>): string =>
 
 /** The streams of a source, one phrase each, for help texts. */
 const streamsHelp = (source: AnySource<unknown>): string =>
-  source.streams.map((stream) => stream.description === undefined ? stream.name : `${stream.name} (${stream.description})`)
+  source.streams.map((stream) =>
+    stream.description === undefined ? stream.name : `${stream.name} (${stream.description})`
+  )
     .join(", ")
 
 /**
@@ -195,8 +197,7 @@ export const make = <Env>(
     },
     ({ extensions: values, ...inputs }) => {
       const step = extensions.reduceRight<ReadStep>(
-        (next, extension, index) => (select) =>
-          extension.around(values[index], (own) => next(andThen(select, own))),
+        (next, extension, index) => (select) => extension.around(values[index], (own) => next(andThen(select, own))),
         protocolRead(inputs)
       )
       return Effect.asVoid(step())
@@ -211,15 +212,18 @@ export const make = <Env>(
     ]
   )))
 
-  const root = Command.make(info.name, {}, () =>
-    Effect.fail(new UsageError({ reason: "missing command: expected one of spec, check, discover, read" }))).pipe(
-      Command.withDescription(
-        `An Airbyte source for ${source.description}. stdout carries only Airbyte protocol messages, one JSON per line. ` +
-          "Exit codes: 0 success (a FAILED check included), 1 failed (an ERROR trace says why), 2 usage error, " +
-          "130/143 interrupted, 141 stdout closed. Run `<command> --help` for each command's flags."
-      ),
-      Command.withSubcommands([spec, check, discover, readCommand])
-    )
+  const root = Command.make(
+    info.name,
+    {},
+    () => Effect.fail(new UsageError({ reason: "missing command: expected one of spec, check, discover, read" }))
+  ).pipe(
+    Command.withDescription(
+      `An Airbyte source for ${source.description}. stdout carries only Airbyte protocol messages, one JSON per line. ` +
+        "Exit codes: 0 success (a FAILED check included), 1 failed (an ERROR trace says why), 2 usage error, " +
+        "130/143 interrupted, 141 stdout closed. Run `<command> --help` for each command's flags."
+    ),
+    Command.withSubcommands([spec, check, discover, readCommand])
+  )
 
   return runCommand(source, root, info)
 }

@@ -9,9 +9,9 @@
  * `integer`/`number` and `date-time` (Meltano passes settings from the environment as strings).
  * The runner knows nothing of any connector: everything here comes from the schemas.
  */
-import { isJsonObject } from "./Protocol.js"
 import { Effect, Stream } from "effect"
 import type { JsonSchemaObject } from "./JsonSchema.js"
+import { isJsonObject } from "./Protocol.js"
 import type { JsonObject } from "./Protocol.js"
 import type { StreamEvent } from "./Source.js"
 
@@ -68,9 +68,13 @@ export interface RecordConformer {
  */
 export const forRecords = (schema: JsonSchemaObject): RecordConformer => {
   const properties = isJsonObject(schema["properties"]) ? schema["properties"] : {}
-  const fields: ReadonlyArray<Field> = Object.entries(properties).map(([name, property]) => ({ name, kind: numericKind(property) }))
+  const fields: ReadonlyArray<Field> = Object.entries(properties).map(([name, property]) => ({
+    name,
+    kind: numericKind(property)
+  }))
   const counts = new Array<number>(fields.length).fill(0)
-  const uncoercible = () => fields.flatMap((field, index) => (counts[index]! > 0 ? [[field.name, counts[index]!] as const] : []))
+  const uncoercible = () =>
+    fields.flatMap((field, index) => (counts[index]! > 0 ? [[field.name, counts[index]!] as const] : []))
   if (fields.length === 0) return { conform: () => {}, uncoercible }
 
   /** A value of a numeric field that is neither null nor of its kind: made a number if it can be, else counted and kept. */
@@ -87,8 +91,9 @@ export const forRecords = (schema: JsonSchemaObject): RecordConformer => {
   const addExtras = (record: JsonObject, out: Record<string, unknown>): void => {
     for (const key in record) {
       if (declared.has(key)) continue
-      if (key === "__proto__") Object.defineProperty(out, key, { value: record[key], enumerable: true, writable: true, configurable: true })
-      else out[key] = record[key]
+      if (key === "__proto__") {
+        Object.defineProperty(out, key, { value: record[key], enumerable: true, writable: true, configurable: true })
+      } else out[key] = record[key]
     }
   }
   const entries = fields.map((field, index) => {
@@ -115,7 +120,10 @@ export const forRecords = (schema: JsonSchemaObject): RecordConformer => {
   if (keys !== n) addExtras(r, out)
   return out
 }`
-  ) as (coerce: (value: unknown, index: number) => unknown, addExtras: (record: JsonObject, out: JsonObject) => void) => (record: JsonObject) => JsonObject
+  ) as (
+    coerce: (value: unknown, index: number) => unknown,
+    addExtras: (record: JsonObject, out: JsonObject) => void
+  ) => (record: JsonObject) => JsonObject
   const conformRecord = build(coerce, addExtras)
   return {
     conform: (batch) => {
@@ -130,27 +138,31 @@ export const warning = (stream: string, uncoercible: ReadonlyArray<readonly [str
   if (uncoercible.length === 0) return undefined
   const total = uncoercible.reduce((sum, [, count]) => sum + count, 0)
   const fields = uncoercible.map(([field, count]) => `${field} (${count})`).join(", ")
-  return `Stream ${JSON.stringify(stream)}: ${total} value${total === 1 ? "" : "s"} not of the declared type passed through as sent: ${fields}`
+  return `Stream ${JSON.stringify(stream)}: ${total} value${
+    total === 1 ? "" : "s"
+  } not of the declared type passed through as sent: ${fields}`
 }
 
 /**
  * Conforms the records of every `Records` event of a stream (in place, see `forRecords`), and
  * logs one WARN when the stream ends if some values could not be made their declared type.
  */
-export const records = (stream: string, schema: JsonSchemaObject) => <E, R>(events: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
-  Stream.suspend(() => {
-    const conformer = forRecords(schema)
-    return events.pipe(
-      Stream.mapChunks((chunk) => {
-        for (const event of chunk) if (event._tag === "Records") conformer.conform(event.records as Array<JsonObject>)
-        return chunk
-      }),
-      Stream.ensuring(Effect.suspend(() => {
-        const text = warning(stream, conformer.uncoercible())
-        return text === undefined ? Effect.void : Effect.logWarning(text)
-      }))
-    )
-  })
+export const records =
+  (stream: string, schema: JsonSchemaObject) =>
+  <E, R>(events: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
+    Stream.suspend(() => {
+      const conformer = forRecords(schema)
+      return events.pipe(
+        Stream.mapChunks((chunk) => {
+          for (const event of chunk) if (event._tag === "Records") conformer.conform(event.records as Array<JsonObject>)
+          return chunk
+        }),
+        Stream.ensuring(Effect.suspend(() => {
+          const text = warning(stream, conformer.uncoercible())
+          return text === undefined ? Effect.void : Effect.logWarning(text)
+        }))
+      )
+    })
 
 /** A config setting's value made its declared type where it arrives as a string (see the module header). */
 const conformSetting = (schema: unknown, value: unknown): unknown => {
@@ -170,6 +182,8 @@ const conformSetting = (schema: unknown, value: unknown): unknown => {
 export const config = (specification: JsonSchemaObject, input: JsonObject): JsonObject => {
   const properties = isJsonObject(specification["properties"]) ? specification["properties"] : {}
   return Object.fromEntries(
-    Object.entries(input).map(([key, value]) => [key, Object.hasOwn(properties, key) ? conformSetting(properties[key], value) : value])
+    Object.entries(input).map((
+      [key, value]
+    ) => [key, Object.hasOwn(properties, key) ? conformSetting(properties[key], value) : value])
   )
 }

@@ -9,14 +9,15 @@
  * may have missed rows). It is pure: no I/O, time passed in. The state key of the partition map
  * is the stream's (`campaigns` for per-campaign streams).
  */
-import { isJsonObject } from "./Protocol.js"
 import { Either } from "effect"
+import { isJsonObject } from "./Protocol.js"
 import type { JsonObject } from "./Protocol.js"
 
 // ---------------------------------------------------------------------------------------------
 // Timestamps
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
 
 /**
  * Epoch milliseconds of an ISO 8601-like timestamp (`2025-01-01T12:00:00.000Z`,
@@ -114,7 +115,11 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
     const top = yield* instant(json[keys.cursor], keys.cursor)
     const map = json[keys.partitions]
     if (map === undefined) {
-      if (top === undefined) return yield* Either.left(`${keys.cursor} must be an ISO 8601 date-time when there is no ${keys.partitions} map`)
+      if (top === undefined) {
+        return yield* Either.left(
+          `${keys.cursor} must be an ISO 8601 date-time when there is no ${keys.partitions} map`
+        )
+      }
       return { cursor: top, partitions: undefined }
     }
     if (!isJsonObject(map)) return yield* Either.left(`${keys.partitions} must be an object keyed by id`)
@@ -126,7 +131,9 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
       const cursor = yield* instant(raw[keys.cursor], `${at}.${keys.cursor}`)
       const entry: { -readonly [K in keyof Entry]: Entry[K] } = { cursor }
       if (raw["offset"] !== undefined) {
-        if (!isCount(raw["offset"])) return yield* Either.left(`${at}.offset must be a non-negative integer, got ${JSON.stringify(raw["offset"])}`)
+        if (!isCount(raw["offset"])) {
+          return yield* Either.left(`${at}.offset must be a non-negative integer, got ${JSON.stringify(raw["offset"])}`)
+        }
         const pass = raw["pass"]
         // An offset without what it was counted against (an older state) cannot be trusted: the pass restarts.
         if (isJsonObject(pass)) {
@@ -234,7 +241,8 @@ export const fromStartDate = (startDate: number | undefined): number | undefined
  */
 const reconcileDue = (entry: Entry, policy: Policy): boolean =>
   policy.reconcileMs !== undefined &&
-  (policy.reconcileMs === 0 || (entry.reconciledAt !== undefined && policy.syncStart - entry.reconciledAt >= policy.reconcileMs))
+  (policy.reconcileMs === 0 ||
+    (entry.reconciledAt !== undefined && policy.syncStart - entry.reconciledAt >= policy.reconcileMs))
 
 /**
  * Where a partition starts. `totalNow` is not known yet when planning; a resume is checked
@@ -256,7 +264,12 @@ export const plan = (entry: Entry | undefined, policy: Policy): Plan => {
     ? Math.max(0, entry.activityAt - policy.sweepMarginMs)
     : undefined
   return {
-    pass: { from: fromCursor(entry.cursor, policy.lookbackMs), total: undefined, full: false, startedAt: policy.syncStart },
+    pass: {
+      from: fromCursor(entry.cursor, policy.lookbackMs),
+      total: undefined,
+      full: false,
+      startedAt: policy.syncStart
+    },
     offset: 0,
     reason: "incremental",
     sweepSince
@@ -294,7 +307,9 @@ export const passCompleted = (entry: Entry | undefined, pass: Pass, outcome: Out
   const capped = outcome.newest === undefined ? undefined : Math.min(outcome.newest, pass.startedAt)
   const cursor = outcome.mayHaveMissed || capped === undefined
     ? previous
-    : previous === undefined ? capped : Math.max(previous, capped)
+    : previous === undefined
+    ? capped
+    : Math.max(previous, capped)
   const { offset: _offset, pass: _pass, ...rest } = entry ?? { cursor: undefined }
   const next: { -readonly [K in keyof Entry]: Entry[K] } = { ...rest, cursor }
   if (pass.full && !outcome.mayHaveMissed) {
@@ -311,7 +326,11 @@ export const passCompleted = (entry: Entry | undefined, pass: Pass, outcome: Out
 }
 
 /** The entry once this sync's sweep ended: `activityAt` moves to the sync's start unless the sweep may have missed rows. */
-export const sweepCompleted = (entry: Entry, syncStart: number, outcome: { readonly mayHaveMissed: boolean; readonly turnOff: boolean }): Entry => {
+export const sweepCompleted = (
+  entry: Entry,
+  syncStart: number,
+  outcome: { readonly mayHaveMissed: boolean; readonly turnOff: boolean }
+): Entry => {
   if (outcome.turnOff) return { ...entry, sweepOff: true }
   return outcome.mayHaveMissed ? entry : { ...entry, activityAt: syncStart }
 }

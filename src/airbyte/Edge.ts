@@ -104,7 +104,10 @@ export const reportFailure = (source: AnySource<unknown>, error: EdgeError): Eff
 }
 
 /** Runs a command to its exit code: failures and defects are reported, never thrown. */
-export const toExitCode = <R>(source: AnySource<unknown>, command: Effect.Effect<void, EdgeError, R>): Effect.Effect<number, never, R | Output> =>
+export const toExitCode = <R>(
+  source: AnySource<unknown>,
+  command: Effect.Effect<void, EdgeError, R>
+): Effect.Effect<number, never, R | Output> =>
   command.pipe(
     Effect.as(ExitCode.ok as number),
     Effect.catchAll((error) => reportFailure(source, error)),

@@ -45,7 +45,7 @@ export const valueAt = (record: JsonObject, path: string): unknown => {
 export const csvField = (value: unknown): string => {
   if (value === undefined || value === null) return ""
   const text = typeof value === "object" ? JSON.stringify(value) : String(value)
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, "\"\"")}"` : text
 }
 
 /** A CSV line of fields. */

@@ -4,10 +4,10 @@
  * it. Config keys the source does not know are returned as warnings, not errors. The state file
  * itself is interpreted by `State`.
  */
-import { isJsonObject } from "./Protocol.js"
 import { FileSystem } from "@effect/platform"
 import { Data, Effect, Either, ParseResult, Schema } from "effect"
 import * as Conform from "./Conform.js"
+import { isJsonObject } from "./Protocol.js"
 import type { JsonObject } from "./Protocol.js"
 import { ConfiguredAirbyteCatalog } from "./Protocol.js"
 
@@ -57,7 +57,9 @@ export const readJsonFile = (flag: InputError["flag"], path: string) =>
   })
 
 const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.map((key, index) => (typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`)).join("")
+  path.map((key, index) => (typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`)).join(
+    ""
+  )
 
 /** The problems in a parse error, one line each, led by the path they concern. */
 export const formatIssues = (error: ParseResult.ParseError): Array<string> =>
@@ -75,7 +77,9 @@ export const decodeConfig = <A, I>(schema: Schema.Schema<A, I>, specification: J
     if (!isJsonObject(input)) {
       return yield* new ConfigInvalid({ problems: ["the config must be a JSON object"] })
     }
-    const decoded = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(Conform.config(specification, input))
+    const decoded = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(
+      Conform.config(specification, input)
+    )
     if (Either.isLeft(decoded)) return yield* new ConfigInvalid({ problems: formatIssues(decoded.left) })
     const known = isJsonObject(specification["properties"]) ? specification["properties"] : {}
     const unknownKeys = Object.keys(input).filter((key) => !Object.hasOwn(known, key))

@@ -11,8 +11,8 @@
  * field declared `Schema.Unknown`: declare such fields with a type (the schema guard test fails
  * on any property without one).
  */
-import { isJsonObject } from "./Protocol.js"
 import { JSONSchema, type Schema } from "effect"
+import { isJsonObject } from "./Protocol.js"
 
 /** A JSON Schema document as a plain object. */
 export type JsonSchemaObject = { [key: string]: unknown }
@@ -38,13 +38,19 @@ const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
   const ref = current["$ref"]
   if (typeof ref === "string") {
     delete current["$ref"]
-    const { description: _description, title: _title, ...target } = normalize(defs[ref.replace(/^#\/\$defs\//, "")], defs) as JsonSchemaObject
+    const { description: _description, title: _title, ...target } = normalize(
+      defs[ref.replace(/^#\/\$defs\//, "")],
+      defs
+    ) as JsonSchemaObject
     current = { ...target, ...current }
   }
   const allOf = current["allOf"]
   if (Array.isArray(allOf)) {
     delete current["allOf"]
-    const merged = allOf.reduce<JsonSchemaObject>((acc, member) => ({ ...acc, ...(normalize(member, defs) as JsonSchemaObject) }), {})
+    const merged = allOf.reduce<JsonSchemaObject>(
+      (acc, member) => ({ ...acc, ...(normalize(member, defs) as JsonSchemaObject) }),
+      {}
+    )
     current = { ...merged, ...current }
   }
   const anyOf = current["anyOf"]

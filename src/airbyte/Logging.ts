@@ -43,8 +43,12 @@ export const layer: Layer.Layer<never, never, Output> = Layer.unwrapEffect(
   Effect.map(Output, (output) => {
     const logger = Logger.make(({ annotations, cause, logLevel, message }) => {
       const text = render(message) + annotationsText(annotations)
-      const stack = Cause.isEmpty(cause) ? undefined : withSourceLocations(Cause.pretty(cause, { renderErrorCause: true }))
-      output.unsafeWrite(logMessage(protocolLevel(logLevel), scrub(text), stack === undefined ? undefined : scrub(stack)))
+      const stack = Cause.isEmpty(cause)
+        ? undefined
+        : withSourceLocations(Cause.pretty(cause, { renderErrorCause: true }))
+      output.unsafeWrite(
+        logMessage(protocolLevel(logLevel), scrub(text), stack === undefined ? undefined : scrub(stack))
+      )
     })
     const minimum = LogLevel.allLevels.find((level) => level.label === (process.env["LOG_LEVEL"] ?? "").toUpperCase())
     return Layer.merge(

@@ -38,7 +38,11 @@ export interface OutputShape {
   /** Writes one message and waits while stdout is backed up. */
   readonly write: (message: AirbyteMessage) => Effect.Effect<void>
   /** Writes a batch of records of a stream, and the message that follows them (a STATE, say), in one go. */
-  readonly writeRecords: (stream: string, batch: ReadonlyArray<JsonObject>, then?: AirbyteMessage) => Effect.Effect<void>
+  readonly writeRecords: (
+    stream: string,
+    batch: ReadonlyArray<JsonObject>,
+    then?: AirbyteMessage
+  ) => Effect.Effect<void>
   /** Writes one message now, without waiting; for loggers, which cannot wait. */
   readonly unsafeWrite: (message: AirbyteMessage) => void
   /** Switches the rendering; `prelude` (a CSV header, say) is written first. */

@@ -99,9 +99,15 @@ export interface ErrorTrace {
 /** Every message this runner prints, discriminated on `type`. */
 export type AirbyteMessage =
   | { readonly type: "SPEC"; readonly spec: ConnectorSpecification }
-  | { readonly type: "CONNECTION_STATUS"; readonly connectionStatus: { readonly status: "SUCCEEDED" | "FAILED"; readonly message?: string } }
+  | {
+    readonly type: "CONNECTION_STATUS"
+    readonly connectionStatus: { readonly status: "SUCCEEDED" | "FAILED"; readonly message?: string }
+  }
   | { readonly type: "CATALOG"; readonly catalog: AirbyteCatalog }
-  | { readonly type: "RECORD"; readonly record: { readonly stream: string; readonly data: JsonObject; readonly emitted_at: number } }
+  | {
+    readonly type: "RECORD"
+    readonly record: { readonly stream: string; readonly data: JsonObject; readonly emitted_at: number }
+  }
   | {
     readonly type: "STATE"
     readonly state: {
@@ -110,7 +116,10 @@ export type AirbyteMessage =
       readonly sourceStats: { readonly recordCount: number }
     }
   }
-  | { readonly type: "LOG"; readonly log: { readonly level: LogLevel; readonly message: string; readonly stack_trace?: string } }
+  | {
+    readonly type: "LOG"
+    readonly log: { readonly level: LogLevel; readonly message: string; readonly stack_trace?: string }
+  }
   | {
     readonly type: "TRACE"
     readonly trace:
@@ -118,7 +127,12 @@ export type AirbyteMessage =
       | {
         readonly type: "ESTIMATE"
         readonly emitted_at: number
-        readonly estimate: { readonly name: string; readonly type: "STREAM" | "SYNC"; readonly row_estimate?: number; readonly byte_estimate?: number }
+        readonly estimate: {
+          readonly name: string
+          readonly type: "STREAM" | "SYNC"
+          readonly row_estimate?: number
+          readonly byte_estimate?: number
+        }
       }
       | {
         readonly type: "STREAM_STATUS"

@@ -27,7 +27,9 @@ export class CatalogMismatch extends Data.TaggedError("CatalogMismatch")<{ reado
 }
 
 /** A stream's input state breaks the stream's rules; nothing was read. */
-export class StateInvalid extends Data.TaggedError("StateInvalid")<{ readonly stream: string; readonly reason: string }> {
+export class StateInvalid
+  extends Data.TaggedError("StateInvalid")<{ readonly stream: string; readonly reason: string }>
+{
   override get message(): string {
     return `the ${this.stream} state is invalid: ${this.reason}`
   }
@@ -39,7 +41,9 @@ export class StreamsFailed<E> extends Data.TaggedError("StreamsFailed")<{
   readonly states: FinalStates
 }> {
   override get message(): string {
-    return `${this.failures.length} stream${this.failures.length === 1 ? "" : "s"} failed: ${this.failures.map((f) => f.stream).join(", ")}`
+    return `${this.failures.length} stream${this.failures.length === 1 ? "" : "s"} failed: ${
+      this.failures.map((f) => f.stream).join(", ")
+    }`
   }
 }
 

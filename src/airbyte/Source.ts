@@ -34,8 +34,13 @@ export const estimate = (rows: number): StreamEvent => ({ _tag: "Estimate", rows
  * A full-refresh stream's events with an empty checkpoint after every batch of records, so that
  * no record ever follows the stream's last STATE, even when the stream fails part-way.
  */
-export const checkpointEveryBatch = <E, R>(events: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
-  Stream.mapConcat(events, (event): ReadonlyArray<StreamEvent> => (event._tag === "Records" ? [event, checkpoint({})] : [event]))
+export const checkpointEveryBatch = <E, R>(
+  events: Stream.Stream<StreamEvent, E, R>
+): Stream.Stream<StreamEvent, E, R> =>
+  Stream.mapConcat(
+    events,
+    (event): ReadonlyArray<StreamEvent> => (event._tag === "Records" ? [event, checkpoint({})] : [event])
+  )
 
 /** What a stream is given when it reads. */
 export interface ReadContext<Config, S = JsonObject> {
@@ -85,7 +90,7 @@ export interface Source<Config, ConfigEncoded, E, R, Env> {
   readonly layer: (config: Config) => Layer.Layer<R, never, Env>
   /** Succeeds when the source can read with this config. */
   readonly check: (config: Config) => Effect.Effect<void, E, R | Env>
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   readonly streams: ReadonlyArray<SourceStream<Config, E, R, any>>
   /** The stream a bare (non-protocol) state object belongs to, if the source accepts one. */
   readonly bareStateStream?: string
@@ -95,9 +100,9 @@ export interface Source<Config, ConfigEncoded, E, R, Env> {
 }
 
 /** Any source, for code that does not care about its type parameters. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export type AnySource<Env> = Source<any, any, any, any, Env>
 
 /** Any stream, for code that does not care about its type parameters. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export type AnyStream = SourceStream<any, any, any, any>

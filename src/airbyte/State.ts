@@ -28,7 +28,9 @@ export const parseState = (json: unknown, path: string, bareStateStream: string 
     const states = new Map<string, JsonObject>()
     for (const [index, entry] of entries.entries()) {
       if (isJsonObject(entry) && entry["type"] !== undefined && entry["type"] !== "STREAM") {
-        return yield* fail(`entry ${index} has state type ${JSON.stringify(entry["type"])}; only per-stream (STREAM) state is supported`)
+        return yield* fail(
+          `entry ${index} has state type ${JSON.stringify(entry["type"])}; only per-stream (STREAM) state is supported`
+        )
       }
       const decoded = decodeEntry(entry)
       if (Either.isLeft(decoded)) {
@@ -51,4 +53,7 @@ export const readState = (path: string | undefined, bareStateStream: string | un
  * platform passes to `--state` (and as `parseState` reads back).
  */
 export const stateInputOf = (states: StreamStates): Array<StreamStateInput> =>
-  Array.from(states, ([name, state]) => ({ type: "STREAM" as const, stream: { stream_descriptor: { name }, stream_state: state } }))
+  Array.from(
+    states,
+    ([name, state]) => ({ type: "STREAM" as const, stream: { stream_descriptor: { name }, stream_state: state } })
+  )

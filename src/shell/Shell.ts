@@ -81,7 +81,9 @@ export const plan = (source: AnySource<unknown>, flags: ShellFlags): Either.Eith
       }
       return { rendering: { _tag: "JsonLines" as const }, stream, stateOutput }
     }
-    const columns = Option.isSome(flags.columns) ? yield* parseColumns(flags.columns.value) : defaultColumns(source, stream!)
+    const columns = Option.isSome(flags.columns)
+      ? yield* parseColumns(flags.columns.value)
+      : defaultColumns(source, stream!)
     return { rendering: { _tag: "Csv" as const, columns }, stream, stateOutput }
   })
 
@@ -101,7 +103,10 @@ export const narrowTo = (stream: string): SelectStreams => (catalog, inputs) => 
 
 /** Writes final states to a file, as a state input for the next `--state`. */
 export const saveStates = (path: string, states: FinalStates) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.writeFileString(path, JSON.stringify(stateInputOf(states), null, 2) + "\n")).pipe(
+  Effect.flatMap(
+    FileSystem.FileSystem,
+    (fs) => fs.writeFileString(path, JSON.stringify(stateInputOf(states), null, 2) + "\n")
+  ).pipe(
     Effect.mapError((error) =>
       new InputError({
         flag: "state-output",
@@ -135,7 +140,9 @@ export const readOptions: ReadExtensionFor = (source) => {
       Options.optional
     ),
     stream: Options.text("stream").pipe(
-      Options.withDescription(`Read only this stream: one of ${describeStreams(source)} (with --records-only, default ${first})`),
+      Options.withDescription(
+        `Read only this stream: one of ${describeStreams(source)} (with --records-only, default ${first})`
+      ),
       Options.optional
     ),
     stateOutput: Options.text("state-output").pipe(

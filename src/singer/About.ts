@@ -31,7 +31,10 @@ const setting = (property: JsonSchemaObject): JsonSchemaObject => {
 }
 
 /** The about document of a tap over `source`. */
-export const aboutInfo = (source: AnySource<unknown>, info: { readonly name: string; readonly version: string }): AboutInfo => {
+export const aboutInfo = (
+  source: AnySource<unknown>,
+  info: { readonly name: string; readonly version: string }
+): AboutInfo => {
   const specification = source.spec.connectionSpecification
   const properties = (specification["properties"] ?? {}) as Record<string, JsonSchemaObject>
   return {

@@ -5,7 +5,8 @@
  * STATE messages on stdout; logs and errors on stderr). Exit codes as the Airbyte CLI's.
  */
 import { Command, Options } from "@effect/cli"
-import { Effect, Layer, Option } from "effect"
+import type { Layer } from "effect"
+import { Effect, Option } from "effect"
 import { layerFor, loadConfig, runCommand, stateFileError, UsageError } from "../airbyte/Edge.js"
 import { InputError, readJsonFile } from "../airbyte/Inputs.js"
 import { Output } from "../airbyte/Output.js"
@@ -21,7 +22,9 @@ const stderrOnly: Format = {
   records: () => "",
   message: (message) => {
     if (message.type === "LOG") return { stderr: `${message.log.level} ${message.log.message}\n` }
-    if (message.type === "TRACE" && message.trace.type === "ERROR") return { stderr: `CRITICAL ${message.trace.error.message}\n` }
+    if (message.type === "TRACE" && message.trace.type === "ERROR") {
+      return { stderr: `CRITICAL ${message.trace.error.message}\n` }
+    }
     return {}
   }
 }
@@ -34,19 +37,33 @@ export const make = <Env>(
   const about = (format: Option.Option<"json" | "markdown">) =>
     About.render(About.aboutInfo(source, info), Option.getOrElse(format, () => "markdown" as const))
 
-  const writeStdout = (text: string) =>
-    Effect.flatMap(Output, (output) => output.useFormat(stderrOnly, text))
+  const writeStdout = (text: string) => Effect.flatMap(Output, (output) => output.useFormat(stderrOnly, text))
 
   const command = Command.make(
     info.name,
     {
       about: Options.boolean("about").pipe(Options.withDescription("Print what this tap does and its settings")),
-      format: Options.choice("format", ["json", "markdown"]).pipe(Options.withDescription("With --about: json or markdown"), Options.optional),
-      config: Options.text("config").pipe(Options.withDescription("Path to the config JSON (same keys as the Airbyte connector)"), Options.optional),
+      format: Options.choice("format", ["json", "markdown"]).pipe(
+        Options.withDescription("With --about: json or markdown"),
+        Options.optional
+      ),
+      config: Options.text("config").pipe(
+        Options.withDescription("Path to the config JSON (same keys as the Airbyte connector)"),
+        Options.optional
+      ),
       discover: Options.boolean("discover").pipe(Options.withDescription("Print the Singer catalog")),
-      catalog: Options.text("catalog").pipe(Options.withDescription("Path to a Singer catalog; only selected streams are synced"), Options.optional),
-      properties: Options.text("properties").pipe(Options.withDescription("Legacy alias of --catalog"), Options.optional),
-      state: Options.text("state").pipe(Options.withDescription("Path to a Singer state ({\"bookmarks\":{…}})"), Options.optional)
+      catalog: Options.text("catalog").pipe(
+        Options.withDescription("Path to a Singer catalog; only selected streams are synced"),
+        Options.optional
+      ),
+      properties: Options.text("properties").pipe(
+        Options.withDescription("Legacy alias of --catalog"),
+        Options.optional
+      ),
+      state: Options.text("state").pipe(
+        Options.withDescription("Path to a Singer state ({\"bookmarks\":{…}})"),
+        Options.optional
+      )
     },
     (options) =>
       Effect.gen(function*() {

@@ -35,7 +35,8 @@ export interface SingerStream {
   readonly metadata: ReadonlyArray<MetadataItem>
 }
 
-const keyProperties = (stream: SourceStream<unknown, unknown, unknown>) => stream.primaryKey.map((path) => path.join("."))
+const keyProperties = (stream: SourceStream<unknown, unknown, unknown>) =>
+  stream.primaryKey.map((path) => path.join("."))
 
 /** The Singer catalog of a source, with Singer's metadata breadcrumbs: every stream and field available and selected by default. */
 export const catalogOf = (source: AnySource<unknown>): { readonly streams: ReadonlyArray<SingerStream> } => ({
@@ -93,11 +94,19 @@ const propertiesOf = (stream: SourceStream<unknown, unknown, unknown>): Readonly
   Object.keys((stream.jsonSchema["properties"] ?? {}) as object)
 
 /** Every stream, every field: what a sync without `--catalog` reads. */
-export const selectAll = (source: AnySource<unknown>): Selection => ({ catalog: defaultCatalog(source), fields: new Map() })
+export const selectAll = (source: AnySource<unknown>): Selection => ({
+  catalog: defaultCatalog(source),
+  fields: new Map()
+})
 
 /** Why a Singer catalog cannot be used, or what it selects (see the module header for the rules). */
-export const selectedCatalog = (source: AnySource<unknown>, json: unknown): Selection | { readonly problem: string } => {
-  if (!isJsonObject(json) || !Array.isArray(json["streams"])) return { problem: "expected a Singer catalog: an object with a streams array" }
+export const selectedCatalog = (
+  source: AnySource<unknown>,
+  json: unknown
+): Selection | { readonly problem: string } => {
+  if (!isJsonObject(json) || !Array.isArray(json["streams"])) {
+    return { problem: "expected a Singer catalog: an object with a streams array" }
+  }
   const streams: Array<ConfiguredAirbyteCatalog["streams"][number]> = []
   const fields = new Map<string, ReadonlyArray<string>>()
   for (const [index, entry] of json["streams"].entries()) {
@@ -105,21 +114,26 @@ export const selectedCatalog = (source: AnySource<unknown>, json: unknown): Sele
     const name = entry["tap_stream_id"] ?? entry["stream"]
     if (typeof name !== "string") return { problem: `streams[${index}] has no tap_stream_id` }
     const metadata = (Array.isArray(entry["metadata"]) ? entry["metadata"] : []).filter(
-      (item): item is MetadataItem => isJsonObject(item) && Array.isArray(item["breadcrumb"]) && isJsonObject(item["metadata"])
+      (item): item is MetadataItem =>
+        isJsonObject(item) && Array.isArray(item["breadcrumb"]) && isJsonObject(item["metadata"])
     )
     const top = metadata.find((item) => item.breadcrumb.length === 0)?.metadata ?? {}
     const legacy = typeof entry["selected"] === "boolean" ? { selected: entry["selected"] } : {}
     if (!isSelected({ ...legacy, ...top, inclusion: undefined }, false)) continue
     const known = source.streams.find((stream: SourceStream<unknown, unknown, unknown>) => stream.name === name)
     const method = top["replication-method"] ?? entry["replication_method"]
-    const syncMode: SyncMode = method === "FULL_TABLE" || !known?.supportedSyncModes.includes("incremental") ? "full_refresh" : "incremental"
+    const syncMode: SyncMode = method === "FULL_TABLE" || !known?.supportedSyncModes.includes("incremental")
+      ? "full_refresh"
+      : "incremental"
     streams.push({ stream: { name }, sync_mode: syncMode })
     if (known === undefined) continue
     const always = new Set([...keyProperties(known), ...(known.cursorField ? [known.cursorField.join(".")] : [])])
     const declared = propertiesOf(known)
     const kept = declared.filter((property) => {
       if (always.has(property)) return true
-      const item = metadata.find((m) => m.breadcrumb.length === 2 && m.breadcrumb[0] === "properties" && m.breadcrumb[1] === property)
+      const item = metadata.find((m) =>
+        m.breadcrumb.length === 2 && m.breadcrumb[0] === "properties" && m.breadcrumb[1] === property
+      )
       return isSelected(item?.metadata ?? {}, true)
     })
     if (kept.length < declared.length) fields.set(name, kept)
@@ -152,11 +166,15 @@ const pick = (record: JsonObject, fields: ReadonlyArray<string>): JsonObject => 
 const narrowSchema = (schema: JsonSchemaObject, fields: ReadonlyArray<string> | undefined): JsonSchemaObject => {
   if (fields === undefined) return schema
   const properties = (schema["properties"] ?? {}) as Record<string, unknown>
-  const required = Array.isArray(schema["required"]) ? (schema["required"] as Array<string>).filter((name) => fields.includes(name)) : []
+  const required = Array.isArray(schema["required"])
+    ? (schema["required"] as Array<string>).filter((name) => fields.includes(name))
+    : []
   const { required: _required, ...rest } = schema
   return {
     ...rest,
-    properties: Object.fromEntries(fields.filter((name) => Object.hasOwn(properties, name)).map((name) => [name, properties[name]])),
+    properties: Object.fromEntries(
+      fields.filter((name) => Object.hasOwn(properties, name)).map((name) => [name, properties[name]])
+    ),
     ...(required.length > 0 ? { required } : {})
   }
 }
@@ -171,7 +189,9 @@ export const format = (
   fields: ReadonlyMap<string, ReadonlyArray<string>> = new Map()
 ): Format => {
   const bookmarks: Record<string, JsonObject> = Object.fromEntries(initial)
-  const streams = new Map(source.streams.map((stream: SourceStream<unknown, unknown, unknown>) => [stream.name, stream]))
+  const streams = new Map(
+    source.streams.map((stream: SourceStream<unknown, unknown, unknown>) => [stream.name, stream])
+  )
   /** Whether a RECORD was printed since the last STATE. */
   let recordsSinceState = false
   const state = () => {
@@ -180,7 +200,9 @@ export const format = (
   }
   return {
     records: (stream, batch, emittedAt) => {
-      const prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${new Date(emittedAt).toISOString()}","record":`
+      const prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${
+        new Date(emittedAt).toISOString()
+      }","record":`
       const kept = fields.get(stream)
       let lines = ""
       for (const data of batch) lines += prefix + JSON.stringify(kept === undefined ? data : pick(data, kept)) + "}\n"
@@ -213,7 +235,9 @@ export const format = (
         }
         case "STATE": {
           const { stream } = message.state
-          if (Object.keys(stream.stream_state).length > 0) bookmarks[stream.stream_descriptor.name] = stream.stream_state
+          if (Object.keys(stream.stream_state).length > 0) {
+            bookmarks[stream.stream_descriptor.name] = stream.stream_state
+          }
           return { stdout: state() }
         }
         case "LOG":

@@ -62,7 +62,12 @@ export interface SmartLeadApiShape {
   readonly listCampaigns: Effect.Effect<ReadonlyArray<JsonObject>, ApiError>
   readonly listLeadCategories: Effect.Effect<ReadonlyArray<JsonObject>, ApiError>
   /** One page of a campaign's leads. */
-  readonly leadsPage: (campaignId: number, filters: LeadFilters, offset: number, limit: number) => Effect.Effect<LeadsPage, ApiError>
+  readonly leadsPage: (
+    campaignId: number,
+    filters: LeadFilters,
+    offset: number,
+    limit: number
+  ) => Effect.Effect<LeadsPage, ApiError>
   /** Requests sent so far (every attempt counts). */
   readonly requestCount: Effect.Effect<number>
 }
@@ -101,7 +106,11 @@ const detailOf = (status: number, body: string): string => {
     const json = JSON.parse(text) as Record<string, unknown>
     const error = json["error"]
     const message = json["message"] ??
-      (typeof error === "string" ? error : typeof error === "object" && error !== null ? (error as Record<string, unknown>)["message"] : undefined)
+      (typeof error === "string"
+        ? error
+        : typeof error === "object" && error !== null
+        ? (error as Record<string, unknown>)["message"]
+        : undefined)
     if (typeof message === "string") return message.slice(0, 300)
   } catch {
     // not JSON: fall through
@@ -113,8 +122,9 @@ const retryAfterFromBody = (body: string): number | undefined => {
   try {
     const json = JSON.parse(body) as Record<string, unknown>
     const error = json["error"]
-    const value = (typeof error === "object" && error !== null ? (error as Record<string, unknown>)["retry_after"] : undefined) ??
-      json["retry_after"]
+    const value =
+      (typeof error === "object" && error !== null ? (error as Record<string, unknown>)["retry_after"] : undefined) ??
+        json["retry_after"]
     const seconds = typeof value === "string" ? Number(value) : value
     return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined
   } catch {
@@ -150,7 +160,9 @@ export const make = (options: ApiOptions) =>
     const hideKey = scrub
 
     const transportDetail = (error: HttpClientError.HttpClientError): string => {
-      const cause = error.cause as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined
+      const cause = error.cause as
+        | { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } }
+        | undefined
       const code = cause?.code ?? cause?.cause?.code
       const message = cause?.cause?.message ?? cause?.message ?? error.message
       return hideKey(typeof code === "string" ? `${code}: ${String(message)}` : String(message))
@@ -171,7 +183,9 @@ export const make = (options: ApiOptions) =>
         Effect.catchAll((error): Effect.Effect<never, ApiError> =>
           error._tag === "RequestError"
             ? Effect.fail(new TransportError({ request, detail: transportDetail(error) }))
-            : Effect.fail(new InvalidResponse({ request, detail: `the body could not be read (${transportDetail(error)})` }))
+            : Effect.fail(
+              new InvalidResponse({ request, detail: `the body could not be read (${transportDetail(error)})` })
+            )
         ),
         Effect.timeoutFail({
           duration: Duration.millis(options.requestTimeoutMs),
@@ -180,18 +194,28 @@ export const make = (options: ApiOptions) =>
       )
 
     /** Holds every request back while the X-RateLimit-* budget is nearly spent; a pause over the bound fails the request. */
-    const noteBudget = (headers: Readonly<Record<string, string>>, now: number, request: string): Effect.Effect<void, WaitTooLong> => {
+    const noteBudget = (
+      headers: Readonly<Record<string, string>>,
+      now: number,
+      request: string
+    ): Effect.Effect<void, WaitTooLong> => {
       const remaining = Number(headers["x-ratelimit-remaining"])
       const reset = Number(headers["x-ratelimit-reset"])
       if (!Number.isFinite(remaining) || !Number.isFinite(reset) || remaining >= 10) return Effect.void
       const resetMs = reset > 1e9 ? reset * 1000 - now : reset * 1000
       const pauseMs = Math.max(0, Math.round(remaining <= 0 ? resetMs : resetMs / (remaining + 1)))
       if (pauseMs > options.maxWaitMs) {
-        return Effect.fail(new WaitTooLong({ request, waitMs: pauseMs, maxWaitMs: options.maxWaitMs, source: "X-RateLimit-Reset" }))
+        return Effect.fail(
+          new WaitTooLong({ request, waitMs: pauseMs, maxWaitMs: options.maxWaitMs, source: "X-RateLimit-Reset" })
+        )
       }
       if (pauseMs === 0) return Effect.void
       return Effect.zipRight(
-        Effect.logInfo(`Rate limit: ${Math.max(0, remaining)} requests left in the API's window; pausing requests for ${(pauseMs / 1000).toFixed(1)} s`),
+        Effect.logInfo(
+          `Rate limit: ${Math.max(0, remaining)} requests left in the API's window; pausing requests for ${
+            (pauseMs / 1000).toFixed(1)
+          } s`
+        ),
         limiter.pauseUntil(now + pauseMs)
       )
     }
@@ -210,8 +234,12 @@ export const make = (options: ApiOptions) =>
         const now = yield* Clock.currentTimeMillis
         yield* noteBudget(response.headers, now, request)
         const { body, status } = response
-        if (status === 401 || status === 403) return yield* new Unauthorized({ request, status, detail: hideKey(detailOf(status, body)) })
-        if (status === 404) return yield* new NotFound({ request, detail: hideKey(detailOf(status, body)) })
+        if (status === 401 || status === 403) {
+          return yield* new Unauthorized({ request, status, detail: hideKey(detailOf(status, body)) })
+        }
+        if (status === 404) {
+          return yield* new NotFound({ request, detail: hideKey(detailOf(status, body)) })
+        }
         if (status === 429) {
           const header = parseRetryAfter(response.headers["retry-after"], now)
           const retryAfterMs = header ?? retryAfterFromBody(body)
@@ -233,7 +261,10 @@ export const make = (options: ApiOptions) =>
         try {
           json = JSON.parse(text)
         } catch {
-          return yield* new InvalidResponse({ request, detail: `not valid JSON (${text.length} bytes, possibly cut short)` })
+          return yield* new InvalidResponse({
+            request,
+            detail: `not valid JSON (${text.length} bytes, possibly cut short)`
+          })
         }
         const decoded = decode(json)
         if (Either.isLeft(decoded)) return yield* new InvalidResponse({ request, detail: decoded.left })
@@ -258,7 +289,9 @@ export const make = (options: ApiOptions) =>
         left <= 1000
           ? Effect.sleep(Duration.millis(left))
           : Effect.sleep("1 second").pipe(
-            Effect.zipRight(Effect.logInfo(`Waiting ${Math.ceil((left - 1000) / 1000)} s more before retrying ${request}`)),
+            Effect.zipRight(
+              Effect.logInfo(`Waiting ${Math.ceil((left - 1000) / 1000)} s more before retrying ${request}`)
+            ),
             Effect.zipRight(Effect.suspend(() => tick(left - 1000)))
           )
       return tick(delayMs)
@@ -279,7 +312,9 @@ export const make = (options: ApiOptions) =>
               Effect.gen(function*() {
                 const delayMs = yield* backoff(retry, error)
                 yield* Effect.logWarning(
-                  `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${describe(error)}`
+                  `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${
+                    describe(error)
+                  }`
                 )
                 yield* waitFor(delayMs, request)
                 return yield* loop(retry + 1)
@@ -306,5 +341,8 @@ export const make = (options: ApiOptions) =>
   })
 
 /** The client for a config, with its own rate limiter. */
-export const layer = (options: ApiOptions, requestsPerSecond: number): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient> =>
+export const layer = (
+  options: ApiOptions,
+  requestsPerSecond: number
+): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient> =>
   Layer.effect(SmartLeadApi, make(options)).pipe(Layer.provide(RateLimit.layer(requestsPerSecond)))

@@ -47,12 +47,16 @@ export const make = (campaignIds: ReadonlyArray<number> | undefined) =>
             skipped.push(JSON.stringify(id))
             continue
           }
-          if (!byId.has(id)) byId.set(id, { id, status: typeof campaign["status"] === "string" ? campaign["status"] : undefined })
+          if (!byId.has(id)) {
+            byId.set(id, { id, status: typeof campaign["status"] === "string" ? campaign["status"] : undefined })
+          }
         }
         const found = Array.from(byId.values())
         return skipped.length === 0 ? Effect.succeed(found) : Effect.as(
           Effect.logWarning(
-            `Skipping ${skipped.length} campaign${skipped.length === 1 ? "" : "s"} whose id is not a number: ${skipped.slice(0, 5).join(", ")}`
+            `Skipping ${skipped.length} campaign${skipped.length === 1 ? "" : "s"} whose id is not a number: ${
+              skipped.slice(0, 5).join(", ")
+            }`
           ),
           found
         )
@@ -62,6 +66,6 @@ export const make = (campaignIds: ReadonlyArray<number> | undefined) =>
   })
 
 /** The list as a layer, for a config's `campaign_ids`. */
-export const layer = (config: { readonly campaign_ids?: ReadonlyArray<number> | undefined }): Layer.Layer<CampaignList, never, SmartLeadApi> =>
-  Layer.effect(CampaignList, make(config.campaign_ids))
-
+export const layer = (
+  config: { readonly campaign_ids?: ReadonlyArray<number> | undefined }
+): Layer.Layer<CampaignList, never, SmartLeadApi> => Layer.effect(CampaignList, make(config.campaign_ids))

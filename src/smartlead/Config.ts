@@ -34,7 +34,8 @@ export const isDateTime = (value: string): boolean => {
 
 const DateTime = Schema.String.pipe(
   Schema.filter(isDateTime, {
-    message: (issue) => `must be an ISO 8601 date-time such as 2025-03-01T00:00:00Z, or a date such as 2025-03-01 ${got(issue.actual)}`,
+    message: (issue) =>
+      `must be an ISO 8601 date-time such as 2025-03-01T00:00:00Z, or a date such as 2025-03-01 ${got(issue.actual)}`,
     jsonSchema: { format: "date-time", pattern: DATE_TIME_PATTERN }
   })
 )
@@ -49,7 +50,8 @@ const HttpUrl = Schema.String.pipe(
     }
   }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } }),
   Schema.filter((value) => !value.includes("?") && !value.includes("#"), {
-    message: (issue) => `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`,
+    message: (issue) =>
+      `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`,
     // Without a jsonSchema annotation, JSONSchema.make skips this refinement and with it the
     // title, description, examples and default annotated on top of it.
     jsonSchema: {}
@@ -104,7 +106,8 @@ export const Config = Schema.Struct({
     Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
   ).annotations({
     title: "API key",
-    description: "Your SmartLead API key (SmartLead → Settings → API key). Sent as the api_key query parameter; never logged.",
+    description:
+      "Your SmartLead API key (SmartLead → Settings → API key). Sent as the api_key query parameter; never logged.",
     jsonSchema: { airbyte_secret: true }
   }),
   base_url: withDefault(
@@ -134,77 +137,116 @@ export const Config = Schema.Struct({
     title: "Lead status",
     description: "Only leads with this status (API filter status)."
   })),
-  lead_category_id: optional(integer(0).annotations({
-    title: "Lead category ID",
-    description: "Only leads in this category (see the lead_categories stream; 1 is Interested on most accounts).",
-    examples: [1]
-  })),
+  lead_category_id: optional(
+    integer(0).annotations({
+      title: "Lead category ID",
+      description: "Only leads in this category (see the lead_categories stream; 1 is Interested on most accounts).",
+      examples: [1]
+    })
+  ),
   email_status: optional(EmailStatus.annotations({
     title: "Email status",
     description: "Only leads with this email engagement (API filter emailStatus)."
   })),
   last_sent_after: optional(DateTime.annotations({
     title: "Last sent after",
-    description: "Only leads last emailed after this instant (API filter last_sent_time_gt). A date alone means midnight UTC.",
+    description:
+      "Only leads last emailed after this instant (API filter last_sent_time_gt). A date alone means midnight UTC.",
     examples: ["2025-03-01T00:00:00Z"]
   })),
   event_after: optional(DateTime.annotations({
     title: "Event after",
-    description: "Only leads with an email event after this instant (API filter event_time_gt). A date alone means midnight UTC.",
+    description:
+      "Only leads with an email event after this instant (API filter event_time_gt). A date alone means midnight UTC.",
     examples: ["2025-03-01T00:00:00Z"]
   })),
-  page_size: withDefault(integer(1, 100).annotations({
-    title: "Page size",
-    description: "Leads per request (the API allows at most 100)."
-  }), 100),
-  lookback_window_seconds: withDefault(integer(0, MAX_LOOKBACK_SECONDS).annotations({
-    title: "Lookback window (seconds)",
-    description:
-      "Incremental syncs re-read leads created this long before the saved cursor, for late-arriving leads (at most one year)."
-  }), 0),
-  reconcile_interval_hours: withDefault(integer(0).annotations({
-    title: "Reconciliation interval (hours)",
-    description:
-      "Every campaign whose last full read of leads is older than this is read again in full during an incremental sync, so every change to a lead (status, category, custom fields) reaches the destination within this interval. 0 reads every campaign in full on every sync."
-  }), 168),
-  activity_sweep: withDefault(Schema.Boolean.annotations({
-    title: "Activity sweep",
-    description:
-      "Incremental syncs also ask each campaign for leads with email activity (sends, opens, clicks, replies) since the previous sync, so those changes arrive with the next sync rather than at the next reconciliation."
-  }), true),
-  statistics_lookback_days: withDefault(integer(0, 90).annotations({
-    title: "Statistics lookback (days)",
-    description:
-      "Incremental syncs of campaign_statistics ask again for emails sent this many days before the saved sent_time cursor, so opens, clicks, replies and categories that arrive after sending reach the destination (which keeps the newest copy per primary key)."
-  }), 14),
-  statistics_include_email_body: withDefault(Schema.Boolean.annotations({
-    title: "Include email bodies in statistics",
-    description:
-      "Add email_message (the sent email's HTML, about 10 kB per row) to campaign_statistics records. Off by default: most warehouses do not need it, and campaign_sequences has the templates."
-  }), false),
-  max_requests_per_second: withDefault(positiveNumber.annotations({
-    title: "Max requests per second",
-    description:
-      "Client-side rate limit shared by all requests of a sync (greater than 0, fractions allowed, e.g. 0.25). SmartLead's standard plan allows 60 requests per minute and 1,000 per hour per key, shared with your other tools; the default of 1 stays inside the per-minute limit.",
-    examples: [1, 0.25, 10]
-  }), 1),
-  max_retries: withDefault(integer(0, 20).annotations({
-    title: "Max retries",
-    description: "Retries of a failed request (429, 5xx, timeouts, connection errors, malformed responses) before the sync fails."
-  }), 5),
-  retry_initial_delay_ms: withDefault(integer(0).annotations({
-    title: "Initial retry delay (ms)",
-    description: "First backoff delay; each retry doubles it (with jitter, capped at 60 s). A Retry-After from the API wins when longer."
-  }), 1000),
-  request_timeout_seconds: withDefault(positiveNumber.annotations({
-    title: "Request timeout (seconds)",
-    description: "A request without a complete answer in this time (greater than 0) is abandoned and retried."
-  }), 60),
-  max_wait_seconds: withDefault(integer(0).annotations({
-    title: "Max wait (seconds)",
-    description:
-      "The longest pause the API may ask for (Retry-After, or a spent X-RateLimit budget). A longer one is not slept: the sync stops with a transient error naming the wait, and the next sync resumes where it stopped."
-  }), 900)
+  page_size: withDefault(
+    integer(1, 100).annotations({
+      title: "Page size",
+      description: "Leads per request (the API allows at most 100)."
+    }),
+    100
+  ),
+  lookback_window_seconds: withDefault(
+    integer(0, MAX_LOOKBACK_SECONDS).annotations({
+      title: "Lookback window (seconds)",
+      description:
+        "Incremental syncs re-read leads created this long before the saved cursor, for late-arriving leads (at most one year)."
+    }),
+    0
+  ),
+  reconcile_interval_hours: withDefault(
+    integer(0).annotations({
+      title: "Reconciliation interval (hours)",
+      description:
+        "Every campaign whose last full read of leads is older than this is read again in full during an incremental sync, so every change to a lead (status, category, custom fields) reaches the destination within this interval. 0 reads every campaign in full on every sync."
+    }),
+    168
+  ),
+  activity_sweep: withDefault(
+    Schema.Boolean.annotations({
+      title: "Activity sweep",
+      description:
+        "Incremental syncs also ask each campaign for leads with email activity (sends, opens, clicks, replies) since the previous sync, so those changes arrive with the next sync rather than at the next reconciliation."
+    }),
+    true
+  ),
+  statistics_lookback_days: withDefault(
+    integer(0, 90).annotations({
+      title: "Statistics lookback (days)",
+      description:
+        "Incremental syncs of campaign_statistics ask again for emails sent this many days before the saved sent_time cursor, so opens, clicks, replies and categories that arrive after sending reach the destination (which keeps the newest copy per primary key)."
+    }),
+    14
+  ),
+  statistics_include_email_body: withDefault(
+    Schema.Boolean.annotations({
+      title: "Include email bodies in statistics",
+      description:
+        "Add email_message (the sent email's HTML, about 10 kB per row) to campaign_statistics records. Off by default: most warehouses do not need it, and campaign_sequences has the templates."
+    }),
+    false
+  ),
+  max_requests_per_second: withDefault(
+    positiveNumber.annotations({
+      title: "Max requests per second",
+      description:
+        "Client-side rate limit shared by all requests of a sync (greater than 0, fractions allowed, e.g. 0.25). SmartLead's standard plan allows 60 requests per minute and 1,000 per hour per key, shared with your other tools; the default of 1 stays inside the per-minute limit.",
+      examples: [1, 0.25, 10]
+    }),
+    1
+  ),
+  max_retries: withDefault(
+    integer(0, 20).annotations({
+      title: "Max retries",
+      description:
+        "Retries of a failed request (429, 5xx, timeouts, connection errors, malformed responses) before the sync fails."
+    }),
+    5
+  ),
+  retry_initial_delay_ms: withDefault(
+    integer(0).annotations({
+      title: "Initial retry delay (ms)",
+      description:
+        "First backoff delay; each retry doubles it (with jitter, capped at 60 s). A Retry-After from the API wins when longer."
+    }),
+    1000
+  ),
+  request_timeout_seconds: withDefault(
+    positiveNumber.annotations({
+      title: "Request timeout (seconds)",
+      description: "A request without a complete answer in this time (greater than 0) is abandoned and retried."
+    }),
+    60
+  ),
+  max_wait_seconds: withDefault(
+    integer(0).annotations({
+      title: "Max wait (seconds)",
+      description:
+        "The longest pause the API may ask for (Retry-After, or a spent X-RateLimit budget). A longer one is not slept: the sync stops with a transient error naming the wait, and the next sync resumes where it stopped."
+    }),
+    900
+  )
 })
 export type Config = typeof Config.Type
 
@@ -219,6 +261,7 @@ const connectionSpecification = (() => {
 
 /** The connector specification printed by `spec`. */
 export const spec: ConnectorSpecification = {
-  documentationUrl: "https://github.com/source-smartlead/source-smartlead/blob/main/docs/integrations/sources/smartlead.md",
+  documentationUrl:
+    "https://github.com/source-smartlead/source-smartlead/blob/main/docs/integrations/sources/smartlead.md",
   connectionSpecification
 }

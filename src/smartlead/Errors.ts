@@ -165,7 +165,9 @@ export const describe = (error: ApiError): string => {
     case "InvalidResponse":
       return `SmartLead sent an unusable response (${error.detail}) on ${error.request}`
     case "WaitTooLong":
-      return `SmartLead asked to wait ${Math.ceil(error.waitMs / 1000)} s (${error.source}) on ${error.request}, longer than max_wait_seconds (${
+      return `SmartLead asked to wait ${
+        Math.ceil(error.waitMs / 1000)
+      } s (${error.source}) on ${error.request}, longer than max_wait_seconds (${
         Math.round(error.maxWaitMs / 1000)
       } s); the sync stops here and the next one resumes`
   }
@@ -183,14 +185,26 @@ export const report = (error: SmartLeadError): FailureReport => {
   const missing = error.failures.filter(({ error }) => error._tag === "NotFound").map(({ campaignId }) => campaignId)
   const others = error.failures.filter(({ error }) => error._tag !== "NotFound")
   const parts = [
-    ...(missing.length > 0 ? [`campaign${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found (deleted, or not visible to this API key)`] : []),
+    ...(missing.length > 0
+      ? [
+        `campaign${missing.length > 1 ? "s" : ""} ${
+          missing.join(", ")
+        } not found (deleted, or not visible to this API key)`
+      ]
+      : []),
     ...others.map(({ campaignId, error }) => `campaign ${campaignId}: ${describe(error)}`)
   ]
   const types = error.failures.map(({ error }) => failureType(error))
-  const type = types.includes("config_error") ? "config_error" : types.includes("system_error") ? "system_error" : "transient_error"
+  const type = types.includes("config_error")
+    ? "config_error"
+    : types.includes("system_error")
+    ? "system_error"
+    : "transient_error"
   return {
     failureType: type,
-    message: `${error.stream} of ${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""} could not be read: ${parts.join("; ")}. The other campaigns were read${
+    message: `${error.stream} of ${error.failures.length} campaign${
+      error.failures.length > 1 ? "s" : ""
+    } could not be read: ${parts.join("; ")}. The other campaigns were read${
       error.resumable === true ? " and checkpointed; the next sync resumes the failed ones" : ""
     }.`
   }

@@ -64,7 +64,6 @@ export interface Definition<R> {
   readonly campaigns: (config: Config) => Effect.Effect<ReadonlyArray<number>, ApiError, R>
 }
 
-
 /** What one campaign's reader reports. */
 type CampaignEvent =
   | {
@@ -129,7 +128,9 @@ const normalize = (
 
 /** Builds the `read` of a per-campaign incremental stream. */
 export const read = <R>(definition: Definition<R>) =>
-(context: ReadContext<Config, Cursor.State | undefined>): Stream.Stream<StreamEvent, SmartLeadError, R | SmartLeadApi> =>
+(
+  context: ReadContext<Config, Cursor.State | undefined>
+): Stream.Stream<StreamEvent, SmartLeadError, R | SmartLeadApi> =>
   Stream.unwrapScoped(
     Effect.gen(function*() {
       const { config } = context
@@ -158,14 +159,18 @@ export const read = <R>(definition: Definition<R>) =>
       const reasons = new Map<string, number>()
       for (const { plan } of plans) reasons.set(plan.reason, (reasons.get(plan.reason) ?? 0) + 1)
       yield* Effect.logInfo(
-        `${definition.name}: reading ${campaignIds.length} campaign${campaignIds.length === 1 ? "" : "s"}, ${concurrency} at a time (${
+        `${definition.name}: reading ${campaignIds.length} campaign${
+          campaignIds.length === 1 ? "" : "s"
+        }, ${concurrency} at a time (${
           Array.from(reasons, ([reason, count]) => `${count} ${reason}`).join(", ") || "none"
         })`
       )
       const reconciling = reasons.get("reconcile") ?? 0
       if (reconciling > 0 && input !== undefined) {
         yield* Effect.logInfo(
-          `${definition.name}: reconciling ${reconciling} campaign${reconciling === 1 ? "" : "s"} with a full read: never read in full, or last full read older than ${
+          `${definition.name}: reconciling ${reconciling} campaign${
+            reconciling === 1 ? "" : "s"
+          } with a full read: never read in full, or last full read older than ${
             (policy.reconcileMs ?? 0) / 3_600_000
           } h`
         )
@@ -174,16 +179,24 @@ export const read = <R>(definition: Definition<R>) =>
         const requests = yield* api.requestCount
         const seconds = (Date.now() - syncStart) / 1000
         yield* Effect.logInfo(
-          `${definition.name}: ${counters.emitted} records, ${counters.pages} pages, ${(requests / Math.max(seconds, 0.001)).toFixed(2)} requests/s`
+          `${definition.name}: ${counters.emitted} records, ${counters.pages} pages, ${
+            (requests / Math.max(seconds, 0.001)).toFixed(2)
+          } requests/s`
         )
       }).pipe(Effect.repeat(Schedule.spaced("10 seconds")), Effect.delay("10 seconds"), Effect.forkScoped)
 
       const futureAfter = syncStart + FUTURE_SKEW_MS
 
-      const readCampaign = (id: number, entry: Cursor.Entry | undefined, plan: Cursor.Plan): Stream.Stream<CampaignEvent, ApiError, R> => {
+      const readCampaign = (
+        id: number,
+        entry: Cursor.Entry | undefined,
+        plan: Cursor.Plan
+      ): Stream.Stream<CampaignEvent, ApiError, R> => {
         const seen = new Set<unknown>()
         const describe = (query: Query) => (offset: number) =>
-          `GET ${definition.name} of campaign ${id} (offset ${offset}${query.from === undefined ? "" : `, after ${Cursor.toIso(query.from)}`})`
+          `GET ${definition.name} of campaign ${id} (offset ${offset}${
+            query.from === undefined ? "" : `, after ${Cursor.toIso(query.from)}`
+          })`
         const pages = (query: Query, startOffset: number) =>
           paginate({
             fetch: (offset, limit) => definition.fetch(id, query, offset, limit),
@@ -211,8 +224,17 @@ export const read = <R>(definition: Definition<R>) =>
           return pages({ from: pass.from }, offset).pipe(
             Stream.mapEffect((page) => {
               counters.pages++
-              const { kept, newest: pageNewest } = normalize(page.rows, field, pass.from, definition.dropBeforeFrom, futureAfter, counters)
-              if (pageNewest !== undefined && (newest === undefined || pageNewest > newest)) newest = pageNewest
+              const { kept, newest: pageNewest } = normalize(
+                page.rows,
+                field,
+                pass.from,
+                definition.dropBeforeFrom,
+                futureAfter,
+                counters
+              )
+              if (pageNewest !== undefined && (newest === undefined || pageNewest > newest)) {
+                newest = pageNewest
+              }
               if (page.first && offset === 0) pass = { ...pass, total: page.firstTotal }
               current = page.last
                 ? Cursor.passCompleted(entry, pass, { newest, mayHaveMissed: page.moved, rows: page.delivered })
@@ -222,14 +244,18 @@ export const read = <R>(definition: Definition<R>) =>
                 campaignId: id,
                 rows: kept,
                 entry: current,
-                estimate: page.first && page.firstTotal !== undefined ? Math.max(0, page.firstTotal - offset) : undefined
+                estimate: page.first && page.firstTotal !== undefined
+                  ? Math.max(0, page.firstTotal - offset)
+                  : undefined
               }
               const warn = page.last && page.total !== undefined && page.position !== page.total
                 ? Effect.logWarning(
                   `${definition.name}: campaign ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
                 )
                 : Effect.void
-              const enrich = definition.enrich !== undefined && kept.length > 0 ? definition.enrich(kept) : Effect.void
+              const enrich = definition.enrich !== undefined && kept.length > 0
+                ? definition.enrich(kept)
+                : Effect.void
               return Effect.as(Effect.zipRight(warn, enrich), event)
             })
           )
@@ -249,7 +275,9 @@ export const read = <R>(definition: Definition<R>) =>
                   ((page.first && page.firstTotal !== undefined && page.firstTotal >= full) || page.delivered >= full)
                 const warn = ignored && !turnOff
                   ? Effect.logWarning(
-                    `${definition.name}: campaign ${id}: the activity sweep found ${page.firstTotal ?? page.delivered} rows, as many as its last full read (${full}); the API seems to ignore the activity filter, so this campaign's sweeps are off until its next reconciliation`
+                    `${definition.name}: campaign ${id}: the activity sweep found ${
+                      page.firstTotal ?? page.delivered
+                    } rows, as many as its last full read (${full}); the API seems to ignore the activity filter, so this campaign's sweeps are off until its next reconciliation`
                   )
                   : Effect.void
                 if (ignored) turnOff = true
@@ -258,10 +286,14 @@ export const read = <R>(definition: Definition<R>) =>
                   _tag: "Page",
                   campaignId: id,
                   rows: kept,
-                  entry: done ? Cursor.sweepCompleted(after, syncStart, { mayHaveMissed: page.moved, turnOff }) : after,
+                  entry: done
+                    ? Cursor.sweepCompleted(after, syncStart, { mayHaveMissed: page.moved, turnOff })
+                    : after,
                   estimate: undefined
                 }
-                const enrich = definition.enrich !== undefined && kept.length > 0 ? definition.enrich(kept) : Effect.void
+                const enrich = definition.enrich !== undefined && kept.length > 0
+                  ? definition.enrich(kept)
+                  : Effect.void
                 return Effect.as(Effect.zipRight(warn, enrich), event)
               }),
               Stream.takeUntil(() => turnOff)
@@ -270,11 +302,15 @@ export const read = <R>(definition: Definition<R>) =>
 
         let lastMain: Cursor.Entry | undefined
         const entryAfterMain = () => lastMain
-        const withMain = main.pipe(Stream.tap((event) => Effect.sync(() => void (event._tag === "Page" && (lastMain = event.entry)))))
+        const withMain = main.pipe(
+          Stream.tap((event) => Effect.sync(() => void (event._tag === "Page" && (lastMain = event.entry))))
+        )
         const all = plan.sweepSince === undefined ? withMain : Stream.concat(withMain, sweep(plan.sweepSince))
         return all.pipe(
           Stream.catchAll((error) =>
-            error._tag === "Unauthorized" ? Stream.fail(error) : Stream.make({ _tag: "Failed", campaignId: id, error } as CampaignEvent)
+            error._tag === "Unauthorized"
+              ? Stream.fail(error)
+              : Stream.make({ _tag: "Failed", campaignId: id, error } as CampaignEvent)
           )
         )
       }
@@ -310,9 +346,13 @@ export const read = <R>(definition: Definition<R>) =>
           )
         }
         if (counters.dropped > 0) {
-          yield* Effect.logInfo(`${definition.name}: dropped ${counters.dropped} rows at or before the cursor that the API returned despite the filter`)
+          yield* Effect.logInfo(
+            `${definition.name}: dropped ${counters.dropped} rows at or before the cursor that the API returned despite the filter`
+          )
         }
-        if (failures.length > 0) return yield* new CampaignsFailed({ stream: definition.name, failures: [...failures], resumable: true })
+        if (failures.length > 0) {
+          return yield* new CampaignsFailed({ stream: definition.name, failures: [...failures], resumable: true })
+        }
         return [] as Array<StreamEvent>
       })
       return Stream.concat(events, Stream.fromIterableEffect(finish))
@@ -320,5 +360,6 @@ export const read = <R>(definition: Definition<R>) =>
   )
 
 /** A stream from an effect that builds it (a stream's `read` that first needs services). */
-export const unwrap = <A, E, R, E2, R2>(effect: Effect.Effect<Stream.Stream<A, E, R>, E2, R2>): Stream.Stream<A, E | E2, R | R2> =>
-  Stream.unwrap(effect)
+export const unwrap = <A, E, R, E2, R2>(
+  effect: Effect.Effect<Stream.Stream<A, E, R>, E2, R2>
+): Stream.Stream<A, E | E2, R | R2> => Stream.unwrap(effect)

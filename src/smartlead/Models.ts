@@ -6,8 +6,8 @@
  * are checked once, by hand, rather than record by record through a schema: this is the hot
  * path. The record schemas below are what `discover` announces.
  */
-import { isJsonObject } from "../airbyte/Protocol.js"
 import { Either, Schema } from "effect"
+import { isJsonObject } from "../airbyte/Protocol.js"
 import type { JsonObject } from "../airbyte/Protocol.js"
 
 /** One page of leads, normalised. `rows` counts the server's rows, whatever their content. */
@@ -70,13 +70,19 @@ const readTotal = (value: unknown): number | undefined => {
 
 /** Decodes a leads page body (already parsed JSON) of either shape; Left is why it is unusable. */
 export const decodeLeadsPage = (body: unknown, campaignId: number): Either.Either<LeadsPage, string> => {
-  if (!isJsonObject(body)) return Either.left(`expected a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}`)
+  if (!isJsonObject(body)) {
+    return Either.left(`expected a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}`)
+  }
   const real = body["data"]
   const documented = body["leads"]
   const rows = Array.isArray(real) ? real : Array.isArray(documented) ? documented : undefined
   if (rows === undefined) {
     const keys = Object.keys(body)
-    return Either.left(`a leads page needs a data or leads array; got ${keys.length === 0 ? "{}" : `keys ${keys.slice(0, 5).join(", ")}`}`)
+    return Either.left(
+      `a leads page needs a data or leads array; got ${
+        keys.length === 0 ? "{}" : `keys ${keys.slice(0, 5).join(", ")}`
+      }`
+    )
   }
   const convert = Array.isArray(real) ? fromRealRow : fromDocumentedLead
   const records: Array<JsonObject> = new Array(rows.length)
@@ -87,13 +93,21 @@ export const decodeLeadsPage = (body: unknown, campaignId: number): Either.Eithe
     if (typeof record === "string") return Either.left(`row ${index}: ${record}`)
     records[index] = record
   }
-  return Either.right({ total: readTotal(body["total_leads"] ?? body["total"]), limit: readTotal(body["limit"]), records })
+  return Either.right({
+    total: readTotal(body["total_leads"] ?? body["total"]),
+    limit: readTotal(body["limit"]),
+    records
+  })
 }
 
 /** Decodes a bare array of objects (campaigns, categories); Left is why it is unusable. */
 export const decodeObjectArray = (body: unknown, what: string): Either.Either<ReadonlyArray<JsonObject>, string> => {
   if (!Array.isArray(body)) {
-    return Either.left(`expected a JSON array of ${what}, got ${isJsonObject(body) ? `an object with keys ${Object.keys(body).slice(0, 5).join(", ") || "none"}` : typeof body}`)
+    return Either.left(
+      `expected a JSON array of ${what}, got ${
+        isJsonObject(body) ? `an object with keys ${Object.keys(body).slice(0, 5).join(", ") || "none"}` : typeof body
+      }`
+    )
   }
   for (const [index, item] of body.entries()) {
     if (!isJsonObject(item)) return Either.left(`${what} ${index} is not an object`)

@@ -99,7 +99,10 @@ export const paginate = <R = never>(options: PaginateOptions<R>): Stream.Stream<
       const rows = page.rows
       const count = rows.length
       const firstKey = count > 0 ? keyOf(rows[0]!) : undefined
-      if (count > 0 && cursor.previousOffset >= 0 && cursor.offset !== cursor.previousOffset && firstKey === cursor.previousFirst) {
+      if (
+        count > 0 && cursor.previousOffset >= 0 && cursor.offset !== cursor.previousOffset &&
+        firstKey === cursor.previousFirst
+      ) {
         return E.fail(
           new InvalidResponse({
             request: options.describe(cursor.offset),
@@ -154,7 +157,16 @@ export const paginate = <R = never>(options: PaginateOptions<R>): Stream.Stream<
           confirming: false,
           limit
         }
-        const out: PageOut = { rows: fresh, delivered, position: 0, total, firstTotal, first: cursor.first, last: false, moved: true }
+        const out: PageOut = {
+          rows: fresh,
+          delivered,
+          position: 0,
+          total,
+          firstTotal,
+          first: cursor.first,
+          last: false,
+          moved: true
+        }
         return E.succeed([out, Option.some(next)] as const)
       }
       // Is there more? A full page says maybe; a short one is the end unless the total says more
@@ -183,7 +195,16 @@ export const paginate = <R = never>(options: PaginateOptions<R>): Stream.Stream<
         first: false,
         confirming
       }
-      const out: PageOut = { rows: fresh, delivered, position, total, firstTotal, first: cursor.first, last: !more, moved }
+      const out: PageOut = {
+        rows: fresh,
+        delivered,
+        position,
+        total,
+        firstTotal,
+        first: cursor.first,
+        last: !more,
+        moved
+      }
       return E.succeed([out, more ? Option.some(next) : Option.none()] as const)
     })
   return Stream.paginateEffect(start, step)

@@ -15,9 +15,9 @@ import { Config, spec } from "./Config.js"
 import type { SmartLeadError } from "./Errors.js"
 import { NotFound, report } from "./Errors.js"
 import { campaignAnalytics } from "./streams/CampaignAnalytics.js"
+import { campaigns, leadCategories } from "./streams/Campaigns.js"
 import { campaignSequences } from "./streams/CampaignSequences.js"
 import { campaignStatistics } from "./streams/CampaignStatistics.js"
-import { campaigns, leadCategories } from "./streams/Campaigns.js"
 import { emailAccounts } from "./streams/EmailAccounts.js"
 import { leads } from "./streams/Leads.js"
 
@@ -32,7 +32,9 @@ const check = (config: ConfigType) =>
     if (missing.length > 0) {
       return yield* new NotFound({
         request: "GET /campaigns",
-        detail: `campaign_ids ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not among the account's ${available.length} campaigns`
+        detail: `campaign_ids ${missing.join(", ")} ${
+          missing.length === 1 ? "is" : "are"
+        } not among the account's ${available.length} campaigns`
       })
     }
   })
@@ -56,7 +58,9 @@ export const SmartLeadSource: Source<
   spec,
   configSchema: Config,
   layer: (config) =>
-    CampaignList.layer(config).pipe(Layer.provideMerge(Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second))),
+    CampaignList.layer(config).pipe(
+      Layer.provideMerge(Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second))
+    ),
   check: (config) =>
     check(config).pipe(
       Effect.provide(

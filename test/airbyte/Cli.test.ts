@@ -64,14 +64,20 @@ describe("config files", () => {
     const result = await runConnector(["check", "--config", files.write([1, 2])])
     expect(result.code).toBe(0)
     const [status] = ofType(result.messages, "CONNECTION_STATUS")
-    expect(status!["connectionStatus"]).toEqual({ status: "FAILED", message: "Invalid configuration: the config must be a JSON object" })
+    expect(status!["connectionStatus"]).toEqual({
+      status: "FAILED",
+      message: "Invalid configuration: the config must be a JSON object"
+    })
   })
 
   it("read with an invalid config fails with a config_error and exit 1", async () => {
     const result = await runConnector(["read", "--config", files.write([1, 2])])
     expect(result.code).toBe(1)
     expect(errorsOf(result.messages)).toEqual([
-      expect.objectContaining({ failure_type: "config_error", message: "Invalid configuration: the config must be a JSON object" })
+      expect.objectContaining({
+        failure_type: "config_error",
+        message: "Invalid configuration: the config must be a JSON object"
+      })
     ])
     expect(ofType(result.messages, "RECORD")).toEqual([])
   })
@@ -84,4 +90,3 @@ describe("config files", () => {
     expect(ofType(result.messages, "CATALOG")).toHaveLength(1)
   })
 })
-

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest"
 import { parse as parseYaml } from "yaml"
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const config: any = parseYaml(readFileSync(join(ROOT, "acceptance-test-config.yml"), "utf8"))
 
 const string = { type: "string" }
@@ -37,13 +37,19 @@ const clientContainer = strict({
 })
 const expectRecords = {
   ...strict({ bypass_reason: string, path: string, exact_order: boolean }),
-  oneOf: [{ required: ["path"], not: { required: ["bypass_reason"] } }, { required: ["bypass_reason"], not: { required: ["path"] } }]
+  oneOf: [{ required: ["path"], not: { required: ["bypass_reason"] } }, {
+    required: ["bypass_reason"],
+    not: { required: ["path"] }
+  }]
 }
 const futureState = strict({
   future_state_path: string,
   missing_streams: { type: "array", items: named },
   bypass_reason: string,
-  cursor_format: strict({ format: string, streams: { type: "array", items: strict({ name: string, format: string }, ["name"]) } })
+  cursor_format: strict({
+    format: string,
+    streams: { type: "array", items: strict({ name: string, format: string }, ["name"]) }
+  })
 })
 const tests = {
   spec: strict({
@@ -54,7 +60,12 @@ const tests = {
     backward_compatibility_tests_config: backwardCompatibility,
     auth_default_method: strict({ oauth: boolean, bypass_reason: string })
   }),
-  connection: strict({ config_path: string, status: { enum: ["succeed", "failed", "exception"] }, timeout_seconds: timeoutSeconds, deployment_mode: deploymentMode }),
+  connection: strict({
+    config_path: string,
+    status: { enum: ["succeed", "failed", "exception"] },
+    timeout_seconds: timeoutSeconds,
+    deployment_mode: deploymentMode
+  }),
   discovery: strict({
     config_path: string,
     timeout_seconds: timeoutSeconds,
@@ -123,7 +134,9 @@ const CAT_CONFIG = strict({
 const Ajv = AjvModule.default ?? AjvModule
 // strictRequired off: the `not: {required}` rules name properties declared one level up
 const validate = new Ajv({ strict: true, strictRequired: false, allErrors: true, logger: false }).compile(CAT_CONFIG)
-const errorsOf = (value: unknown) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`))
+const errorsOf = (
+  value: unknown
+) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`))
 
 describe("acceptance-test-config.yml", () => {
   it("loads in the current CAT config model", () => {
@@ -131,8 +144,17 @@ describe("acceptance-test-config.yml", () => {
   })
 
   it("runs the six standard sections, each with tests", () => {
-    expect(Object.keys(config.acceptance_tests).sort()).toEqual(["basic_read", "connection", "discovery", "full_refresh", "incremental", "spec"])
-    for (const section of Object.values(config.acceptance_tests) as Array<{ tests: Array<unknown> }>) expect(section.tests.length).toBeGreaterThan(0)
+    expect(Object.keys(config.acceptance_tests).sort()).toEqual([
+      "basic_read",
+      "connection",
+      "discovery",
+      "full_refresh",
+      "incremental",
+      "spec"
+    ])
+    for (const section of Object.values(config.acceptance_tests) as Array<{ tests: Array<unknown> }>) {
+      expect(section.tests.length).toBeGreaterThan(0)
+    }
   })
 
   it("the model refuses what CAT refuses: legacy cursor_paths, unknown sections, a missing image", () => {
@@ -146,7 +168,10 @@ describe("acceptance-test-config.yml", () => {
     const { connector_image: _image, ...noImage } = copy()
     expect(errorsOf(noImage).join()).toMatch(/connector_image/)
     const both = copy()
-    both.acceptance_tests.basic_read.tests[0].expect_records = { path: "integration_tests/expected_records.jsonl", bypass_reason: "x" }
+    both.acceptance_tests.basic_read.tests[0].expect_records = {
+      path: "integration_tests/expected_records.jsonl",
+      bypass_reason: "x"
+    }
     expect(errorsOf(both)).not.toEqual([])
   })
 })

@@ -6,10 +6,10 @@
  * config and the expected records need the build (`npm test` builds first).
  */
 import AjvModule from "ajv"
+import { Either } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml } from "yaml"
 import { decode as decodeCursorState } from "../../src/airbyte/Cursor.js"
@@ -20,9 +20,9 @@ import { recordProblem } from "../helpers/Schemas.js"
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const text = (path: string): string => readFileSync(join(ROOT, path), "utf8")
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const json = (path: string): any => JSON.parse(text(path))
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const yaml = (path: string): any => parseYaml(text(path))
 
 /** The pure functions of scripts/generate-docs.mjs (plain JS, imported by URL so tsc does not look for types). */
@@ -123,24 +123,37 @@ describe("docs/integrations/sources/smartlead.md", () => {
   })
 
   it("has the Airbyte docs sections, named and ordered as Airbyte's template", () => {
-    for (const heading of [
-      "## Prerequisites",
-      "## Setup guide",
-      "## Set up SmartLead",
-      "## Set up the SmartLead connector in Airbyte",
-      "### For Airbyte Cloud:",
-      "### For Airbyte Open Source:",
-      "## Configuration",
-      "## Supported sync modes",
-      "## Supported Streams",
-      "## Performance considerations",
-      "## Limitations & Troubleshooting",
-      "## Changelog"
-    ]) expect(docs.split("\n")).toContain(heading)
-    const headings = docs.split("\n").filter((line) => /^#{1,6} /.test(line)).map((line) => line.replace(/^#+ /, "").trim())
+    for (
+      const heading of [
+        "## Prerequisites",
+        "## Setup guide",
+        "## Set up SmartLead",
+        "## Set up the SmartLead connector in Airbyte",
+        "### For Airbyte Cloud:",
+        "### For Airbyte Open Source:",
+        "## Configuration",
+        "## Supported sync modes",
+        "## Supported Streams",
+        "## Performance considerations",
+        "## Limitations & Troubleshooting",
+        "## Changelog"
+      ]
+    ) expect(docs.split("\n")).toContain(heading)
+    const headings = docs.split("\n").filter((line) => /^#{1,6} /.test(line)).map((line) =>
+      line.replace(/^#+ /, "").trim()
+    )
     expect(headingOrderProblem(headings)).toBeUndefined()
     expect(headingOrderProblem(headings.filter((h) => h !== "Supported Streams"))).toMatch(/Supported Streams/)
-    expect(headingOrderProblem(["SmartLead", "Prerequisites", "Setup guide", "Set up SmartLead", "Changelog", "Supported sync modes"])).toBeDefined()
+    expect(
+      headingOrderProblem([
+        "SmartLead",
+        "Prerequisites",
+        "Setup guide",
+        "Set up SmartLead",
+        "Changelog",
+        "Supported sync modes"
+      ])
+    ).toBeDefined()
   })
 
   it("has a changelog with Airbyte's columns", () => {
@@ -223,7 +236,14 @@ describe("acceptance-test-config.yml", () => {
   })
 
   it("runs spec, connection, discovery, basic_read, incremental and full_refresh", () => {
-    expect(Object.keys(tests).sort()).toEqual(["basic_read", "connection", "discovery", "full_refresh", "incremental", "spec"])
+    expect(Object.keys(tests).sort()).toEqual([
+      "basic_read",
+      "connection",
+      "discovery",
+      "full_refresh",
+      "incremental",
+      "spec"
+    ])
     expect(tests.connection.tests).toEqual(expect.arrayContaining([
       { config_path: "secrets/config.json", status: "succeed" },
       { config_path: "integration_tests/invalid_config.json", status: "failed" }
@@ -244,7 +264,9 @@ describe("acceptance-test-config.yml", () => {
     walk(tests)
     expect(paths).toContain("spec.json")
     expect(paths).toContain("integration_tests/abnormal_state.json")
-    for (const path of paths.filter((p) => !p.startsWith("secrets/"))) expect(existsSync(join(ROOT, path)), path).toBe(true)
+    for (const path of paths.filter((p) => !p.startsWith("secrets/"))) {
+      expect(existsSync(join(ROOT, path)), path).toBe(true)
+    }
   })
 })
 
@@ -298,7 +320,9 @@ describe("integration_tests/", () => {
 
   it("expected_records.jsonl is what the connector reads from the simulator now (run `npm run generate`), each record valid", async () => {
     const committed = text(expectedRecordsGenerator.EXPECTED_RECORDS_PATH)
-    const lines = committed.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as { stream: string; data: unknown; emitted_at: number })
+    const lines = committed.split("\n").filter((line) => line.length > 0).map((line) =>
+      JSON.parse(line) as { stream: string; data: unknown; emitted_at: number }
+    )
     expect(new Set(lines.map((line) => line.stream))).toEqual(streamNames)
     for (const line of lines) {
       expect(Object.keys(line)).toEqual(["stream", "data", "emitted_at"])

@@ -19,7 +19,6 @@ export const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url)
 /** Values that must never be printed. */
 export const SECRETS = new Set<string>([DEFAULT_API_KEY])
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Message = { type: string; [key: string]: any }
 
 export interface RunResult {
@@ -146,11 +145,16 @@ export const stateInput = (messages: ReadonlyArray<Message>): Array<unknown> => 
 /** STREAM_STATUS values of a stream, in order. */
 export const statusesOf = (messages: ReadonlyArray<Message>, stream: string): Array<string> =>
   messages
-    .filter((m) => m.type === "TRACE" && m["trace"].type === "STREAM_STATUS" && m["trace"].stream_status.stream_descriptor.name === stream)
+    .filter((m) =>
+      m.type === "TRACE" && m["trace"].type === "STREAM_STATUS" &&
+      m["trace"].stream_status.stream_descriptor.name === stream
+    )
     .map((m) => m["trace"].stream_status.status)
 
 /** ERROR traces. */
-export const errorsOf = (messages: ReadonlyArray<Message>): Array<{ message: string; failure_type: string; stream_descriptor?: { name: string } }> =>
+export const errorsOf = (
+  messages: ReadonlyArray<Message>
+): Array<{ message: string; failure_type: string; stream_descriptor?: { name: string } }> =>
   messages.filter((m) => m.type === "TRACE" && m["trace"].type === "ERROR").map((m) => m["trace"].error)
 
 /** `(campaign_id, id)` keys of lead records, as strings. */
@@ -165,7 +169,9 @@ export const assertStateCounts = (messages: ReadonlyArray<Message>): void => {
     if (m.type === "STATE") {
       const name = m["state"].stream.stream_descriptor.name
       const count = m["state"].sourceStats.recordCount
-      if (count !== (since.get(name) ?? 0)) throw new Error(`STATE of ${name} says ${count} records, ${since.get(name) ?? 0} were emitted`)
+      if (count !== (since.get(name) ?? 0)) {
+        throw new Error(`STATE of ${name} says ${count} records, ${since.get(name) ?? 0} were emitted`)
+      }
       since.set(name, 0)
     }
   }

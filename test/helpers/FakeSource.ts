@@ -36,7 +36,9 @@ export class FakeError extends Data.TaggedError("FakeError")<{ readonly stream: 
 }
 
 /** The fake's service, built from the config by the source's layer: the `tags` to serve. */
-export class TagsApi extends Context.Tag("test/TagsApi")<TagsApi, { readonly tags: (count: number) => Array<JsonObject> }>() {}
+export class TagsApi
+  extends Context.Tag("test/TagsApi")<TagsApi, { readonly tags: (count: number) => Array<JsonObject> }>()
+{}
 
 /** The decoded `items` state. */
 export interface ItemsState {
@@ -100,11 +102,18 @@ export const FakeSource: Source<FakeConfig, typeof FakeConfig.Encoded, FakeError
       $schema: "http://json-schema.org/draft-07/schema#",
       type: "object",
       required: ["items", "tags"],
-      properties: { items: { type: "array" }, itemsCheckpoint: { type: "boolean" }, itemsFailAfter: { type: "integer" }, tags: { type: "integer" }, tagsFail: { type: "boolean" } }
+      properties: {
+        items: { type: "array" },
+        itemsCheckpoint: { type: "boolean" },
+        itemsFailAfter: { type: "integer" },
+        tags: { type: "integer" },
+        tagsFail: { type: "boolean" }
+      }
     }
   },
   configSchema: FakeConfig,
-  layer: () => Layer.succeed(TagsApi, { tags: (count) => Array.from({ length: count }, (_, index) => ({ tag: `t${index}` })) }),
+  layer: () =>
+    Layer.succeed(TagsApi, { tags: (count) => Array.from({ length: count }, (_, index) => ({ tag: `t${index}` })) }),
   check: () => Effect.void,
   streams: [items, tags],
   describeError: (error) => ({ failureType: "transient_error", message: error.message })
@@ -134,7 +143,9 @@ export const summarize = (messages: ReadonlyArray<AirbyteMessage>): Array<string
         return [`${message.record.stream} RECORD ${JSON.stringify(message.record.data)}`]
       case "STATE":
         return [
-          `${message.state.stream.stream_descriptor.name} STATE ${JSON.stringify(message.state.stream.stream_state)} ${message.state.sourceStats.recordCount}`
+          `${message.state.stream.stream_descriptor.name} STATE ${
+            JSON.stringify(message.state.stream.stream_state)
+          } ${message.state.sourceStats.recordCount}`
         ]
       case "TRACE":
         return message.trace.type === "STREAM_STATUS"

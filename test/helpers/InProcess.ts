@@ -38,7 +38,9 @@ export const runInProcess = (
     const stdout = collector()
     const stderr = collector()
     const output = Output.make(stdout.stream, stderr.stream, () => {})
-    const layer = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(Layer.provideMerge(Layer.succeed(Output.Output, output)))
+    const layer = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(
+      Layer.provideMerge(Layer.succeed(Output.Output, output))
+    )
     const line = (target: Writable) => (...parts: ReadonlyArray<unknown>) =>
       Effect.sync(() => void target.write(parts.map(String).join(" ") + "\n"))
     return Console.consoleWith((base) =>

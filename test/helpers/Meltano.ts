@@ -9,7 +9,6 @@
 import type { ValidateFunction } from "ajv"
 import { asDraft04, strictDraft04 } from "./Schemas.js"
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any
 
 /** The SDK's about-info layout, as a JSON Schema. */
@@ -22,14 +21,31 @@ export const SDK_ABOUT_LAYOUT = {
     version: { type: "string", pattern: "^\\d+\\.\\d+\\.\\d+" },
     capabilities: {
       type: "array",
-      items: { enum: ["about", "activate-version", "batch", "catalog", "discover", "log-based", "properties", "schema-flattening", "state", "stream-maps", "test"] }
+      items: {
+        enum: [
+          "about",
+          "activate-version",
+          "batch",
+          "catalog",
+          "discover",
+          "log-based",
+          "properties",
+          "schema-flattening",
+          "state",
+          "stream-maps",
+          "test"
+        ]
+      }
     },
     settings: {
       type: "object",
       required: ["type", "properties"],
       properties: {
         type: { const: "object" },
-        properties: { type: "object", additionalProperties: { type: "object", required: ["type"], properties: { type: {} } } },
+        properties: {
+          type: "object",
+          additionalProperties: { type: "object", required: ["type"], properties: { type: {} } }
+        },
         required: { type: "array", items: { type: "string" } }
       }
     }
@@ -88,7 +104,11 @@ export const minimalTarget = (stdout: string): TargetResult => {
       case "RECORD": {
         const validate = validators.get(message.stream)
         if (validate === undefined) throw new Error(`RECORD of ${message.stream} before its SCHEMA`)
-        if (!validate(message.record)) throw new Error(`invalid ${message.stream} record ${JSON.stringify(message.record)}: ${ajv.errorsText(validate.errors)}`)
+        if (!validate(message.record)) {
+          throw new Error(
+            `invalid ${message.stream} record ${JSON.stringify(message.record)}: ${ajv.errorsText(validate.errors)}`
+          )
+        }
         records.set(message.stream, [...(records.get(message.stream) ?? []), message.record])
         state = undefined
         break

@@ -21,6 +21,8 @@ export const protocolErrors = (message: unknown): string | undefined =>
 export const assertValidMessages = (messages: ReadonlyArray<unknown>): void => {
   for (const message of messages) {
     const errors = protocolErrors(message)
-    if (errors !== undefined) throw new Error(`invalid protocol message ${JSON.stringify(message).slice(0, 300)}: ${errors}`)
+    if (errors !== undefined) {
+      throw new Error(`invalid protocol message ${JSON.stringify(message).slice(0, 300)}: ${errors}`)
+    }
   }
 }

@@ -74,9 +74,13 @@ export const assertNoStackTrace = (text: string, where: string): void => {
 export const assertNoBareStackTrace = (result: { stderr: string; messages: ReadonlyArray<Message> }): void => {
   assertNoStackTrace(result.stderr, "stderr")
   for (const m of result.messages) {
-    if (m.type === "TRACE" && m["trace"].type === "ERROR") assertNoStackTrace(m["trace"].error.message, "an ERROR trace message")
+    if (m.type === "TRACE" && m["trace"].type === "ERROR") {
+      assertNoStackTrace(m["trace"].error.message, "an ERROR trace message")
+    }
     if (m.type === "LOG") assertNoStackTrace(m["log"].message, "a LOG message")
-    if (m.type === "CONNECTION_STATUS") assertNoStackTrace(m["connectionStatus"].message ?? "", "a CONNECTION_STATUS message")
+    if (m.type === "CONNECTION_STATUS") {
+      assertNoStackTrace(m["connectionStatus"].message ?? "", "a CONNECTION_STATUS message")
+    }
   }
 }
 
@@ -160,7 +164,9 @@ export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, s
             offset: entry.offset,
             pass: { from: null, total: sim.leads(Number(id)).length, full: true, started_at: syncStart }
           })
-          expect(records.size, `campaign ${id}: STATE offset ${entry.offset}, records emitted`).toBeGreaterThanOrEqual(entry.offset)
+          expect(records.size, `campaign ${id}: STATE offset ${entry.offset}, records emitted`).toBeGreaterThanOrEqual(
+            entry.offset
+          )
         } else {
           const dated = [...records.values()].filter((at): at is string => at !== null).sort()
           expect(entry, `campaign ${id}: a completed first read`).toEqual({
@@ -170,9 +176,14 @@ export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, s
             full_rows: records.size
           })
           if (entry.created_at !== undefined) {
-            const claimed = sim.leads(Number(id)).filter((lead) => Date.parse(lead.createdAt) <= Date.parse(entry.created_at!))
+            const claimed = sim.leads(Number(id)).filter((lead) =>
+              Date.parse(lead.createdAt) <= Date.parse(entry.created_at!)
+            )
             const missing = claimed.filter((lead) => !records.has(lead.id))
-            expect(missing.map((lead) => lead.id), `campaign ${id}: completed at ${entry.created_at} but leads not emitted`).toEqual([])
+            expect(
+              missing.map((lead) => lead.id),
+              `campaign ${id}: completed at ${entry.created_at} but leads not emitted`
+            ).toEqual([])
             if (newest === undefined || entry.created_at > newest) newest = entry.created_at
           }
         }

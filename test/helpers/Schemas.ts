@@ -14,8 +14,10 @@ const Ajv = AjvModule.default ?? AjvModule
 // CommonJS packages: their class / function is `default` under Node's ESM interop, the module itself under a bundler
 type Ajv04Class = typeof Ajv04Module.default
 type AddFormats = typeof addFormatsModule.default
-const Ajv04: Ajv04Class = (Ajv04Module as unknown as { default?: Ajv04Class }).default ?? (Ajv04Module as unknown as Ajv04Class)
-const addFormats: AddFormats = (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats)
+const Ajv04: Ajv04Class = (Ajv04Module as unknown as { default?: Ajv04Class }).default ??
+  (Ajv04Module as unknown as Ajv04Class)
+const addFormats: AddFormats = (addFormatsModule as unknown as { default?: AddFormats }).default ??
+  (addFormatsModule as unknown as AddFormats)
 
 /** Keywords of Airbyte's spec UI, unknown to JSON Schema: declared so that strict mode accepts them and nothing else. */
 export const AIRBYTE_SPEC_KEYWORDS = ["airbyte_secret", "order"] as const
@@ -64,10 +66,14 @@ export const schemaProblems = (schema: unknown, path = "#", isProperty = false):
   if ("additionalProperties" in node && node["additionalProperties"] !== true) {
     problems.push(`${path}: additionalProperties is ${JSON.stringify(node["additionalProperties"])}, not true`)
   }
-  if (typeof node["title"] === "string" && /^[a-z]/.test(node["title"])) problems.push(`${path}: leftover title ${JSON.stringify(node["title"])}`)
+  if (typeof node["title"] === "string" && /^[a-z]/.test(node["title"])) {
+    problems.push(`${path}: leftover title ${JSON.stringify(node["title"])}`)
+  }
   const properties = node["properties"]
   if (typeof properties === "object" && properties !== null) {
-    for (const [name, property] of Object.entries(properties)) problems.push(...schemaProblems(property, `${path}/properties/${name}`, true))
+    for (const [name, property] of Object.entries(properties)) {
+      problems.push(...schemaProblems(property, `${path}/properties/${name}`, true))
+    }
   }
   if (node["items"] !== undefined) problems.push(...schemaProblems(node["items"], `${path}/items`, true))
   return problems
@@ -79,21 +85,31 @@ let recordValidators: Map<string, ReturnType<ReturnType<typeof strictDraft07>["c
 export const recordProblem = (stream: string, data: unknown): string | undefined => {
   if (recordValidators === undefined) {
     const ajv = strictDraft07()
-    recordValidators = new Map(SmartLeadSource.streams.map((candidate) => [candidate.name, ajv.compile(candidate.jsonSchema)]))
+    recordValidators = new Map(
+      SmartLeadSource.streams.map((candidate) => [candidate.name, ajv.compile(candidate.jsonSchema)])
+    )
   }
   const validate = recordValidators.get(stream)
   if (validate === undefined) return `no stream ${JSON.stringify(stream)} in the source`
-  return validate(data) ? undefined : (validate.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message}`).join("; ")
+  return validate(data)
+    ? undefined
+    : (validate.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message}`).join("; ")
 }
 
 /** Throws unless every RECORD message's data fits its stream's discovered schema. */
-export const assertRecordsFitSchemas = (messages: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }>): void => {
+export const assertRecordsFitSchemas = (
+  messages: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }>
+): void => {
   for (const message of messages) {
     if (message.type !== "RECORD") continue
     const record = message["record"] as { stream: string; data: unknown }
     const problem = recordProblem(record.stream, record.data)
     if (problem !== undefined) {
-      throw new Error(`a ${record.stream} record does not fit the stream's schema (${problem}): ${JSON.stringify(record.data).slice(0, 300)}`)
+      throw new Error(
+        `a ${record.stream} record does not fit the stream's schema (${problem}): ${
+          JSON.stringify(record.data).slice(0, 300)
+        }`
+      )
     }
   }
 }

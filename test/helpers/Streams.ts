@@ -13,7 +13,9 @@ import { assertStateCounts, recordsOf, runConnector } from "./Connector.js"
 import type { setup } from "./Reads.js"
 
 const Ajv = AjvModule.default ?? AjvModule
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: InstanceType<typeof Ajv>) => void
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
+  ajv: InstanceType<typeof Ajv>
+) => void
 
 /** A validator of records against a discovered schema, formats checked. */
 export const recordValidator = (schema: Record<string, unknown>) => {
@@ -28,13 +30,17 @@ export const assertRecordsValid = (schema: Record<string, unknown>, records: Rea
   const validate = recordValidator(schema)
   for (const [index, record] of records.entries()) {
     const problem = validate(record)
-    if (problem !== undefined) throw new Error(`record ${index} does not match its schema: ${problem}: ${JSON.stringify(record).slice(0, 300)}`)
+    if (problem !== undefined) {
+      throw new Error(`record ${index} does not match its schema: ${problem}: ${JSON.stringify(record).slice(0, 300)}`)
+    }
   }
 }
 
 /** The primary-key string of a record. */
 export const keyOf = (record: Record<string, unknown>, primaryKey: ReadonlyArray<ReadonlyArray<string>>): string =>
-  primaryKey.map((path) => JSON.stringify(path.reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], record))).join("|")
+  primaryKey.map((path) =>
+    JSON.stringify(path.reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], record))
+  ).join("|")
 
 /** A discovered catalog. */
 export interface Catalog {
@@ -72,19 +78,30 @@ export const streamReader = (helpers: Pick<ReturnType<typeof setup>, "configFor"
     stream: string,
     extra: Record<string, unknown> = {},
     options: RunOptions = {}
-  ): Promise<RunResult & { records: Array<Record<string, unknown>>; schema: Record<string, unknown>; primaryKey: Array<Array<string>> }> => {
+  ): Promise<
+    RunResult & {
+      records: Array<Record<string, unknown>>
+      schema: Record<string, unknown>
+      primaryKey: Array<Array<string>>
+    }
+  > => {
     const catalog = await discover(sim, extra)
     const entry = catalog.streams.find((s) => s.name === stream)!
     expect(entry, `discover lists ${stream}`).toBeDefined()
     const configured = helpers.files.write({
       streams: [{ stream: entry, sync_mode: "full_refresh", destination_sync_mode: "overwrite" }]
     })
-    const result = await runConnector(["read", "--config", helpers.configFor(sim, extra), "--catalog", configured], options)
+    const result = await runConnector(
+      ["read", "--config", helpers.configFor(sim, extra), "--catalog", configured],
+      options
+    )
     assertStateCounts(result.messages)
     const records = recordsOf(result.messages, stream)
     assertRecordsValid(entry.json_schema, records)
     const keys = records.map((record) => keyOf(record, entry.source_defined_primary_key))
-    expect(new Set(keys).size, `${stream} records unique by ${JSON.stringify(entry.source_defined_primary_key)}`).toBe(keys.length)
+    expect(new Set(keys).size, `${stream} records unique by ${JSON.stringify(entry.source_defined_primary_key)}`).toBe(
+      keys.length
+    )
     return { ...result, records, schema: entry.json_schema, primaryKey: entry.source_defined_primary_key }
   }
 
@@ -93,4 +110,6 @@ export const streamReader = (helpers: Pick<ReturnType<typeof setup>, "configFor"
 
 /** The ERROR traces' messages. */
 export const errorMessages = (messages: ReadonlyArray<Message>): Array<string> =>
-  messages.filter((m) => m.type === "TRACE" && m["trace"].type === "ERROR").map((m) => m["trace"].error.message as string)
+  messages.filter((m) => m.type === "TRACE" && m["trace"].type === "ERROR").map((m) =>
+    m["trace"].error.message as string
+  )

@@ -11,8 +11,8 @@ import { describe, expect, it } from "vitest"
 import type { Message, RunResult } from "../helpers/Connector.js"
 import { errorsOf, lastState, ofType, recordsOf, runConnector, stateInput } from "../helpers/Connector.js"
 import { assertNoBareStackTrace } from "../helpers/Reads.js"
-import type { FaultKind, Simulator } from "../simulator/Simulator.js"
 import { zoneless, zonelessToIso } from "../simulator/Mutations.js"
+import type { FaultKind, Simulator } from "../simulator/Simulator.js"
 import type { LeadsStateJson } from "./Hostile.js"
 import { expectOnlyKnown, expectSuperset, hostileSetup, keysOf, throughout } from "./Hostile.js"
 
@@ -55,13 +55,21 @@ describe("pagination that cannot stop early", () => {
         const n = sim.leads(id).length
         const reported = totals === "zero" ? 0 : totals === "tooSmall" ? Math.floor(n / 3) : n * 2 + 7
         expect(about, `WARNs naming campaign ${id}`).toHaveLength(1)
-        expect(mentions(about[0]!, n) && mentions(about[0]!, reported), `"${about[0]}" names ${n} leads read and the total ${reported}`).toBe(true)
+        expect(
+          mentions(about[0]!, n) && mentions(about[0]!, reported),
+          `"${about[0]}" names ${n} leads read and the total ${reported}`
+        ).toBe(true)
       }
     })
   }
 
   it("a server capping limit at 3 (echoing the applied limit) is read to the end", async () => {
-    const sim = await start({ campaigns: 2, leadsPerCampaign: [23, 9], shape: "mixed", hostile: { limitCap: 3, limitEcho: "applied" } })
+    const sim = await start({
+      campaigns: 2,
+      leadsPerCampaign: [23, 9],
+      shape: "mixed",
+      hostile: { limitCap: 3, limitEcho: "applied" }
+    })
     const run = await read(sim, { ...FAST, page_size: 10 })
     expect(run.code, run.stdout.slice(-500)).toBe(0)
     expectSuperset(keysOf(run.messages), keysOfSim(sim), "the sync")
@@ -72,15 +80,25 @@ describe("pagination that cannot stop early", () => {
 describe("cursor hygiene", () => {
   it("a row dated 2099 is emitted but the cursor stays at the sync's start (+5 min); later leads arrive next sync", async () => {
     const now = Date.now()
-    const sim = await start({ campaigns: 2, leadsPerCampaign: [12, 8], baseTime: new Date(now - 3 * 3_600_000).toISOString() })
+    const sim = await start({
+      campaigns: 2,
+      leadsPerCampaign: [12, 8],
+      baseTime: new Date(now - 3 * 3_600_000).toISOString()
+    })
     const [a] = sim.campaignIds as [number, number]
     const future = sim.mutations.setCreatedAt(a, sim.leads(a)[4]!.id, "2099-01-01T00:00:00.000Z")
     // read() asserts every cursor is ≤ the sync's start + 5 min
     const first = await read(sim, FAST)
     expect(first.code, first.stdout.slice(-500)).toBe(0)
     expect(keysOf(first.messages)).toContain(`${a}:${future.id}`)
-    expect(warnings(first.messages).filter((text) => /created_at|future|2099/i.test(text)), "WARNs about the future created_at").toHaveLength(1)
-    const later = [...sim.mutations.insertLeads(a, 2, new Date().toISOString()), ...sim.mutations.insertLeads(sim.campaignIds[1]!, 1, new Date().toISOString())]
+    expect(
+      warnings(first.messages).filter((text) => /created_at|future|2099/i.test(text)),
+      "WARNs about the future created_at"
+    ).toHaveLength(1)
+    const later = [
+      ...sim.mutations.insertLeads(a, 2, new Date().toISOString()),
+      ...sim.mutations.insertLeads(sim.campaignIds[1]!, 1, new Date().toISOString())
+    ]
     const second = await read(sim, FAST, stateInput(first.messages))
     expect(second.code, second.stdout.slice(-500)).toBe(0)
     expectSuperset(keysOf(second.messages), later.map((l) => `${l.campaignId}:${l.id}`), "the sync after the 2099 row")
@@ -105,7 +123,9 @@ describe("cursor hygiene", () => {
     const id = sim.campaignIds[0]!
     const first = await la.read(sim, FAST) // asserts ISO UTC ms cursors
     expect(first.code, first.stdout.slice(-500)).toBe(0)
-    expect.soft(campaignState(first, id)!.created_at, "the cursor").toBe(zonelessToIso(zoneless(sim.leads(id).at(-1)!.createdAt)))
+    expect.soft(campaignState(first, id)!.created_at, "the cursor").toBe(
+      zonelessToIso(zoneless(sim.leads(id).at(-1)!.createdAt))
+    )
     const added = sim.mutations.insertLeads(id, 3)
     const second = await la.read(sim, FAST, stateInput(first.messages))
     expect(second.code, second.stdout.slice(-500)).toBe(0)
@@ -115,7 +135,10 @@ describe("cursor hygiene", () => {
   it("a zone-less cursor in the input state is UTC under TZ=America/Los_Angeles", async () => {
     const sim = await la.start({ campaigns: 1, leadsPerCampaign: 3 })
     const id = sim.campaignIds[0]!
-    const run = await la.read(sim, FAST, { created_at: "2025-01-01 12:00:00", campaigns: { [id]: { created_at: "2025-01-01 12:00:00" } } })
+    const run = await la.read(sim, FAST, {
+      created_at: "2025-01-01 12:00:00",
+      campaigns: { [id]: { created_at: "2025-01-01 12:00:00" } }
+    })
     expect(run.code, run.stdout.slice(-500)).toBe(0)
     const asked = leadRequests(sim, id).map((r) => r.query["created_at_gt"]).filter((gt) => gt !== undefined)
     expect(asked.length).toBeGreaterThan(0)
@@ -150,7 +173,10 @@ describe("safe resume", () => {
   it("a resumed first sync sends exactly the query of the attempt it resumes", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: [90, 12], shape: "real" })
     const failing = sim.campaignIds[0]!
-    expect(sim.leads(failing).filter((l) => l.status === "INPROGRESS").length, "more than two pages of INPROGRESS leads").toBeGreaterThan(10)
+    expect(
+      sim.leads(failing).filter((l) => l.status === "INPROGRESS").length,
+      "more than two pages of INPROGRESS leads"
+    ).toBeGreaterThan(10)
     const first = await failAfterTwoPages(sim, failing, { lead_status: "INPROGRESS" })
     const attempted = leadRequests(sim, failing).map((r) => queryOf(r.query))
     expect(new Set(attempted.map((q) => JSON.stringify(q))).size).toBe(1)
@@ -160,7 +186,9 @@ describe("safe resume", () => {
     // the resumed pass: the campaign's requests other than an activity sweep (event_time_gt)
     const resumed = leadRequests(sim, failing).filter((r) => r.query["event_time_gt"] === undefined)
     expect(resumed.length).toBeGreaterThan(0)
-    for (const r of resumed) expect(queryOf(r.query), `resumed request at offset ${r.query["offset"]}`).toEqual(attempted[0])
+    for (const r of resumed) {
+      expect(queryOf(r.query), `resumed request at offset ${r.query["offset"]}`).toEqual(attempted[0])
+    }
     const expected = sim.leads().filter((l) => l.status === "INPROGRESS").map((l) => `${l.campaignId}:${l.id}`)
     expectSuperset([...keysOf(first.messages), ...keysOf(second.messages)], expected, "the failed sync and its resume")
   })
@@ -175,7 +203,11 @@ describe("safe resume", () => {
       const before = sim.mutations.present()
       const second = await read(sim, FAST, stateInput(first.messages))
       expect(second.code, second.stdout.slice(-500)).toBe(0)
-      expectSuperset([...keysOf(first.messages), ...keysOf(second.messages)], throughout(before, sim.mutations.present()), `${order}: the failed sync and its resume`)
+      expectSuperset(
+        [...keysOf(first.messages), ...keysOf(second.messages)],
+        throughout(before, sim.mutations.present()),
+        `${order}: the failed sync and its resume`
+      )
     }
   })
 })
@@ -199,8 +231,18 @@ describe("every change reaches the destination", () => {
 
 describe("bounded waits", () => {
   const cases: Array<[string, FaultKind, Record<string, unknown>, RegExp]> = [
-    ["a Retry-After header of 3600 s (default max_wait_seconds 900)", { type: "rateLimited", retryAfterSeconds: 3600, bodyRetryAfter: false }, {}, /3600|60 ?min|1 ?h/],
-    ["a body retry_after of 1200 s with max_wait_seconds 60", { type: "rateLimited", retryAfterSeconds: 1200, header: false }, { max_wait_seconds: 60 }, /1200|20 ?min/]
+    [
+      "a Retry-After header of 3600 s (default max_wait_seconds 900)",
+      { type: "rateLimited", retryAfterSeconds: 3600, bodyRetryAfter: false },
+      {},
+      /3600|60 ?min|1 ?h/
+    ],
+    [
+      "a body retry_after of 1200 s with max_wait_seconds 60",
+      { type: "rateLimited", retryAfterSeconds: 1200, header: false },
+      { max_wait_seconds: 60 },
+      /1200|20 ?min/
+    ]
   ]
   for (const [what, kind, extra, wait] of cases) {
     it(`${what} fails the request as a transient_error naming the wait, without sleeping`, async () => {
@@ -218,7 +260,11 @@ describe("bounded waits", () => {
   }
 
   it("an X-RateLimit pause beyond max_wait_seconds fails as a transient_error instead of sleeping", async () => {
-    const sim = await start({ campaigns: 1, leadsPerCampaign: 40, rateLimitHeaders: { limitPerWindow: 4, windowSeconds: 3600 } })
+    const sim = await start({
+      campaigns: 1,
+      leadsPerCampaign: 40,
+      rateLimitHeaders: { limitPerWindow: 4, windowSeconds: 3600 }
+    })
     const run = await read(sim, { ...FAST, max_wait_seconds: 30 }, undefined, 10_000)
     expect(run.signal, "the connector was still waiting after 10 s").toBeNull()
     expect(run.code).toBe(1)
@@ -228,7 +274,11 @@ describe("bounded waits", () => {
 
 describe("campaign listings", () => {
   it("a campaign listed twice by GET /campaigns is read once", async () => {
-    const sim = await start({ campaigns: 2, leadsPerCampaign: [13, 7], hostile: { campaignsListing: (c) => [c[0], c[1], c[0]] } })
+    const sim = await start({
+      campaigns: 2,
+      leadsPerCampaign: [13, 7],
+      hostile: { campaignsListing: (c) => [c[0], c[1], c[0]] }
+    })
     const run = await read(sim, FAST)
     expect(run.code, run.stdout.slice(-500)).toBe(0)
     const keys = keysOf(run.messages)
@@ -238,7 +288,11 @@ describe("campaign listings", () => {
   })
 
   it("a campaign id that is not a number is skipped with a WARN and never written to state", async () => {
-    const sim = await start({ campaigns: 2, leadsPerCampaign: [8, 5], hostile: { campaignsListing: (c) => [c[0], { ...c[1], id: "abc" }, c[1]] } })
+    const sim = await start({
+      campaigns: 2,
+      leadsPerCampaign: [8, 5],
+      hostile: { campaignsListing: (c) => [c[0], { ...c[1], id: "abc" }, c[1]] }
+    })
     const run = await read(sim, FAST) // asserts every campaigns key of the state is numeric
     expect(run.code, run.stdout.slice(-500)).toBe(0)
     expect([...keysOf(run.messages)].sort()).toEqual([...keysOfSim(sim)].sort())
@@ -266,7 +320,10 @@ describe("config bounds (check)", () => {
   it("lookback_window_seconds above 31,536,000 is a config error; 31,536,000 is accepted", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 1 })
     for (const lookback of [31_536_001, 10 ** 12]) {
-      expectCheckFailed(await runConnector(["check", "--config", utc.configFor(sim, { lookback_window_seconds: lookback })]), /lookback_window_seconds/)
+      expectCheckFailed(
+        await runConnector(["check", "--config", utc.configFor(sim, { lookback_window_seconds: lookback })]),
+        /lookback_window_seconds/
+      )
     }
     const ok = await runConnector(["check", "--config", utc.configFor(sim, { lookback_window_seconds: 31_536_000 })])
     expect(ofType(ok.messages, "CONNECTION_STATUS")[0]?.["connectionStatus"]).toEqual({ status: "SUCCEEDED" })

@@ -11,12 +11,27 @@ import AjvModule from "ajv"
 import { spawn } from "node:child_process"
 import { expect } from "vitest"
 import type { Message, RunResult } from "../helpers/Connector.js"
-import { assertNoSecrets, assertStateCounts, leadKeys, MAIN, recordsOf, runConnector, stateInput, tempFiles } from "../helpers/Connector.js"
+import {
+  assertNoSecrets,
+  assertStateCounts,
+  leadKeys,
+  MAIN,
+  recordsOf,
+  runConnector,
+  stateInput,
+  tempFiles
+} from "../helpers/Connector.js"
 import { assertValidMessages } from "../helpers/Protocol.js"
 import { setup } from "../helpers/Reads.js"
-import type { LeadsPageRequest, Mutations, Simulator, SimulatorOptions, TimestampFormat } from "../simulator/Simulator.js"
 import { makeRng } from "../simulator/data.js"
 import type { Rng } from "../simulator/data.js"
+import type {
+  LeadsPageRequest,
+  Mutations,
+  Simulator,
+  SimulatorOptions,
+  TimestampFormat
+} from "../simulator/Simulator.js"
 
 export { throughout } from "../simulator/Mutations.js"
 export { makeRng }
@@ -36,7 +51,9 @@ const withoutNestedIds = (schema: unknown, depth = 0): unknown => {
   if (Array.isArray(schema)) return schema.map((item) => withoutNestedIds(item, depth + 1))
   if (typeof schema !== "object" || schema === null) return schema
   return Object.fromEntries(
-    Object.entries(schema).filter(([key]) => depth === 0 || key !== "$id").map(([key, value]) => [key, withoutNestedIds(value, depth + 1)])
+    Object.entries(schema).filter(([key]) => depth === 0 || key !== "$id").map((
+      [key, value]
+    ) => [key, withoutNestedIds(value, depth + 1)])
   )
 }
 
@@ -48,7 +65,9 @@ export const leadsSchemaValidator = (): Promise<(record: unknown) => string | un
       const result = await runConnector(["discover", "--config", files.write({ api_key: "k-discover-1234" })])
       const catalog = result.messages.find((m) => m.type === "CATALOG")
       if (catalog === undefined) throw new Error(`discover printed no CATALOG: ${result.stdout.slice(0, 300)}`)
-      const stream = (catalog["catalog"].streams as Array<{ name: string; json_schema: object }>).find((s) => s.name === "leads")
+      const stream = (catalog["catalog"].streams as Array<{ name: string; json_schema: object }>).find((s) =>
+        s.name === "leads"
+      )
       if (stream === undefined) throw new Error("discover announced no leads stream")
       // formats are annotations here: the issue wants unparseable created_at values emitted as they are
       const ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateFormats: false })
@@ -68,7 +87,11 @@ export const assertRecordsMatchSchema = async (messages: ReadonlyArray<Message>)
   const validate = await leadsSchemaValidator()
   for (const record of recordsOf(messages, "leads")) {
     const errors = validate(record)
-    if (errors !== undefined) throw new Error(`lead record does not match the discovered schema: ${errors}: ${JSON.stringify(record).slice(0, 300)}`)
+    if (errors !== undefined) {
+      throw new Error(
+        `lead record does not match the discovered schema: ${errors}: ${JSON.stringify(record).slice(0, 300)}`
+      )
+    }
   }
 }
 
@@ -108,7 +131,10 @@ export const assertCursorRules = (messages: ReadonlyArray<Message>, syncStartBou
       cursors.push([`campaigns.${id}.created_at`, entry.created_at])
       for (const field of ["reconciled_at", "activity_at"] as const) {
         const value = entry[field]
-        if (value !== undefined && !(typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value))) {
+        if (
+          value !== undefined &&
+          !(typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value))
+        ) {
           violations.add(`campaigns.${id}.${field} ${JSON.stringify(value)} is not ISO 8601 UTC`)
         }
       }
@@ -155,7 +181,12 @@ export const hostileSetup = (tz: string) => {
   const start = (options: SimulatorOptions) => base.start(options)
 
   /** A read to its end. */
-  const read = async (sim: Simulator, extra: Record<string, unknown> = {}, state?: unknown, timeoutMs?: number): Promise<HostileRun> => {
+  const read = async (
+    sim: Simulator,
+    extra: Record<string, unknown> = {},
+    state?: unknown,
+    timeoutMs?: number
+  ): Promise<HostileRun> => {
     const startedAt = Date.now()
     const result = await base.readLeads(sim, extra, state, { env, ...(timeoutMs === undefined ? {} : { timeoutMs }) })
     await assertRecordsMatchSchema(result.messages)
@@ -172,8 +203,13 @@ export const hostileSetup = (tz: string) => {
     const startedAt = Date.now()
     const args = ["read", "--config", base.configFor(sim, extra), "--catalog", base.leadsOnly()]
     if (state !== undefined) args.push("--state", base.files.write(state))
-    const { stdout, stderr, code, signal } = await new Promise<{ stdout: Buffer; stderr: string; code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    const { stdout, stderr, code, signal } = await new Promise<
+      { stdout: Buffer; stderr: string; code: number | null; signal: NodeJS.Signals | null }
+    >((resolve, reject) => {
+      const child = spawn(process.execPath, [MAIN, ...args], {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
       const out: Array<Buffer> = []
       const err: Array<Buffer> = []
       let seen = 0
@@ -187,7 +223,12 @@ export const hostileSetup = (tz: string) => {
       child.on("error", reject)
       child.on("close", (exitCode, exitSignal) => {
         clearTimeout(timer)
-        resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8"), code: exitCode, signal: exitSignal })
+        resolve({
+          stdout: Buffer.concat(out),
+          stderr: Buffer.concat(err).toString("utf8"),
+          code: exitCode,
+          signal: exitSignal
+        })
       })
     })
     const seenText = stdout.subarray(0, Math.min(cutBytes, stdout.length)).toString("utf8")
@@ -254,7 +295,10 @@ export const mutatingHook = (options: {
       counts.deletes.set(campaignId, deletes + 1)
     }
     const inserts = counts.inserts.get(campaignId) ?? 0
-    if (options.insertEvery !== undefined && requestNumber % options.insertEvery === 0 && inserts < (options.maxInsertsPerCampaign ?? Infinity)) {
+    if (
+      options.insertEvery !== undefined && requestNumber % options.insertEvery === 0 &&
+      inserts < (options.maxInsertsPerCampaign ?? Infinity)
+    ) {
       m.insertLeads(campaignId, 1)
       counts.inserts.set(campaignId, inserts + 1)
     }
@@ -266,7 +310,11 @@ export const mutatingHook = (options: {
 export const sum = (counts: ReadonlyMap<number, number>): number => [...counts.values()].reduce((a, b) => a + b, 0)
 
 /** The simulator options of a suite: its order and timestamp format. */
-export const suiteOptions = (order: NonNullable<SimulatorOptions["order"]>, timestamps: TimestampFormat, more: SimulatorOptions = {}): SimulatorOptions => ({
+export const suiteOptions = (
+  order: NonNullable<SimulatorOptions["order"]>,
+  timestamps: TimestampFormat,
+  more: SimulatorOptions = {}
+): SimulatorOptions => ({
   ...more,
   order,
   hostile: { ...more.hostile, timestamps }

@@ -19,8 +19,8 @@ import {
   keysOf,
   makeRng,
   mutatingHook,
-  sum,
   suiteOptions,
+  sum,
   throughout
 } from "./Hostile.js"
 
@@ -36,7 +36,14 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
     const seed = options.seed * 10 + index
     describe(`${order} order (${label})`, () => {
       it("(a) a sync delivers every lead present throughout it while one already-read row per page is deleted", async () => {
-        const sim = await start(suiteOptions(order, options.timestamps, { campaigns: 3, leadsPerCampaign: [23, 17, 31], shape: "mixed", seed }))
+        const sim = await start(
+          suiteOptions(order, options.timestamps, {
+            campaigns: 3,
+            leadsPerCampaign: [23, 17, 31],
+            shape: "mixed",
+            seed
+          })
+        )
         const { counts, hook } = mutatingHook({ seed, maxDeletesPerCampaign: 4 })
         sim.mutations.setBeforeLeadsPage(hook)
         const before = sim.mutations.present()
@@ -49,8 +56,20 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
       })
 
       it("(a) … and while new leads are inserted during the read", async () => {
-        const sim = await start(suiteOptions(order, options.timestamps, { campaigns: 3, leadsPerCampaign: [23, 17, 31], shape: "real", seed: seed + 1 }))
-        const { counts, hook } = mutatingHook({ seed, maxDeletesPerCampaign: 4, insertEvery: 2, maxInsertsPerCampaign: 4 })
+        const sim = await start(
+          suiteOptions(order, options.timestamps, {
+            campaigns: 3,
+            leadsPerCampaign: [23, 17, 31],
+            shape: "real",
+            seed: seed + 1
+          })
+        )
+        const { counts, hook } = mutatingHook({
+          seed,
+          maxDeletesPerCampaign: 4,
+          insertEvery: 2,
+          maxInsertsPerCampaign: 4
+        })
         sim.mutations.setBeforeLeadsPage(hook)
         const before = sim.mutations.present()
         const run = await read(sim, FAST)
@@ -62,7 +81,14 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
       })
 
       it("(b) after a second incremental sync, every lead that exists has been delivered", async () => {
-        const sim = await start(suiteOptions(order, options.timestamps, { campaigns: 3, leadsPerCampaign: [21, 14, 26], shape: "mixed", seed: seed + 2 }))
+        const sim = await start(
+          suiteOptions(order, options.timestamps, {
+            campaigns: 3,
+            leadsPerCampaign: [21, 14, 26],
+            shape: "mixed",
+            seed: seed + 2
+          })
+        )
         const mutate = mutatingHook({ seed, maxDeletesPerCampaign: 3, insertEvery: 2, maxInsertsPerCampaign: 3 })
         sim.mutations.setBeforeLeadsPage(mutate.hook)
         const first = await read(sim, FAST)
@@ -71,7 +97,12 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
         for (const id of sim.campaignIds) sim.mutations.insertLeads(id, 2)
         sim.mutations.deleteAt(sim.campaignIds[0]!, 0)
         sim.mutations.setIgnoreCreatedAtFilter(true)
-        const again = mutatingHook({ seed: seed + 7, maxDeletesPerCampaign: 2, insertEvery: 3, maxInsertsPerCampaign: 2 })
+        const again = mutatingHook({
+          seed: seed + 7,
+          maxDeletesPerCampaign: 2,
+          insertEvery: 3,
+          maxInsertsPerCampaign: 2
+        })
         sim.mutations.setBeforeLeadsPage(again.hook)
         const before = sim.mutations.present()
         const second = await read(sim, FAST, stateInput(first.messages))
@@ -83,16 +114,29 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
       })
 
       it("(c) a lead re-categorised into the lead_category_id filter arrives with the next reconciling sync, and with the activity sweep", async () => {
-        const sim = await start(suiteOptions(order, options.timestamps, { campaigns: 3, leadsPerCampaign: [30, 26, 22], shape: "mixed", seed: seed + 3 }))
+        const sim = await start(
+          suiteOptions(order, options.timestamps, {
+            campaigns: 3,
+            leadsPerCampaign: [30, 26, 22],
+            shape: "mixed",
+            seed: seed + 3
+          })
+        )
         const filter = { ...FAST, lead_category_id: 1 }
         const first = await read(sim, filter)
         expect(first.code, first.stdout.slice(-500)).toBe(0)
         const interested = sim.leads().filter((lead) => lead.categoryId === 1)
-        expect([...new Set(keysOf(first.messages))].sort(), "the first sync: the Interested leads").toEqual(interested.map((l) => `${l.campaignId}:${l.id}`).sort())
+        expect([...new Set(keysOf(first.messages))].sort(), "the first sync: the Interested leads").toEqual(
+          interested.map((l) => `${l.campaignId}:${l.id}`).sort()
+        )
         // a lead older than its campaign's newest Interested lead (so behind that campaign's cursor)
         const behindCursor = (campaignId: number, skip: ReadonlySet<number>) => {
-          const newest = Math.max(...sim.leads(campaignId).filter((l) => l.categoryId === 1).map((l) => Date.parse(l.createdAt)))
-          return sim.leads(campaignId).find((l) => l.categoryId !== 1 && !skip.has(l.id) && Date.parse(l.createdAt) < newest)
+          const newest = Math.max(
+            ...sim.leads(campaignId).filter((l) => l.categoryId === 1).map((l) => Date.parse(l.createdAt))
+          )
+          return sim.leads(campaignId).find((l) =>
+            l.categoryId !== 1 && !skip.has(l.id) && Date.parse(l.createdAt) < newest
+          )
         }
         const [a, b] = sim.campaignIds.filter((id) => sim.leads(id).some((l) => l.categoryId === 1)) as [number, number]
         const quiet = behindCursor(a, new Set())!
@@ -106,7 +150,9 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
         const reconciling = await read(sim, { ...filter, reconcile_interval_hours: 0 }, state)
         expect(reconciling.code, reconciling.stdout.slice(-500)).toBe(0)
         for (const lead of [quiet, loud]) {
-          const record = recordsOf(reconciling.messages, "leads").find((r) => r["campaign_id"] === lead.campaignId && r["id"] === lead.id)
+          const record = recordsOf(reconciling.messages, "leads").find((r) =>
+            r["campaign_id"] === lead.campaignId && r["id"] === lead.id
+          )
           expect(record, `lead ${lead.campaignId}:${lead.id} re-categorised before a reconciling sync`).toBeDefined()
           expect(record!["category_id"]).toBe(1)
         }
@@ -115,12 +161,20 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
         const swept = await read(sim, filter, state)
         expect(swept.code, swept.stdout.slice(-500)).toBe(0)
         const record = recordsOf(swept.messages, "leads").find((r) => r["campaign_id"] === b && r["id"] === loud.id)
-        expect(record, `lead ${b}:${loud.id} re-categorised with activity, next sync with activity_sweep on`).toBeDefined()
+        expect(record, `lead ${b}:${loud.id} re-categorised with activity, next sync with activity_sweep on`)
+          .toBeDefined()
         expect(record!["category_id"]).toBe(1)
       })
 
       it("(d) SIGKILL at seeded random points, each run resumed from the last STATE seen, loses nothing", async () => {
-        const sim = await start(suiteOptions(order, options.timestamps, { campaigns: 3, leadsPerCampaign: [60, 45, 50], shape: "real", seed: seed + 4 }))
+        const sim = await start(
+          suiteOptions(order, options.timestamps, {
+            campaigns: 3,
+            leadsPerCampaign: [60, 45, 50],
+            shape: "real",
+            seed: seed + 4
+          })
+        )
         const counts = { deletes: new Map<number, number>(), inserts: new Map<number, number>() }
         const rng = makeRng(seed + 4)
         const before = sim.mutations.present()
@@ -130,7 +184,15 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
         for (let run = 0; run < 5; run++) {
           // each run deletes up to 2 already-read rows per campaign and inserts some leads
           counts.deletes.clear()
-          sim.mutations.setBeforeLeadsPage(mutatingHook({ seed: seed + run, maxDeletesPerCampaign: 2, insertEvery: 3, maxInsertsPerCampaign: 1, counts }).hook)
+          sim.mutations.setBeforeLeadsPage(
+            mutatingHook({
+              seed: seed + run,
+              maxDeletesPerCampaign: 2,
+              insertEvery: 3,
+              maxInsertsPerCampaign: 1,
+              counts
+            }).hook
+          )
           const cut = rng.int(2_000, 20_000)
           const killed = await readKilled(sim, FAST, state, cut)
           if (killed.killed) kills++

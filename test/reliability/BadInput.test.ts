@@ -49,7 +49,7 @@ describe("config files that cannot be used", () => {
     ["JSON null", files.write("null"), /config must be a JSON object/],
     ["a JSON string", files.write(JSON.stringify("k-12345678")), /config must be a JSON object/],
     ["a JSON number", files.write("42"), /config must be a JSON object/],
-    ["JSON with trailing garbage", files.write('{"api_key": "k-12345678"} }'), /--config file .*not valid JSON/]
+    ["JSON with trailing garbage", files.write("{\"api_key\": \"k-12345678\"} }"), /--config file .*not valid JSON/]
   ]
   for (const [what, path, pattern] of cases) {
     it(`read and discover with ${what}: config_error naming the problem, exit 1`, async () => {
@@ -74,12 +74,20 @@ describe("config values of the wrong type or out of range", () => {
     ["a numeric api_key", { api_key: 12345678 }, /api_key/],
     ["a negative request rate", { max_requests_per_second: -1 }, /max_requests_per_second: must be a number > 0/],
     ["an unknown email_status", { email_status: "opened" }, /email_status/],
-    ["base_url with an ftp scheme", { base_url: "ftp://example.com/api/v1" }, /base_url: must be an http\(s\) URL \(got "ftp:/],
+    [
+      "base_url with an ftp scheme",
+      { base_url: "ftp://example.com/api/v1" },
+      /base_url: must be an http\(s\) URL \(got "ftp:/
+    ],
     ["base_url without a scheme", { base_url: "localhost:8080/api/v1" }, /base_url: must be an http\(s\) URL/],
     ["an empty base_url", { base_url: "" }, /base_url: must be an http\(s\) URL/],
     ["start_date with month 13", { start_date: "2025-13-01T00:00:00Z" }, /start_date: must be an ISO 8601 date-time/],
     ["start_date on February 30", { start_date: "2025-02-30T00:00:00Z" }, /start_date: must be an ISO 8601 date-time/],
-    ["start_date with an hour but no minutes", { start_date: "2025-03-01T10Z" }, /start_date: must be an ISO 8601 date-time/],
+    [
+      "start_date with an hour but no minutes",
+      { start_date: "2025-03-01T10Z" },
+      /start_date: must be an ISO 8601 date-time/
+    ],
     ["last_sent_after not a date", { last_sent_after: 1735689600 }, /last_sent_after/]
   ]
   for (const [what, values, pattern] of cases) {
@@ -103,7 +111,16 @@ describe("config values of the wrong type or out of range", () => {
     const result = await runConnector(["check", "--config", path])
     expect(result.code).toBe(0)
     const message = ofType(result.messages, "CONNECTION_STATUS")[0]!["connectionStatus"].message as string
-    for (const field of ["page_size", "max_retries", "request_timeout_seconds", "campaign_ids", "lead_category_id", "base_url"]) {
+    for (
+      const field of [
+        "page_size",
+        "max_retries",
+        "request_timeout_seconds",
+        "campaign_ids",
+        "lead_category_id",
+        "base_url"
+      ]
+    ) {
       expect(message).toContain(`${field}:`)
     }
     assertNoBareStackTrace(result)
@@ -117,7 +134,9 @@ describe("unknown config keys", () => {
     const result = await runConnector(["check", "--config", path])
     expect(result.code).toBe(0)
     expect(ofType(result.messages, "CONNECTION_STATUS").map((m) => m["connectionStatus"].status)).toEqual(["SUCCEEDED"])
-    const warnings = ofType(result.messages, "LOG").filter((m) => m["log"].level === "WARN").map((m) => m["log"].message).join("\n")
+    const warnings = ofType(result.messages, "LOG").filter((m) => m["log"].level === "WARN").map((m) =>
+      m["log"].message
+    ).join("\n")
     expect(warnings).toMatch(/colour/)
     expect(warnings).toMatch(/pageSize/)
     assertNoBareStackTrace(result)
@@ -140,9 +159,21 @@ describe("catalogs that cannot be used", () => {
     ["a directory", dir, /--catalog file .*cannot be read/],
     ["JSON null", files.write("null"), /--catalog file .*not a configured catalog/],
     ["an object without streams", files.write({}), /--catalog file .*not a configured catalog.*streams/],
-    ["streams that are not an array", files.write({ streams: { leads: true } }), /--catalog file .*not a configured catalog.*streams/],
-    ["an unknown sync mode", files.write({ streams: [{ stream, sync_mode: "sometimes", destination_sync_mode: "append" }] }), /--catalog file .*sync_mode/],
-    ["a stream without a name", files.write({ streams: [{ stream: { json_schema: {} }, sync_mode: "incremental" }] }), /--catalog file .*name/]
+    [
+      "streams that are not an array",
+      files.write({ streams: { leads: true } }),
+      /--catalog file .*not a configured catalog.*streams/
+    ],
+    [
+      "an unknown sync mode",
+      files.write({ streams: [{ stream, sync_mode: "sometimes", destination_sync_mode: "append" }] }),
+      /--catalog file .*sync_mode/
+    ],
+    [
+      "a stream without a name",
+      files.write({ streams: [{ stream: { json_schema: {} }, sync_mode: "incremental" }] }),
+      /--catalog file .*name/
+    ]
   ]
   for (const [what, path, pattern] of cases) {
     it(`${what}: config_error naming the catalog, exit 1, no request sent`, async () => {
@@ -156,12 +187,19 @@ describe("catalogs that cannot be used", () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 1 })
     const catalog = files.write({
       streams: [
-        { stream: { name: "lead_categories", json_schema: {} }, sync_mode: "incremental", destination_sync_mode: "append" },
+        {
+          stream: { name: "lead_categories", json_schema: {} },
+          sync_mode: "incremental",
+          destination_sync_mode: "append"
+        },
         { stream: { name: "Leads", json_schema: {} }, sync_mode: "incremental", destination_sync_mode: "append" }
       ]
     })
     const result = await runConnector(["read", "--config", configFor(sim), "--catalog", catalog])
-    expectConfigError(result, /lead_categories.*incremental.*unknown stream "Leads"|unknown stream "Leads".*lead_categories.*incremental/)
+    expectConfigError(
+      result,
+      /lead_categories.*incremental.*unknown stream "Leads"|unknown stream "Leads".*lead_categories.*incremental/
+    )
     expect(sim.requests).toHaveLength(0)
   })
 })
@@ -175,14 +213,52 @@ describe("states that cannot be used", () => {
     ["JSON null", "null", /--state file /],
     ["a JSON number", "42", /--state file /],
     ["a JSON string", JSON.stringify("leads"), /--state file /],
-    ["a LEGACY state", JSON.stringify({ type: "LEGACY", data: { created_at: "2025-01-01T00:00:00Z" } }), /--state file .*LEGACY/],
+    [
+      "a LEGACY state",
+      JSON.stringify({ type: "LEGACY", data: { created_at: "2025-01-01T00:00:00Z" } }),
+      /--state file .*LEGACY/
+    ],
     ["a leads cursor that is not a date", leadsState({ created_at: "yesterday" }), /--state file .*created_at/],
-    ["a campaigns map that is an array", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: [] }), /--state file .*campaigns/],
-    ["a campaigns key that is not an id", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { abc: { created_at: "2025-01-01T00:00:00Z" } } }), /--state file .*"abc"/],
-    ["a campaign cursor that is not a date", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { "2710262": { created_at: "01/02/2025" } } }), /--state file .*2710262\.created_at/],
-    ["a campaign activity_at that is not a date", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { "2710262": { created_at: "2025-01-01T00:00:00Z", activity_at: "2025-02-30T00:00:00Z" } } }), /--state file .*2710262\.activity_at/],
-    ["a pass total that is not a count", leadsState({ campaigns: { "2710262": { offset: 10, pass: { from: null, total: "ten", full: true, started_at: "2025-01-01T00:00:00Z" } } } }), /--state file .*2710262\.pass\.total/],
-    ["a fractional offset", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { "2710262": { created_at: "2025-01-01T00:00:00Z", offset: 2.5 } } }), /--state file .*offset/],
+    [
+      "a campaigns map that is an array",
+      leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: [] }),
+      /--state file .*campaigns/
+    ],
+    [
+      "a campaigns key that is not an id",
+      leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { abc: { created_at: "2025-01-01T00:00:00Z" } } }),
+      /--state file .*"abc"/
+    ],
+    [
+      "a campaign cursor that is not a date",
+      leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { "2710262": { created_at: "01/02/2025" } } }),
+      /--state file .*2710262\.created_at/
+    ],
+    [
+      "a campaign activity_at that is not a date",
+      leadsState({
+        created_at: "2025-01-01T00:00:00Z",
+        campaigns: { "2710262": { created_at: "2025-01-01T00:00:00Z", activity_at: "2025-02-30T00:00:00Z" } }
+      }),
+      /--state file .*2710262\.activity_at/
+    ],
+    [
+      "a pass total that is not a count",
+      leadsState({
+        campaigns: {
+          "2710262": { offset: 10, pass: { from: null, total: "ten", full: true, started_at: "2025-01-01T00:00:00Z" } }
+        }
+      }),
+      /--state file .*2710262\.pass\.total/
+    ],
+    [
+      "a fractional offset",
+      leadsState({
+        created_at: "2025-01-01T00:00:00Z",
+        campaigns: { "2710262": { created_at: "2025-01-01T00:00:00Z", offset: 2.5 } }
+      }),
+      /--state file .*offset/
+    ],
     ["a stream_state that is an array", leadsState([1, 2]), /--state file /]
   ]
   for (const [what, text, pattern] of cases) {
@@ -200,15 +276,26 @@ describe("states that cannot be used", () => {
     const cut = sim.leads().map((lead) => lead.createdAt).sort()[14]!
     const state = [
       { type: "STREAM", stream: { stream_descriptor: { name: "emails" }, stream_state: { cursor: 1 } } },
-      { type: "STREAM", stream: { stream_descriptor: { name: "leads" }, stream_state: { created_at: cut } }, sourceStats: { recordCount: 3 } },
-      { type: "STREAM", stream: { stream_descriptor: { name: "leads_v2" }, stream_state: { created_at: "not a date" } } }
+      {
+        type: "STREAM",
+        stream: { stream_descriptor: { name: "leads" }, stream_state: { created_at: cut } },
+        sourceStats: { recordCount: 3 }
+      },
+      {
+        type: "STREAM",
+        stream: { stream_descriptor: { name: "leads_v2" }, stream_state: { created_at: "not a date" } }
+      }
     ]
     const result = await readLeads(sim, {}, state)
     expect(result.code).toBe(0)
-    const warnings = ofType(result.messages, "LOG").filter((m) => m["log"].level === "WARN").map((m) => m["log"].message).join("\n")
+    const warnings = ofType(result.messages, "LOG").filter((m) => m["log"].level === "WARN").map((m) =>
+      m["log"].message
+    ).join("\n")
     expect(warnings).toMatch(/emails/)
     expect(warnings).toMatch(/leads_v2/)
-    const expected = sim.leads().filter((lead) => Date.parse(lead.createdAt) >= Date.parse(cut)).map((l) => `${l.campaignId}:${l.id}`).sort()
+    const expected = sim.leads().filter((lead) => Date.parse(lead.createdAt) >= Date.parse(cut)).map((l) =>
+      `${l.campaignId}:${l.id}`
+    ).sort()
     expect(recordsOf(result.messages, "leads").map((r) => `${r["campaign_id"]}:${r["id"]}`).sort()).toEqual(expected)
     assertNoBareStackTrace(result)
   })
@@ -224,7 +311,12 @@ describe("far-future cursors", () => {
     expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
     // each campaign completed an empty full read: no cursor at all (none before the start date), nothing under way
     const state = lastState(result.messages, "leads") as unknown as LeadsState
-    const syncStart = expectInstantWithin(state.campaigns[sim.campaignIds[0]!]?.reconciled_at, startedAt, endedAt, "reconciled_at")
+    const syncStart = expectInstantWithin(
+      state.campaigns[sim.campaignIds[0]!]?.reconciled_at,
+      startedAt,
+      endedAt,
+      "reconciled_at"
+    )
     const empty = { reconciled_at: syncStart, activity_at: syncStart, full_rows: 0 }
     expect(state).toEqual({ campaigns: Object.fromEntries(sim.campaignIds.map((id) => [id, empty])) })
     // and the next sync, from that state, still asks for nothing before the start date
@@ -252,7 +344,12 @@ describe("far-future cursors", () => {
     const final = lastState(result.messages, "leads") as unknown as LeadsState
     const syncStart = expectInstantWithin(final.campaigns[b]?.reconciled_at, startedAt, endedAt, "reconciled_at")
     expect(final.campaigns[a]).toEqual({ created_at: future, reconciled_at: syncStart, activity_at: syncStart })
-    expect(final.campaigns[b]).toEqual({ created_at: sim.leads(b).at(-1)!.createdAt, reconciled_at: syncStart, activity_at: syncStart, full_rows: 6 })
+    expect(final.campaigns[b]).toEqual({
+      created_at: sim.leads(b).at(-1)!.createdAt,
+      reconciled_at: syncStart,
+      activity_at: syncStart,
+      full_rows: 6
+    })
     expect(final.created_at).toBe(future)
   })
 })

@@ -6,17 +6,24 @@
  * and a non-zero exit, and a resumed run must deliver every lead still missing.
  */
 import { describe, expect, it } from "vitest"
-import type { FaultKind, Order, Simulator } from "../simulator/Simulator.js"
 import type { RunResult } from "../helpers/Connector.js"
 import { errorsOf, lastState, leadKeys, ofType, recordsOf, stateInput, statusesOf } from "../helpers/Connector.js"
 import type { LeadsState } from "../helpers/Reads.js"
-import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, countByCampaign, expectedKeys, setup } from "../helpers/Reads.js"
+import {
+  assertNoBareStackTrace,
+  assertStatesClaimOnlyEmitted,
+  countByCampaign,
+  expectedKeys,
+  setup
+} from "../helpers/Reads.js"
+import type { FaultKind, Order, Simulator } from "../simulator/Simulator.js"
 
 const { readLeads, start } = setup()
 
 const leadRequests = (sim: Simulator, campaignId: number, offset?: number) =>
   sim.requests.filter((r) =>
-    r.campaignId === campaignId && r.path.endsWith("/leads") && (offset === undefined || Number(r.query["offset"] ?? 0) === offset)
+    r.campaignId === campaignId && r.path.endsWith("/leads") &&
+    (offset === undefined || Number(r.query["offset"] ?? 0) === offset)
   )
 
 const expectExactlyOnce = (result: RunResult, sim: Simulator) => {
@@ -46,10 +53,17 @@ describe("transient faults are retried without loss or duplicates", () => {
       { campaignId: c2, offset: pageAt(3), kind: { type: "emptyBody" } },
       { campaignId: c2, offset: pageAt(7), times: 2, kind: { type: "reset" } },
       { campaignId: c3, offset: pageAt(0), times: 2, kind: { type: "rateLimited", retryAfterSeconds: 1 } },
-      { campaignId: c3, offset: pageAt(1), times: 3, kind: { type: "rateLimited", header: false, bodyRetryAfter: false } },
+      {
+        campaignId: c3,
+        offset: pageAt(1),
+        times: 3,
+        kind: { type: "rateLimited", header: false, bodyRetryAfter: false }
+      },
       { campaignId: c3, offset: pageAt(2), kind: { type: "truncated" } }
     ]
-    for (const { kind, times, ...match } of faults) sim.injectFault({ match, kind, ...(times === undefined ? {} : { times }) })
+    for (const { kind, times, ...match } of faults) {
+      sim.injectFault({ match, kind, ...(times === undefined ? {} : { times }) })
+    }
 
     const result = await readLeads(sim, { page_size: 10, request_timeout_seconds: 1, max_retries: 5 })
     expect(result.code).toBe(0)
@@ -69,7 +83,9 @@ describe("transient faults are retried without loss or duplicates", () => {
       expect(asked.at(-1)!.status).toBe(200)
     }
     // the retries were announced as warnings
-    const warnings = ofType(result.messages, "LOG").filter((m) => m["log"].level === "WARN" && /Retrying/.test(m["log"].message))
+    const warnings = ofType(result.messages, "LOG").filter((m) =>
+      m["log"].level === "WARN" && /Retrying/.test(m["log"].message)
+    )
     expect(warnings.length).toBeGreaterThanOrEqual(injected)
     // the hung request was abandoned after ~1 s and asked again
     const hung = leadRequests(sim, c2, 0)
@@ -147,7 +163,10 @@ const permanentFault = async (options: {
   expect(failingKeys).toHaveLength(18)
   const state = lastState(first.messages, "leads") as unknown as LeadsState
   const entry = state.campaigns[failing]!
-  expect(entry).toEqual({ offset: 18, pass: { from: null, total: sim.leads(failing).length, full: true, started_at: entry.pass!.started_at } })
+  expect(entry).toEqual({
+    offset: 18,
+    pass: { from: null, total: sim.leads(failing).length, full: true, started_at: entry.pass!.started_at }
+  })
   if (options.othersComplete) {
     const counts = countByCampaign(firstRecords)
     for (const id of sim.campaignIds) {
@@ -175,14 +194,19 @@ const permanentFault = async (options: {
   // (a full read: no created_at_gt): its pages start at offset 18 and nothing of it is read twice
   const resumedRequests = leadRequests(sim, failing)
   expect(resumedRequests.filter((r) => r.query["created_at_gt"] !== undefined)).toEqual([])
-  expect(resumedRequests.filter((r) => r.query["limit"] === "10").map((r) => Number(r.query["offset"]))).toEqual([18, 26, 34])
+  expect(resumedRequests.filter((r) => r.query["limit"] === "10").map((r) => Number(r.query["offset"]))).toEqual([
+    18,
+    26,
+    34
+  ])
   const resumed = secondRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["id"])
   expect(resumed.filter((id) => failingKeys.includes(id))).toEqual([])
   expect(resumed.length + failingKeys.length).toBe(sim.leads(failing).length)
   // and completed the full read the failed sync started. Its cursor is the newest created_at the
   // resumed part delivered (in ascending order, the newest lead); every lead up to it was delivered.
   const completed = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[failing]!
-  const resumedNewest = secondRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["created_at"] as string).sort().at(-1)
+  const resumedNewest = secondRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["created_at"] as string)
+    .sort().at(-1)
   if (options.order === "ascending") expect(resumedNewest).toBe(sim.leads(failing).at(-1)!.createdAt)
   expect(completed).toEqual({
     created_at: resumedNewest,
@@ -190,7 +214,9 @@ const permanentFault = async (options: {
     activity_at: entry.pass!.started_at,
     full_rows: sim.leads(failing).length
   })
-  const claimed = sim.leads(failing).filter((lead) => lead.createdAt <= completed.created_at!).map((lead) => `${failing}:${lead.id}`)
+  const claimed = sim.leads(failing).filter((lead) => lead.createdAt <= completed.created_at!).map((lead) =>
+    `${failing}:${lead.id}`
+  )
   expect(claimed.filter((key) => !union.has(key))).toEqual([])
 }
 

@@ -5,15 +5,17 @@
  * field, in both response shapes.
  */
 import { describe, expect, it } from "vitest"
-import type { Shape, SimLead, Simulator } from "../simulator/Simulator.js"
-import { toDocumentedLead, toRealRow } from "../simulator/Simulator.js"
+import { SmartLeadSource } from "../../src/smartlead/Source.js"
 import { lastState, recordsOf } from "../helpers/Connector.js"
 import type { LeadsState } from "../helpers/Reads.js"
 import { assertNoBareStackTrace, expectInstantWithin, setup, timed } from "../helpers/Reads.js"
-import { SmartLeadSource } from "../../src/smartlead/Source.js"
+import type { Shape, SimLead, Simulator } from "../simulator/Simulator.js"
+import { toDocumentedLead, toRealRow } from "../simulator/Simulator.js"
 
 /** The leads schema's declared fields: every record has them all (null where the API sent none). */
-const DECLARED = Object.keys(SmartLeadSource.streams.find((stream) => stream.name === "leads")!.jsonSchema["properties"] as object)
+const DECLARED = Object.keys(
+  SmartLeadSource.streams.find((stream) => stream.name === "leads")!.jsonSchema["properties"] as object
+)
 
 const { readLeads, start } = setup()
 
@@ -39,19 +41,43 @@ const customFields = (): Record<string, unknown> => {
   for (let i = 0; i < 200; i++) {
     const key = i % 25 === 0 ? `champ_${i}_é_字段_حقل_🔑` : `field_${String(i).padStart(3, "0")}`
     switch (i % 10) {
-      case 0: fields[key] = big(`custom ${i} ${UNICODE.cjk}`, 10_240); break
-      case 1: fields[key] = null; break
-      case 2: fields[key] = Object.values(UNICODE)[i % 7]; break
-      case 3: fields[key] = i * 1.5 - 100; break
-      case 4: fields[key] = i % 20 === 4; break
-      case 5: fields[key] = ""; break
-      case 6: fields[key] = { nested: { deeper: [i, null, "x", { k: UNICODE.rtl }] }, empty: {} }; break
-      case 7: fields[key] = [null, [], [1, [2, [3]]], UNICODE.emoji]; break
-      case 8: fields[key] = Number.MAX_SAFE_INTEGER - i; break
-      default: fields[key] = `value ${i}`
+      case 0:
+        fields[key] = big(`custom ${i} ${UNICODE.cjk}`, 10_240)
+        break
+      case 1:
+        fields[key] = null
+        break
+      case 2:
+        fields[key] = Object.values(UNICODE)[i % 7]
+        break
+      case 3:
+        fields[key] = i * 1.5 - 100
+        break
+      case 4:
+        fields[key] = i % 20 === 4
+        break
+      case 5:
+        fields[key] = ""
+        break
+      case 6:
+        fields[key] = { nested: { deeper: [i, null, "x", { k: UNICODE.rtl }] }, empty: {} }
+        break
+      case 7:
+        fields[key] = [null, [], [1, [2, [3]]], UNICODE.emoji]
+        break
+      case 8:
+        fields[key] = Number.MAX_SAFE_INTEGER - i
+        break
+      default:
+        fields[key] = `value ${i}`
     }
   }
-  Object.defineProperty(fields, "__proto__", { value: { polluted: true }, enumerable: true, writable: true, configurable: true })
+  Object.defineProperty(fields, "__proto__", {
+    value: { polluted: true },
+    enumerable: true,
+    writable: true,
+    configurable: true
+  })
   fields["constructor"] = "not a function"
   return fields
 }
@@ -77,7 +103,12 @@ const decorate = (sim: Simulator) => {
   rich.location = UNICODE.controls
   rich.website = `https://例子.测试/${big("path", 2000)}`
   rich.email = "zoë.山田+tag@exämple.中国"
-  rich.extra = { notes: big(UNICODE.quotes, 10_240), score: -0, weird_key_ü: UNICODE.surrogate, nested_extra: { a: [null] } }
+  rich.extra = {
+    notes: big(UNICODE.quotes, 10_240),
+    score: -0,
+    weird_key_ü: UNICODE.surrogate,
+    nested_extra: { a: [null] }
+  }
   empty.firstName = null
   empty.lastName = null
   empty.companyName = null
@@ -121,8 +152,12 @@ describe("large and unusual lead data is delivered intact", () => {
         const expected = expectedRecord(lead, shape)
         // the real shape has no category_name; the connector may derive it from category_id (then it must be right)
         const derived = shape === "real" && "category_name" in record! ? ["category_name"] : []
-        if (derived.length > 0) expect(record!["category_name"], `derived category_name of lead ${lead.id}`).toBe(lead.categoryName)
-        expect(Object.keys(record!).sort(), `fields of lead ${lead.id}`).toEqual(Array.from(new Set([...Object.keys(expected), ...derived, ...DECLARED])).sort())
+        if (derived.length > 0) {
+          expect(record!["category_name"], `derived category_name of lead ${lead.id}`).toBe(lead.categoryName)
+        }
+        expect(Object.keys(record!).sort(), `fields of lead ${lead.id}`).toEqual(
+          Array.from(new Set([...Object.keys(expected), ...derived, ...DECLARED])).sort()
+        )
         for (const [field, value] of Object.entries(expected)) {
           expect(record![field], `lead ${lead.id} field ${field}`).toEqual(value)
         }
@@ -154,7 +189,12 @@ describe("large and unusual lead data is delivered intact", () => {
     expect(records.find((r) => r["id"] === leads[2]!.id)!["created_at"]).toBeNull()
     const state = lastState(result.messages, "leads") as unknown as LeadsState
     const syncStart = expectInstantWithin(state.campaigns[id]?.reconciled_at, startedAt, endedAt, "reconciled_at")
-    expect(state.campaigns[id]).toEqual({ created_at: newest, reconciled_at: syncStart, activity_at: syncStart, full_rows: 6 })
+    expect(state.campaigns[id]).toEqual({
+      created_at: newest,
+      reconciled_at: syncStart,
+      activity_at: syncStart,
+      full_rows: 6
+    })
     expect(state.created_at).toBe(newest)
   })
 })

@@ -5,9 +5,9 @@
  * answering 429s must be survived without loss.
  */
 import { describe, expect, it } from "vitest"
-import type { Simulator } from "../simulator/Simulator.js"
 import { errorsOf, leadKeys, recordsOf, statusesOf } from "../helpers/Connector.js"
 import { assertNoBareStackTrace, expectedKeys, setup } from "../helpers/Reads.js"
+import type { Simulator } from "../simulator/Simulator.js"
 
 const { readLeads, start } = setup()
 
@@ -48,7 +48,9 @@ describe("client-side rate limit", () => {
     const result = await readLeads(sim, { page_size: 10 })
     expect(result.code).toBe(0)
     expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expectedKeys(sim))
-    const same = sim.requests.filter((r) => r.campaignId === target && r.path.endsWith("/leads") && r.query["offset"] === "8")
+    const same = sim.requests.filter((r) =>
+      r.campaignId === target && r.path.endsWith("/leads") && r.query["offset"] === "8"
+    )
     expect(same).toHaveLength(2)
     expect(same[0]!.status).toBe(429)
     expect(same[1]!.status).toBe(200)
@@ -59,7 +61,12 @@ describe("client-side rate limit", () => {
   })
 
   it("a server-side limit (3/s, 429 with Retry-After: 1) hit by a client set to 20/s: every lead, exit 0", async () => {
-    const sim = await start({ campaigns: 3, leadsPerCampaign: 20, shape: "documented", rateLimit: { perSecond: 3, retryAfterSeconds: 1 } })
+    const sim = await start({
+      campaigns: 3,
+      leadsPerCampaign: 20,
+      shape: "documented",
+      rateLimit: { perSecond: 3, retryAfterSeconds: 1 }
+    })
     const result = await readLeads(sim, { page_size: 10, max_requests_per_second: 20, max_retries: 10 })
     expect(result.code).toBe(0)
     expect(errorsOf(result.messages)).toEqual([])

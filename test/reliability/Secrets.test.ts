@@ -9,8 +9,8 @@ import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "vitest"
 import type { RunResult } from "../helpers/Connector.js"
 import { errorsOf, ofType, recordsOf, runConnector, SECRETS, statusesOf } from "../helpers/Connector.js"
-import type { Simulator } from "../simulator/Simulator.js"
 import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
+import type { Simulator } from "../simulator/Simulator.js"
 
 const { configFor, files, leadsOnly, start } = setup()
 
@@ -36,8 +36,11 @@ const closedPort = async (): Promise<number> => {
   return port
 }
 
-const read = (target: Simulator | { url: string; apiKey: string }, extra: Record<string, unknown>, env: Record<string, string> = DEBUG) =>
-  runConnector(["read", "--config", configFor(target, extra), "--catalog", leadsOnly()], { env, timeoutMs: 30_000 })
+const read = (
+  target: Simulator | { url: string; apiKey: string },
+  extra: Record<string, unknown>,
+  env: Record<string, string> = DEBUG
+) => runConnector(["read", "--config", configFor(target, extra), "--catalog", leadsOnly()], { env, timeoutMs: 30_000 })
 
 /** The checks every failed read here must pass (the absence of secrets is checked by runConnector). */
 const expectFailedRead = (result: RunResult, failureType: string) => {
@@ -50,7 +53,9 @@ const expectFailedRead = (result: RunResult, failureType: string) => {
 
 /** The URL of a leads request as the connector sends it, with the key in it — what a chatty proxy echoes. */
 const echoedUrl = (sim: Simulator, key: string) =>
-  `${sim.url}/campaigns/${sim.campaignIds[0]}/leads?offset=0&limit=10&${new URLSearchParams({ api_key: key }).toString()}`
+  `${sim.url}/campaigns/${sim.campaignIds[0]}/leads?offset=0&limit=10&${
+    new URLSearchParams({ api_key: key }).toString()
+  }`
 
 describe("the API key is never printed", () => {
   for (const [label, env] of [["LOG_LEVEL=DEBUG", DEBUG], ["default log level", {}]] as const) {
@@ -59,7 +64,11 @@ describe("the API key is never printed", () => {
       sim.injectFault({
         match: { campaignId: sim.campaignIds[0]!, offset: SECOND_PAGE },
         times: Infinity,
-        kind: { type: "status", status: 401, body: JSON.stringify({ message: `Invalid API Key for ${echoedUrl(sim, KEY)}` }) }
+        kind: {
+          type: "status",
+          status: 401,
+          body: JSON.stringify({ message: `Invalid API Key for ${echoedUrl(sim, KEY)}` })
+        }
       })
       const result = await read(sim, { page_size: 10 }, env)
       expectFailedRead(result, "config_error")
@@ -72,7 +81,12 @@ describe("the API key is never printed", () => {
     sim.injectFault({
       match: { campaignId: sim.campaignIds[1]!, offset: 0 },
       times: Infinity,
-      kind: { type: "status", status: 404, headers: { "content-type": "text/html" }, body: `<html><head><title>Not Found: ${echoedUrl(sim, KEY)}</title></head></html>` }
+      kind: {
+        type: "status",
+        status: 404,
+        headers: { "content-type": "text/html" },
+        body: `<html><head><title>Not Found: ${echoedUrl(sim, KEY)}</title></head></html>`
+      }
     })
     const result = await read(sim, { page_size: 10, campaign_ids: [...sim.campaignIds, 999_999] })
     expect(result.code).toBe(1)
@@ -87,21 +101,35 @@ describe("the API key is never printed", () => {
     sim.injectFault({
       match: { campaignId: a, offset: SECOND_PAGE },
       times: Infinity,
-      kind: { type: "status", status: 500, body: JSON.stringify({ error: `upstream failed for ${echoedUrl(sim, KEY)}` }) }
+      kind: {
+        type: "status",
+        status: 500,
+        body: JSON.stringify({ error: `upstream failed for ${echoedUrl(sim, KEY)}` })
+      }
     })
     sim.injectFault({
       match: { campaignId: b, offset: 0 },
       times: Infinity,
-      kind: { type: "status", status: 502, headers: { "content-type": "text/html" }, body: `<html><head><title>502 for api_key=${KEY}</title></head><body>${KEY}</body></html>` }
+      kind: {
+        type: "status",
+        status: 502,
+        headers: { "content-type": "text/html" },
+        body: `<html><head><title>502 for api_key=${KEY}</title></head><body>${KEY}</body></html>`
+      }
     })
     const result = await read(sim, { page_size: 10, max_retries: 2 })
     expectFailedRead(result, "transient_error")
-    expect(ofType(result.messages, "LOG").filter((m) => /Retrying/.test(m["log"].message)).length).toBeGreaterThanOrEqual(4)
+    expect(ofType(result.messages, "LOG").filter((m) => /Retrying/.test(m["log"].message)).length)
+      .toBeGreaterThanOrEqual(4)
   })
 
   it("a request timeout", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 20, apiKey: KEY })
-    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: SECOND_PAGE }, times: Infinity, kind: { type: "hang" } })
+    sim.injectFault({
+      match: { campaignId: sim.campaignIds[0]!, offset: SECOND_PAGE },
+      times: Infinity,
+      kind: { type: "hang" }
+    })
     const result = await read(sim, { page_size: 10, max_retries: 1, request_timeout_seconds: 1 })
     expectFailedRead(result, "transient_error")
     expect(errorsOf(result.messages)[0]!.message).toMatch(/within 1 s/)
@@ -110,7 +138,13 @@ describe("the API key is never printed", () => {
   it("a refused connection on a closed port", async () => {
     const port = await closedPort()
     const target = { url: `http://127.0.0.1:${port}/api/v1`, apiKey: KEY }
-    const result = await runConnector(["read", "--config", configFor(target, { max_retries: 1, campaign_ids: [2710262] }), "--catalog", leadsOnly()], { env: DEBUG })
+    const result = await runConnector([
+      "read",
+      "--config",
+      configFor(target, { max_retries: 1, campaign_ids: [2710262] }),
+      "--catalog",
+      leadsOnly()
+    ], { env: DEBUG })
     expectFailedRead(result, "transient_error")
     expect(errorsOf(result.messages)[0]!.message).toMatch(/ECONNREFUSED|reach/)
   })
@@ -139,7 +173,9 @@ describe("the API key is never printed", () => {
 describe("check never prints the key", () => {
   it("a wrong key: CONNECTION_STATUS FAILED, exit 0", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 1, apiKey: KEY })
-    const result = await runConnector(["check", "--config", configFor({ url: sim.url, apiKey: WRONG_KEY })], { env: DEBUG })
+    const result = await runConnector(["check", "--config", configFor({ url: sim.url, apiKey: WRONG_KEY })], {
+      env: DEBUG
+    })
     expect(result.code).toBe(0)
     const [status] = ofType(result.messages, "CONNECTION_STATUS")
     expect(status!["connectionStatus"].status).toBe("FAILED")
@@ -149,7 +185,11 @@ describe("check never prints the key", () => {
 
   it("an unreachable host: FAILED within 30 s, exit 0", async () => {
     const started = Date.now()
-    const result = await runConnector(["check", "--config", files.write({ api_key: KEY, base_url: "http://127.0.0.1:1/api/v1" })], { env: DEBUG, timeoutMs: 40_000 })
+    const result = await runConnector([
+      "check",
+      "--config",
+      files.write({ api_key: KEY, base_url: "http://127.0.0.1:1/api/v1" })
+    ], { env: DEBUG, timeoutMs: 40_000 })
     expect(Date.now() - started).toBeLessThanOrEqual(30_000)
     expect(result.code).toBe(0)
     const [status] = ofType(result.messages, "CONNECTION_STATUS")

@@ -8,8 +8,8 @@ import { spawn } from "node:child_process"
 import { describe, expect, it } from "vitest"
 import type { Message } from "../helpers/Connector.js"
 import { assertNoSecrets, leadKeys, MAIN, recordsOf, runConnector, stateInput } from "../helpers/Connector.js"
-import type { SimulatorOptions } from "../simulator/Simulator.js"
 import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, expectedKeys, setup } from "../helpers/Reads.js"
+import type { SimulatorOptions } from "../simulator/Simulator.js"
 
 const { configFor, leadsOnly, readLeads, start } = setup()
 
@@ -34,14 +34,20 @@ describe("signals during a read", () => {
       const sim = await start(SLOW)
       let signalledAt = 0
       let closedAt = 0
-      const result = await runConnector(["read", "--config", configFor(sim, { page_size: 5 }), "--catalog", leadsOnly()], {
+      const result = await runConnector([
+        "read",
+        "--config",
+        configFor(sim, { page_size: 5 }),
+        "--catalog",
+        leadsOnly()
+      ], {
         timeoutMs: 20_000,
         onSpawn: (child) => {
           let seen = ""
           child.stdout!.on("data", (chunk: Buffer) => {
             if (signalledAt > 0) return
             seen += chunk.toString("utf8")
-            if (seen.includes('"type":"RECORD"')) {
+            if (seen.includes("\"type\":\"RECORD\"")) {
               signalledAt = Date.now()
               child.kill(signal)
             }
@@ -76,23 +82,29 @@ describe("signals during a long wait", () => {
   it("SIGTERM while waiting out a 429 with Retry-After: 30 ends the process within 2 s with exit 143", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 30 })
     // the second page (pages of 10 overlap by 2 rows, so it starts at offset 8)
-    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 8 }, kind: { type: "rateLimited", retryAfterSeconds: 30 } })
+    sim.injectFault({
+      match: { campaignId: sim.campaignIds[0]!, offset: 8 },
+      kind: { type: "rateLimited", retryAfterSeconds: 30 }
+    })
     let signalledAt = 0
     let closedAt = 0
-    const result = await runConnector(["read", "--config", configFor(sim, { page_size: 10 }), "--catalog", leadsOnly()], {
-      timeoutMs: 20_000,
-      onSpawn: (child) => {
-        let seen = ""
-        child.stdout!.on("data", (chunk: Buffer) => {
-          seen += chunk.toString("utf8")
-          if (signalledAt === 0 && /Retrying in 30/.test(seen)) {
-            signalledAt = Date.now()
-            setTimeout(() => child.kill("SIGTERM"), 200)
-          }
-        })
-        child.on("close", () => (closedAt = Date.now()))
+    const result = await runConnector(
+      ["read", "--config", configFor(sim, { page_size: 10 }), "--catalog", leadsOnly()],
+      {
+        timeoutMs: 20_000,
+        onSpawn: (child) => {
+          let seen = ""
+          child.stdout!.on("data", (chunk: Buffer) => {
+            seen += chunk.toString("utf8")
+            if (signalledAt === 0 && /Retrying in 30/.test(seen)) {
+              signalledAt = Date.now()
+              setTimeout(() => child.kill("SIGTERM"), 200)
+            }
+          })
+          child.on("close", () => (closedAt = Date.now()))
+        }
       }
-    })
+    )
     expect(signalledAt).toBeGreaterThan(0)
     expect(result.code).toBe(143)
     expect(closedAt - signalledAt).toBeLessThanOrEqual(2200)
@@ -103,7 +115,11 @@ describe("signals during a long wait", () => {
 })
 
 /** Runs a read and destroys its stdout as soon as what it printed matches `when`; times the end. */
-const closeStdoutWhen = async (args: ReadonlyArray<string>, when: (printed: string) => boolean, killAfterMs: number) => {
+const closeStdoutWhen = async (
+  args: ReadonlyArray<string>,
+  when: (printed: string) => boolean,
+  killAfterMs: number
+) => {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
   let closedPipeAt = 0
   let seen = ""
@@ -121,7 +137,14 @@ const closeStdoutWhen = async (args: ReadonlyArray<string>, when: (printed: stri
     child.on("close", (c, s) => resolve([c, s]))
   )
   clearTimeout(killer)
-  return { code, signal, closedPipeAt, endedAt: Date.now(), stderrLines: stderr.split("\n").filter((line) => line.length > 0), stderr }
+  return {
+    code,
+    signal,
+    closedPipeAt,
+    endedAt: Date.now(),
+    stderrLines: stderr.split("\n").filter((line) => line.length > 0),
+    stderr
+  }
 }
 
 describe("a consumer that closes the pipe", () => {
@@ -129,7 +152,7 @@ describe("a consumer that closes the pipe", () => {
     const sim = await start(SLOW)
     const run = await closeStdoutWhen(
       ["read", "--config", configFor(sim, { page_size: 5 }), "--catalog", leadsOnly()],
-      (printed) => printed.includes('"type":"RECORD"'),
+      (printed) => printed.includes("\"type\":\"RECORD\""),
       20_000
     )
     expect(run.closedPipeAt).toBeGreaterThan(0)
@@ -144,7 +167,10 @@ describe("a consumer that closes the pipe", () => {
     const config = configFor(sim, { page_size: 5 })
     const catalog = leadsOnly()
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
-    const child = spawn("sh", ["-c", `${quote(process.execPath)} ${quote(MAIN)} read --config ${quote(config)} --catalog ${quote(catalog)} | head -1`], {
+    const child = spawn("sh", [
+      "-c",
+      `${quote(process.execPath)} ${quote(MAIN)} read --config ${quote(config)} --catalog ${quote(catalog)} | head -1`
+    ], {
       stdio: ["ignore", "pipe", "pipe"]
     })
     let firstLineAt = 0
@@ -175,7 +201,10 @@ describe("a consumer that closes the pipe", () => {
     // one campaign, so that nothing else is written during the wait
     const sim = await start({ campaigns: 1, leadsPerCampaign: 30 })
     // the second page (pages of 10 overlap by 2 rows, so it starts at offset 8)
-    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 8 }, kind: { type: "rateLimited", retryAfterSeconds: 30 } })
+    sim.injectFault({
+      match: { campaignId: sim.campaignIds[0]!, offset: 8 },
+      kind: { type: "rateLimited", retryAfterSeconds: 30 }
+    })
     const run = await closeStdoutWhen(
       ["read", "--config", configFor(sim, { page_size: 10 }), "--catalog", leadsOnly()],
       (printed) => /Retrying in 30/.test(printed),

@@ -32,7 +32,8 @@ describe("stack traces name the sources", () => {
     expect(others).toEqual([])
     expect(error?.failure_type).toBe("system_error")
     expect(error?.message).toBe("Unexpected error: record serialisation broke")
-    const trace = ofType(result.messages, "TRACE").find((m) => m["trace"].type === "ERROR")?.["trace"].error.internal_message as string
+    const trace = ofType(result.messages, "TRACE").find((m) => m["trace"].type === "ERROR")?.["trace"].error
+      .internal_message as string
     // the frame that called JSON.stringify: Output's record rendering, by file, line and column
     expect(trace).toMatch(/\/src\/airbyte\/Output\.ts:\d+:\d+/)
     expect(trace).not.toMatch(/source-smartlead\.cjs/)

@@ -23,12 +23,12 @@ const parseCsv = (text: string): Array<Array<string>> => {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"'
+      if (c === "\"" && text[i + 1] === "\"") {
+        field += "\""
         i++
-      } else if (c === '"') quoted = false
+      } else if (c === "\"") quoted = false
       else field += c
-    } else if (c === '"') quoted = true
+    } else if (c === "\"") quoted = true
     else if (c === ",") {
       row.push(field)
       field = ""
@@ -56,7 +56,9 @@ describe("read --records-only", () => {
     expect(code).toBe(0)
     expect(stderr).toBe("")
     const leads = stdout.trim().split("\n").map((line) => JSON.parse(line))
-    expect(leads.map((lead) => `${lead.campaign_id}:${lead.id}`).sort()).toEqual(sim.leads().map((l) => `${l.campaignId}:${l.id}`).sort())
+    expect(leads.map((lead) => `${lead.campaign_id}:${lead.id}`).sort()).toEqual(
+      sim.leads().map((l) => `${l.campaignId}:${l.id}`).sort()
+    )
     expect(leads.every((lead) => typeof lead.email === "string" && lead.type === undefined)).toBe(true)
   })
 
@@ -73,29 +75,65 @@ describe("read --records-only", () => {
     const { code, stdout } = await run(["read", "--config", config, "--records-only", "--format", "csv"])
     expect(code).toBe(0)
     const [header, ...rows] = parseCsv(stdout)
-    expect(header).toEqual(["email", "first_name", "last_name", "company_name", "status", "category_name", "created_at", "campaign_id"])
+    expect(header).toEqual([
+      "email",
+      "first_name",
+      "last_name",
+      "company_name",
+      "status",
+      "category_name",
+      "created_at",
+      "campaign_id"
+    ])
     expect(rows).toHaveLength(10)
     expect(rows.filter((row) => row[5] === "Interested").length).toBeGreaterThanOrEqual(1)
     for (const row of rows) {
       const lead = sim.leads().find((l) => l.email === row[0])!
-      expect(row).toEqual([lead.email, lead.firstName ?? "", lead.lastName ?? "", lead.companyName ?? "", lead.status, lead.categoryName ?? "", lead.createdAt, String(lead.campaignId)])
+      expect(row).toEqual([
+        lead.email,
+        lead.firstName ?? "",
+        lead.lastName ?? "",
+        lead.companyName ?? "",
+        lead.status,
+        lead.categoryName ?? "",
+        lead.createdAt,
+        String(lead.campaignId)
+      ])
     }
   })
 
   it("--columns picks fields, nested by dotted path, quoting as RFC 4180 says", async () => {
     const { config, sim } = await start()
     const lead = sim.leads()[0]!
-    lead.companyName = 'Acme, "the" Company\nLtd'
+    lead.companyName = "Acme, \"the\" Company\nLtd"
     lead.customFields = { job_title: "CEO", tags: ["a", "b"] }
-    const { stdout } = await run(["read", "--config", config, "--format", "csv", "--columns", "id,company_name,custom_fields.job_title,custom_fields.tags"])
+    const { stdout } = await run([
+      "read",
+      "--config",
+      config,
+      "--format",
+      "csv",
+      "--columns",
+      "id,company_name,custom_fields.job_title,custom_fields.tags"
+    ])
     const rows = parseCsv(stdout)
     expect(rows[0]).toEqual(["id", "company_name", "custom_fields.job_title", "custom_fields.tags"])
-    expect(rows.find((row) => row[0] === String(lead.id))).toEqual([String(lead.id), 'Acme, "the" Company\nLtd', "CEO", '["a","b"]'])
+    expect(rows.find((row) => row[0] === String(lead.id))).toEqual([
+      String(lead.id),
+      "Acme, \"the\" Company\nLtd",
+      "CEO",
+      "[\"a\",\"b\"]"
+    ])
   })
 
   it("sends errors to stderr as text with a non-zero exit", async () => {
     const { sim } = await start()
-    const { code, stderr, stdout } = await run(["read", "--config", files.write({ api_key: "wrong-key-77", base_url: sim.url }), "--records-only"])
+    const { code, stderr, stdout } = await run([
+      "read",
+      "--config",
+      files.write({ api_key: "wrong-key-77", base_url: sim.url }),
+      "--records-only"
+    ])
     expect(code).toBe(1)
     expect(stdout).toBe("")
     expect(stderr).toMatch(/^error: .*refused the API key/m)
@@ -110,7 +148,9 @@ describe("--help", () => {
     for (const command of ["spec", "check", "discover", "read"]) expect(root.stdout).toContain(command)
     const read = await run(["read", "--help"])
     expect(read.code).toBe(0)
-    for (const flag of ["--config", "--catalog", "--state", "--records-only", "--format", "--columns", "--stream"]) expect(read.stdout).toContain(flag)
+    for (const flag of ["--config", "--catalog", "--state", "--records-only", "--format", "--columns", "--stream"]) {
+      expect(read.stdout).toContain(flag)
+    }
     expect(read.stdout).toMatch(/--format csv --columns/)
   })
 })
@@ -126,7 +166,19 @@ describe("incremental exports", () => {
     expect(saved).toHaveLength(1)
     expect(saved[0]).toMatchObject({ type: "STREAM", stream: { stream_descriptor: { name: "leads" } } })
     const added = sim.addLeads(sim.campaignIds[0]!, 2)
-    const second = await run(["read", "--config", config, "--format", "csv", "--columns", "id,created_at", "--state", state, "--state-output", state])
+    const second = await run([
+      "read",
+      "--config",
+      config,
+      "--format",
+      "csv",
+      "--columns",
+      "id,created_at",
+      "--state",
+      state,
+      "--state-output",
+      state
+    ])
     const ids = parseCsv(second.stdout).slice(1).map((row) => Number(row[0]))
     expect(ids).toEqual(expect.arrayContaining(added.map((lead) => lead.id)))
     const cursors = saved[0].stream.stream_state.campaigns
@@ -144,9 +196,19 @@ describe("incremental exports", () => {
     const lastPerStream = new Map<string, unknown>()
     for (const line of stdout.trim().split("\n")) {
       const message = JSON.parse(line)
-      if (message.type === "STATE") lastPerStream.set(message.state.stream.stream_descriptor.name, { type: "STREAM", stream: message.state.stream })
+      if (message.type === "STATE") {
+        lastPerStream.set(message.state.stream.stream_descriptor.name, { type: "STREAM", stream: message.state.stream })
+      }
     }
     expect(JSON.parse(readFileSync(state, "utf8"))).toEqual(Array.from(lastPerStream.values()))
-    expect([...lastPerStream.keys()]).toEqual(["leads", "campaigns", "lead_categories", "campaign_statistics", "campaign_analytics", "campaign_sequences", "email_accounts"])
+    expect([...lastPerStream.keys()]).toEqual([
+      "leads",
+      "campaigns",
+      "lead_categories",
+      "campaign_statistics",
+      "campaign_analytics",
+      "campaign_sequences",
+      "email_accounts"
+    ])
   })
 })

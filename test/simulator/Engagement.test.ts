@@ -18,7 +18,11 @@ const get = async (sim: Simulator, path: string, params: Record<string, string |
 describe("engagement endpoints", () => {
   let sim: Simulator
   beforeAll(async () => {
-    sim = await startSimulator({ campaigns: 3, leadsPerCampaign: 6, engagement: { sendsPerCampaign: [150, 40, 0], emailAccounts: 130 } })
+    sim = await startSimulator({
+      campaigns: 3,
+      leadsPerCampaign: 6,
+      engagement: { sendsPerCampaign: [150, 40, 0], emailAccounts: 130 }
+    })
     sim.campaigns().forEach((campaign) => (campaign.status = "ACTIVE"))
   })
   afterAll(() => sim.close())
@@ -31,9 +35,23 @@ describe("engagement endpoints", () => {
     expect(first.body.data).toHaveLength(100)
     const row = first.body.data[0]
     expect(Object.keys(row)).toEqual(expect.arrayContaining([
-      "stats_id", "lead_name", "lead_email", "lead_category", "sequence_number", "email_campaign_seq_id", "seq_variant_id",
-      "email_subject", "email_message", "sent_time", "open_time", "click_time", "reply_time", "open_count", "click_count",
-      "is_unsubscribed", "is_bounced"
+      "stats_id",
+      "lead_name",
+      "lead_email",
+      "lead_category",
+      "sequence_number",
+      "email_campaign_seq_id",
+      "seq_variant_id",
+      "email_subject",
+      "email_message",
+      "sent_time",
+      "open_time",
+      "click_time",
+      "reply_time",
+      "open_count",
+      "click_count",
+      "is_unsubscribed",
+      "is_bounced"
     ]))
     expect(typeof row.stats_id).toBe("number")
     expect(typeof row.open_count).toBe("string")
@@ -52,12 +70,18 @@ describe("engagement endpoints", () => {
     const id = sim.campaignIds[0]!
     const sends = sim.engagement.sends(id)
     const cut = sends[120]!.sentTime
-    const filtered = await get(sim, `/campaigns/${id}/statistics`, { limit: 100, sent_time_start_date: cut.replace("T", " ") })
+    const filtered = await get(sim, `/campaigns/${id}/statistics`, {
+      limit: 100,
+      sent_time_start_date: cut.replace("T", " ")
+    })
     expect(filtered.body.total_stats).toBe("30")
     expect(filtered.body.data[0].sent_time).toBe(cut)
     for (const bad of [cut, "2025-01-01", "2025-01-01 00:00:00Z"]) {
       const refused = await get(sim, `/campaigns/${id}/statistics`, { limit: 100, sent_time_start_date: bad })
-      expect(refused).toEqual({ status: 422, body: { error: "sent_time_start_date must be a date like 2023-10-16 10:33:02.000Z" } })
+      expect(refused).toEqual({
+        status: 422,
+        body: { error: "sent_time_start_date must be a date like 2023-10-16 10:33:02.000Z" }
+      })
     }
   })
 
@@ -101,7 +125,10 @@ describe("engagement endpoints", () => {
     const second = await get(sim, "/email-accounts/", { offset: 100, limit: 100 })
     expect(first.body).toHaveLength(100)
     expect(second.body).toHaveLength(30)
-    expect(await get(sim, "/email-accounts/", { limit: 101 })).toEqual({ status: 422, body: { error: "limit must be less than or equal to 100" } })
+    expect(await get(sim, "/email-accounts/", { limit: 101 })).toEqual({
+      status: 422,
+      body: { error: "limit must be less than or equal to 100" }
+    })
     const text = JSON.stringify([...first.body, ...second.body])
     for (const value of sim.engagement.credentialValues()) expect(text).toContain(value)
     expect(first.body[0]).toMatchObject({ message_per_day: "30", warmup_details: { status: "ACTIVE" } })
@@ -110,13 +137,18 @@ describe("engagement endpoints", () => {
 
   it("404s unknown campaigns on every campaign endpoint", async () => {
     for (const endpoint of ["statistics", "analytics", "sequences"]) {
-      expect(await get(sim, `/campaigns/999999/${endpoint}`)).toEqual({ status: 404, body: { error: "Campaign not found - Invalid campaign_id." } })
+      expect(await get(sim, `/campaigns/999999/${endpoint}`)).toEqual({
+        status: 404,
+        body: { error: "Campaign not found - Invalid campaign_id." }
+      })
     }
   })
 
   it("answers the documented shapes on demand", async () => {
     const id = sim.campaignIds[0]!
-    for (const endpoint of ["statistics", "analytics", "sequences", "email_accounts"] as const) sim.engagement.setDocumented(endpoint, true)
+    for (const endpoint of ["statistics", "analytics", "sequences", "email_accounts"] as const) {
+      sim.engagement.setDocumented(endpoint, true)
+    }
     try {
       const statistics = await get(sim, `/campaigns/${id}/statistics`, { limit: 100 })
       expect(statistics.body).toMatchObject({ ok: true, offset: 0, limit: 100 })
@@ -128,7 +160,9 @@ describe("engagement endpoints", () => {
       expect(accounts.body).toHaveLength(130)
       expect(accounts.body[0]).toHaveProperty("connection_status")
     } finally {
-      for (const endpoint of ["statistics", "analytics", "sequences", "email_accounts"] as const) sim.engagement.setDocumented(endpoint, false)
+      for (const endpoint of ["statistics", "analytics", "sequences", "email_accounts"] as const) {
+        sim.engagement.setDocumented(endpoint, false)
+      }
     }
   })
 

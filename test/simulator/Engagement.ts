@@ -127,7 +127,11 @@ export interface Engagement {
 
 /** A route of this module: the path segments after /api/v1. */
 export type EngagementRoute =
-  | { readonly endpoint: "statistics" | "analytics" | "sequences"; readonly rawId: string; readonly campaignId?: number }
+  | {
+    readonly endpoint: "statistics" | "analytics" | "sequences"
+    readonly rawId: string
+    readonly campaignId?: number
+  }
   | { readonly endpoint: "email_accounts" }
 
 /** Whether path segments (after /api/v1, no trailing slash) are one of this module's routes. */
@@ -166,7 +170,13 @@ const campaignSeed = (seed: number, campaignId: number) => (seed * 2_654_435_761
 const NOT_FOUND: EngagementAnswer = { status: 404, body: { error: "Campaign not found - Invalid campaign_id." } }
 const unprocessable = (message: string): EngagementAnswer => ({ status: 422, body: { error: message } })
 
-const intParam = (query: Record<string, string>, name: string, min: number, max: number, fallback: number): number | EngagementAnswer => {
+const intParam = (
+  query: Record<string, string>,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number
+): number | EngagementAnswer => {
   const raw = query[name]
   if (raw === undefined || raw === "") return fallback
   if (!/^-?\d+$/.test(raw)) return unprocessable(`${name} must be an integer`)
@@ -194,7 +204,7 @@ export const makeEngagement = (input: {
   const indexOf = (campaignId: number) => input.campaigns().findIndex((c) => c.id === campaignId)
   const rngOf = (campaignId: number): Rng => {
     let rng = rngs.get(campaignId)
-    if (rng === undefined) rngs.set(campaignId, (rng = makeRng(campaignSeed(seed, campaignId))))
+    if (rng === undefined) rngs.set(campaignId, rng = makeRng(campaignSeed(seed, campaignId)))
     return rng
   }
 
@@ -239,7 +249,8 @@ export const makeEngagement = (input: {
     const clicked = opened && rng.chance(0.3)
     const replied = rng.chance(0.15)
     const bounced = !opened && !replied && rng.chance(0.05)
-    const at = (minMinutes: number, maxMinutes: number) => toIso(sentMs + rng.int(minMinutes, maxMinutes) * 60_000 + rng.int(0, 999))
+    const at = (minMinutes: number, maxMinutes: number) =>
+      toIso(sentMs + rng.int(minMinutes, maxMinutes) * 60_000 + rng.int(0, 999))
     const name = lead === undefined ? `Lead ${n}` : [lead.firstName, lead.lastName].filter((x) => x !== null).join(" ")
     return {
       campaignId,
@@ -252,7 +263,9 @@ export const makeEngagement = (input: {
       emailCampaignSeqId: step.id,
       seqVariantId: variant?.id ?? null,
       emailSubject: variant?.subject ?? step.subject,
-      emailMessage: `<html><body>${variant?.emailBody ?? step.emailBody}<p>${"Lorem ipsum dolor sit amet. ".repeat(8)}</p></body></html>`,
+      emailMessage: `<html><body>${variant?.emailBody ?? step.emailBody}<p>${
+        "Lorem ipsum dolor sit amet. ".repeat(8)
+      }</p></body></html>`,
       sentTime: toIso(sentMs),
       openTime: opened ? at(5, 600) : null,
       clickTime: clicked ? at(601, 900) : null,
@@ -270,10 +283,14 @@ export const makeEngagement = (input: {
     const index = indexOf(campaignId)
     const campaign = input.campaigns()[index]
     const per = options.sendsPerCampaign ?? 12
-    const count = campaign === undefined || campaign.status === "DRAFTED" ? 0 : typeof per === "number" ? per : (per[index] ?? 0)
+    const count = campaign === undefined || campaign.status === "DRAFTED"
+      ? 0
+      : typeof per === "number"
+      ? per
+      : (per[index] ?? 0)
     const rng = rngOf(campaignId)
     let t = baseMs + index * 3_600_000
-    sends = Array.from({ length: count }, (_, n) => makeSend(campaignId, n, (t += rng.int(...SEND_SPACING_MS))))
+    sends = Array.from({ length: count }, (_, n) => makeSend(campaignId, n, t += rng.int(...SEND_SPACING_MS)))
     sendsByCampaign.set(campaignId, sends)
     return sends
   }
@@ -379,7 +396,12 @@ export const makeEngagement = (input: {
     if (options.statisticsOrder === "descending") kept.reverse()
     return {
       status: 200,
-      body: { total_stats: String(kept.length), offset, limit, data: kept.slice(offset, offset + limit).map((s) => statisticsRow(s, index)) }
+      body: {
+        total_stats: String(kept.length),
+        offset,
+        limit,
+        data: kept.slice(offset, offset + limit).map((s) => statisticsRow(s, index))
+      }
     }
   }
 
@@ -529,7 +551,12 @@ export const makeEngagement = (input: {
       client_id: account.clientId,
       campaign_count: count(account.campaignCount, strings),
       tags: n % 2 === 0 ? [{ id: 11, name: "primary", color: "#3366FF" }] : [],
-      oauth: { provider: account.type, access_token: credentials.accessToken, Refresh_Token: credentials.refreshToken, expires_in: 3599 },
+      oauth: {
+        provider: account.type,
+        access_token: credentials.accessToken,
+        Refresh_Token: credentials.refreshToken,
+        expires_in: 3599
+      },
       custom_headers: [{ name: "X-Auth", header_TOKEN: credentials.headerToken }],
       warmup_details: {
         status: account.warmupStatus,
@@ -572,7 +599,10 @@ export const makeEngagement = (input: {
     if (typeof limit !== "number") return limit
     const offset = intParam(query, "offset", 0, Number.MAX_SAFE_INTEGER, 0)
     if (typeof offset !== "number") return offset
-    return { status: 200, body: list.slice(offset, offset + limit).map((account, i) => accountJson(account, offset + i)) }
+    return {
+      status: 200,
+      body: list.slice(offset, offset + limit).map((account, i) => accountJson(account, offset + i))
+    }
   }
 
   /** Answers a request to one of this module's routes (authentication and faults are the simulator's). */
@@ -611,7 +641,9 @@ export const makeEngagement = (input: {
     steps: (campaignId) => stepsOf(campaignId),
     emailAccounts: () => accountsOf(),
     credentialValues: () =>
-      accountsOf().flatMap((account) => Object.values(account.credentials).filter((value): value is string => value !== null)),
+      accountsOf().flatMap((account) =>
+        Object.values(account.credentials).filter((value): value is string => value !== null)
+      ),
     setDocumented: (endpoint, on) => {
       if (on) documented.add(endpoint)
       else documented.delete(endpoint)

@@ -1,8 +1,8 @@
 /** The simulator's mutation mode (Mutations.ts), over HTTP as a connector sees it. */
 import { afterEach, describe, expect, it } from "vitest"
+import { latestActivity, throughout, zoneless, zonelessToIso } from "./Mutations.js"
 import type { LeadsPageRequest, Simulator, SimulatorOptions } from "./Simulator.js"
 import { startSimulator } from "./Simulator.js"
-import { latestActivity, throughout, zoneless, zonelessToIso } from "./Mutations.js"
 
 const sims: Array<Simulator> = []
 afterEach(async () => {
@@ -14,7 +14,6 @@ const start = async (options: SimulatorOptions) => {
   return sim
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const get = async (sim: Simulator, path: string, params: Record<string, string | number> = {}): Promise<any> => {
   const url = new URL(sim.url + path)
   url.searchParams.set("api_key", sim.apiKey)
@@ -23,9 +22,9 @@ const get = async (sim: Simulator, path: string, params: Record<string, string |
   expect(res.status, await res.clone().text()).toBe(200)
   return res.json()
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const rowsOf = (body: any): Array<any> => body.data ?? body.leads
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const idOf = (row: any): number => row.lead?.id ?? row.id
 const page = (sim: Simulator, id: number, offset: number, limit: number, extra: Record<string, string> = {}) =>
   get(sim, `/campaigns/${id}/leads`, { offset, limit, ...extra })
@@ -134,7 +133,12 @@ describe("misbehaviour of the server", () => {
     const [real, documented] = sim.campaignIds as [number, number]
     expect(sim.shapeOf(real)).toBe("real")
     const cases: Array<[Parameters<Simulator["mutations"]["setTotals"]>[0], number]> = [
-      [undefined, 12], ["true", 12], ["tooSmall", 4], ["zero", 0], ["tooLarge", 31], [(n) => n - 1, 11]
+      [undefined, 12],
+      ["true", 12],
+      ["tooSmall", 4],
+      ["zero", 0],
+      ["tooLarge", 31],
+      [(n) => n - 1, 11]
     ]
     for (const [mode, expected] of cases) {
       sim.mutations.setTotals(mode)

@@ -75,7 +75,12 @@ export interface Mutations {
    */
   recategorise(campaignId: number, leadId: number, categoryId: number | null, activityAt?: string): SimLead
   /** Changes fields of a lead (`status`, `customFields`, …), optionally with activity as above. */
-  update(campaignId: number, leadId: number, patch: Partial<Omit<SimLead, "id" | "campaignId" | "createdAt">>, activityAt?: string): SimLead
+  update(
+    campaignId: number,
+    leadId: number,
+    patch: Partial<Omit<SimLead, "id" | "campaignId" | "createdAt">>,
+    activityAt?: string
+  ): SimLead
   /** Moves a lead's `created_at` (the instant the server sorts and filters on). */
   setCreatedAt(campaignId: number, leadId: number, iso: string): SimLead
   /** Serves this text as the lead's `created_at` (its stored instant is unchanged); undefined restores it. */
@@ -280,7 +285,8 @@ export const makeHostile = (store: MutationStore, options: HostileOptions = {}):
           return trueTotal * 2 + 7
       }
     },
-    createdAtText: (lead) => texts.get(keyOf(lead)) ?? (timestamps === "zoneless" ? zoneless(lead.createdAt) : lead.createdAt),
+    createdAtText: (lead) =>
+      texts.get(keyOf(lead)) ?? (timestamps === "zoneless" ? zoneless(lead.createdAt) : lead.createdAt),
     listing: (campaigns) => (listing === undefined ? campaigns : listing(campaigns))
   }
 }

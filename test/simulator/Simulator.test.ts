@@ -1,12 +1,12 @@
+import { build } from "esbuild"
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { build } from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { CATEGORIES, DEFAULT_API_KEY, startSimulator, toDocumentedLead, toRealRow } from "./Simulator.js"
-import type { Simulator, SimLead, SimulatorOptions } from "./Simulator.js"
+import type { SimLead, Simulator, SimulatorOptions } from "./Simulator.js"
 
 interface Res {
   status: number
@@ -25,7 +25,10 @@ const call = async (
   const key = init.apiKey === undefined ? sim.apiKey : init.apiKey
   if (key !== null) u.searchParams.set("api_key", key)
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, String(v))
-  const res = await fetch(u, { ...(init.signal ? { signal: init.signal } : {}), ...(init.headers ? { headers: init.headers } : {}) })
+  const res = await fetch(u, {
+    ...(init.signal ? { signal: init.signal } : {}),
+    ...(init.headers ? { headers: init.headers } : {})
+  })
   const text = await res.text()
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) }
 }
@@ -35,7 +38,7 @@ const leadsPath = (id: number) => `/campaigns/${id}/leads`
 /** Pages through a campaign; returns the concatenated rows (real `data` or documented `leads`). */
 const pageAll = async (sim: Simulator, id: number, limit: number, extra: Record<string, string> = {}) => {
   const rows: Array<any> = []
-  for (let offset = 0; ; offset += limit) {
+  for (let offset = 0;; offset += limit) {
     const r = await call(sim, leadsPath(id), { offset, limit, ...extra })
     expect(r.status).toBe(200)
     const body = r.json()
@@ -132,7 +135,15 @@ describe("endpoints", () => {
   afterAll(() => sim.close())
 
   it("rejects missing or wrong api keys on every endpoint", async () => {
-    for (const path of ["/campaigns", `/campaigns/${sim.campaignIds[0]}`, leadsPath(sim.campaignIds[0]!), "/leads/fetch-categories", "/nope"]) {
+    for (
+      const path of [
+        "/campaigns",
+        `/campaigns/${sim.campaignIds[0]}`,
+        leadsPath(sim.campaignIds[0]!),
+        "/leads/fetch-categories",
+        "/nope"
+      ]
+    ) {
       for (const apiKey of [null, "wrong"]) {
         const r = await call(sim, path, { offset: 0, limit: 10 }, { apiKey })
         expect(r.status).toBe(401)
@@ -148,11 +159,28 @@ describe("endpoints", () => {
     const list = r.json()
     expect(Array.isArray(list)).toBe(true)
     expect(list.map((c: any) => c.id)).toEqual(sim.campaignIds)
-    for (const key of [
-      "id", "user_id", "created_at", "updated_at", "status", "name", "track_settings", "scheduler_cron_value",
-      "min_time_btwn_emails", "max_leads_per_day", "stop_lead_settings", "enable_ai_esp_matching",
-      "send_as_plain_text", "follow_up_percentage", "unsubscribe_text", "parent_campaign_id", "client_id", "tags"
-    ]) {
+    for (
+      const key of [
+        "id",
+        "user_id",
+        "created_at",
+        "updated_at",
+        "status",
+        "name",
+        "track_settings",
+        "scheduler_cron_value",
+        "min_time_btwn_emails",
+        "max_leads_per_day",
+        "stop_lead_settings",
+        "enable_ai_esp_matching",
+        "send_as_plain_text",
+        "follow_up_percentage",
+        "unsubscribe_text",
+        "parent_campaign_id",
+        "client_id",
+        "tags"
+      ]
+    ) {
       expect(list[0]).toHaveProperty(key)
     }
     const one = await call(sim, `/campaigns/${sim.campaignIds[1]}`)
@@ -208,8 +236,19 @@ describe("endpoints", () => {
     expect(first.total_leads).toBe("25")
     expect(first.data[0]).toEqual(toRealRow(sim.leads(id)[0]!))
     expect(Object.keys(first.data[0].lead)).toEqual([
-      "id", "first_name", "last_name", "email", "phone_number", "company_name", "website", "location",
-      "linkedin_profile", "company_url", "custom_fields", "is_unsubscribed", "unsubscribed_client_id_map"
+      "id",
+      "first_name",
+      "last_name",
+      "email",
+      "phone_number",
+      "company_name",
+      "website",
+      "location",
+      "linkedin_profile",
+      "company_url",
+      "custom_fields",
+      "is_unsubscribed",
+      "unsubscribed_client_id_map"
     ])
     const rows = await pageAll(sim, id, 10)
     expect(rows).toEqual(sim.leads(id).map(toRealRow))
@@ -231,15 +270,27 @@ describe("endpoints", () => {
       expect(Object.keys(first)).toEqual(["total", "leads", "offset", "limit"])
       expect(first.total).toBe(12)
       expect(Object.keys(first.leads[0])).toEqual([
-        "id", "email", "first_name", "last_name", "company_name", "status", "category_id", "category_name",
-        "created_at", "last_sent_time", "email_stats", "custom_fields"
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "company_name",
+        "status",
+        "category_id",
+        "category_name",
+        "created_at",
+        "last_sent_time",
+        "email_stats",
+        "custom_fields"
       ])
       expect(Object.keys(first.leads[0].email_stats)).toEqual(["is_opened", "is_clicked", "is_replied", "is_bounced"])
       expect(await pageAll(s, id, 5)).toEqual(s.leads(id).map(toDocumentedLead))
 
       s.setShape("mixed")
       const shapes = await Promise.all(
-        s.campaignIds.map(async (cid) => Object.keys((await call(s, leadsPath(cid), { offset: 0, limit: 1 })).json())[0])
+        s.campaignIds.map(async (cid) =>
+          Object.keys((await call(s, leadsPath(cid), { offset: 0, limit: 1 })).json())[0]
+        )
       )
       expect(shapes).toEqual(["total_leads", "total", "total_leads"])
       expect(s.campaignIds.map((cid) => s.shapeOf(cid))).toEqual(["real", "documented", "real"])
@@ -310,7 +361,18 @@ describe("filters and ordering", () => {
     const inCategory = await check({ lead_category_id: String(category) }, (l) => l.categoryId === category)
     expect(inCategory).toBeGreaterThan(0)
     expect(inCategory).toBeLessThan(all.length)
-    for (const flag of ["is_opened", "is_clicked", "is_bounced", "is_replied", "is_unsubscribed", "is_spam", "is_accepted", "is_sender_bounced"]) {
+    for (
+      const flag of [
+        "is_opened",
+        "is_clicked",
+        "is_bounced",
+        "is_replied",
+        "is_unsubscribed",
+        "is_spam",
+        "is_accepted",
+        "is_sender_bounced"
+      ]
+    ) {
       await check({ emailStatus: flag }, (l) => l.emailStats[flag] === true)
     }
     expect(await check({ emailStatus: "not_replied" }, (l) => !l.emailStats["is_replied"])).toBeGreaterThan(0)
@@ -319,7 +381,10 @@ describe("filters and ordering", () => {
     const n = await check({ last_sent_time_gt: mid }, (l) => l.lastSentTime !== null && l.lastSentTime > mid)
     expect(n).toBeGreaterThan(0)
     await check({ event_time_gt: mid }, (l) => l.lastSentTime !== null && l.lastSentTime > mid)
-    await check({ status: "COMPLETED", emailStatus: "is_opened" }, (l) => l.status === "COMPLETED" && l.emailStats["is_opened"] === true)
+    await check(
+      { status: "COMPLETED", emailStatus: "is_opened" },
+      (l) => l.status === "COMPLETED" && l.emailStats["is_opened"] === true
+    )
   })
 
   it("orders descending and shuffled (stable across requests)", async () => {
@@ -347,7 +412,9 @@ describe("filters and ordering", () => {
       const added = s.addLeads(id, 4)
       expect(added).toHaveLength(4)
       for (const l of added) expect(Date.parse(l.createdAt)).toBeGreaterThan(maxBefore)
-      expect(ids(await pageAll(s, id, 3, { created_at_gt: new Date(maxBefore).toISOString() }))).toEqual(added.map((l) => l.id))
+      expect(ids(await pageAll(s, id, 3, { created_at_gt: new Date(maxBefore).toISOString() }))).toEqual(
+        added.map((l) => l.id)
+      )
       const at = s.addLeads(id, 3, "2024-06-01T00:00:00.000Z")
       expect(at.map((l) => l.createdAt)).toEqual(Array(3).fill("2024-06-01T00:00:00.000Z"))
       expect(s.leads(id).slice(0, 3)).toEqual(at) // canonical order is by created_at
@@ -375,7 +442,10 @@ describe("faults", () => {
       expect((await call(s, leadsPath(c1), { offset: 10, limit: 10 })).status).toBe(500)
       expect((await call(s, leadsPath(c1), { offset: 10, limit: 10 })).status).toBe(200)
 
-      s.injectFault({ match: { path: "/campaigns" }, kind: { type: "status", status: 503, body: "oops", headers: { "x-why": "maint" } } })
+      s.injectFault({
+        match: { path: "/campaigns" },
+        kind: { type: "status", status: 503, body: "oops", headers: { "x-why": "maint" } }
+      })
       const custom = await call(s, "/campaigns")
       expect([custom.status, custom.text, custom.headers.get("x-why")]).toEqual([503, "oops", "maint"])
 
@@ -496,7 +566,9 @@ describe("request log and latency", () => {
     await withSim({ leadsPerCampaign: 3 }, async (s) => {
       const id = s.campaignIds[0]!
       const before = Date.now()
-      await call(s, leadsPath(id), { offset: 0, limit: 10, created_at_gt: "2025-01-01T00:00:00.000Z" }, { headers: { "user-agent": "sim-test/1.0" } })
+      await call(s, leadsPath(id), { offset: 0, limit: 10, created_at_gt: "2025-01-01T00:00:00.000Z" }, {
+        headers: { "user-agent": "sim-test/1.0" }
+      })
       s.injectFault({ kind: { type: "status", status: 500 } })
       await call(s, "/campaigns")
       await call(s, "/campaigns", {}, { apiKey: "bad" })
@@ -544,7 +616,17 @@ describe("CLI (main.ts)", () => {
         outfile,
         logLevel: "silent"
       })
-      const child = spawn(process.execPath, [outfile, "--campaigns", "2", "--leads", "4", "--shape", "documented", "--order", "descending"], {
+      const child = spawn(process.execPath, [
+        outfile,
+        "--campaigns",
+        "2",
+        "--leads",
+        "4",
+        "--shape",
+        "documented",
+        "--order",
+        "descending"
+      ], {
         stdio: ["ignore", "pipe", "pipe"]
       })
       const line = await new Promise<string>((resolve, reject) => {
@@ -559,7 +641,9 @@ describe("CLI (main.ts)", () => {
       const info = JSON.parse(line)
       expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/)
       expect(info.campaignIds).toEqual([2710262, 2710263])
-      const r = await fetch(`${info.url}/campaigns/${info.campaignIds[0]}/leads?api_key=${info.apiKey}&offset=0&limit=10`)
+      const r = await fetch(
+        `${info.url}/campaigns/${info.campaignIds[0]}/leads?api_key=${info.apiKey}&offset=0&limit=10`
+      )
       const body = (await r.json()) as { total: number }
       expect(body.total).toBe(4)
       const code = await new Promise<number | null>((resolve) => {

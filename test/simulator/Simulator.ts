@@ -24,12 +24,27 @@ import { latestActivity, makeHostile } from "./Mutations.js"
 
 export { CATEGORIES, EMAIL_STATUS_VALUES, toDocumentedLead, toRealRow } from "./data.js"
 export type { Order, Shape, SimCampaign, SimCategory, SimLead } from "./data.js"
-export type { HostileOptions, LeadsPageRequest, LimitEcho, Mutations, TimestampFormat, TotalsMode } from "./Mutations.js"
+export type {
+  HostileOptions,
+  LeadsPageRequest,
+  LimitEcho,
+  Mutations,
+  TimestampFormat,
+  TotalsMode
+} from "./Mutations.js"
 import { engagementRoute, makeEngagement } from "./Engagement.js"
 import type { Engagement, EngagementOptions, EngagementRoute } from "./Engagement.js"
 
 export { SENT_TIME_START_DATE } from "./Engagement.js"
-export type { Engagement, EngagementEndpoint, EngagementOptions, SimEmailAccount, SimSend, SimStep, SimVariant } from "./Engagement.js"
+export type {
+  Engagement,
+  EngagementEndpoint,
+  EngagementOptions,
+  SimEmailAccount,
+  SimSend,
+  SimStep,
+  SimVariant
+} from "./Engagement.js"
 
 export const DEFAULT_API_KEY = "sim-key-7f3a9c1e5b2d"
 export const API_PREFIX = "/api/v1"
@@ -171,7 +186,13 @@ const STATUS_BODIES: Record<number, unknown> = {
   403: { error: "Forbidden" },
   404: { error: "Resource not found" },
   422: { error: "Invalid parameters provided" },
-  429: { error: { code: "RATE_LIMIT_EXCEEDED", message: "Too many requests. Please retry after 30 seconds.", retry_after: 30 } }
+  429: {
+    error: {
+      code: "RATE_LIMIT_EXCEEDED",
+      message: "Too many requests. Please retry after 30 seconds.",
+      retry_after: 30
+    }
+  }
 }
 
 const htmlPage = (status: number): string => {
@@ -183,15 +204,14 @@ const rateLimitBody = (retryAfter: number | undefined) =>
   retryAfter === undefined
     ? { error: { code: "RATE_LIMIT_EXCEEDED", message: "Too many requests. Please retry later." } }
     : {
-        error: {
-          code: "RATE_LIMIT_EXCEEDED",
-          message: `Too many requests. Please retry after ${retryAfter} seconds.`,
-          retry_after: retryAfter
-        }
+      error: {
+        code: "RATE_LIMIT_EXCEEDED",
+        message: `Too many requests. Please retry after ${retryAfter} seconds.`,
+        retry_after: retryAfter
       }
+    }
 
-const faultLabel = (k: FaultKind): string =>
-  k.type === "status" || k.type === "html" ? `${k.type}:${k.status}` : k.type
+const faultLabel = (k: FaultKind): string => k.type === "status" || k.type === "html" ? `${k.type}:${k.status}` : k.type
 
 const NON_NEG_INT = /^\d+$/
 
@@ -275,7 +295,11 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   const pushLead = (campaignId: number, createdAtMs: number): SimLead => {
     const lead = factory.make(campaignId, createdAtMs)
     if (extraEvery > 0 && factory.count % extraEvery === 0) {
-      lead.extra = { email_lead_id: lead.id + 1, lead_score: factory.count % 100, sim_note: "unknown field added by the API" }
+      lead.extra = {
+        email_lead_id: lead.id + 1,
+        lead_score: factory.count % 100,
+        sim_note: "unknown field added by the API"
+      }
     }
     leadsByCampaign.get(campaignId)?.push(lead)
     if (createdAtMs > maxCreatedMs) maxCreatedMs = createdAtMs
@@ -383,8 +407,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
 
   // ----- faults & rate limits ---------------------------------------------------------
   const faults: Array<{ fault: Fault; remaining: number }> = []
-  const faultRng: Rng | undefined =
-    options.faultRate === undefined ? undefined : makeRng(options.faultRate.seed ?? (seed ^ 0xfa17) >>> 0)
+  const faultRng: Rng | undefined = options.faultRate === undefined
+    ? undefined
+    : makeRng(options.faultRate.seed ?? (seed ^ 0xfa17) >>> 0)
 
   const offsetOf = (query: Record<string, string>): number | undefined => {
     const raw = query["offset"]
@@ -399,14 +424,15 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       const m = entry.fault.match
       if (m !== undefined) {
         if (m.path !== undefined) {
-          const ok =
-            typeof m.path === "string"
-              ? pathname === m.path || pathname === API_PREFIX + m.path
-              : matchRegExp(m.path, pathname)
+          const ok = typeof m.path === "string"
+            ? pathname === m.path || pathname === API_PREFIX + m.path
+            : matchRegExp(m.path, pathname)
           if (!ok) continue
         }
         if (m.campaignId !== undefined) {
-          const cid = route.kind === "campaign" || route.kind === "leads" || route.kind === "engagement" ? route.campaignId : undefined
+          const cid = route.kind === "campaign" || route.kind === "leads" || route.kind === "engagement"
+            ? route.campaignId
+            : undefined
           if (cid !== m.campaignId) continue
         }
         if (m.offset !== undefined) {
@@ -443,7 +469,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     if (!/^-?\d+$/.test(raw)) return unprocessable(`${name} must be an integer`)
     const n = Number(raw)
     if (n < opts.min) return unprocessable(`${name} must be greater than or equal to ${opts.min}`)
-    if (opts.max !== undefined && n > opts.max) return unprocessable(`${name} must be less than or equal to ${opts.max}`)
+    if (opts.max !== undefined && n > opts.max) {
+      return unprocessable(`${name} must be less than or equal to ${opts.max}`)
+    }
     return n
   }
 
@@ -484,8 +512,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
 
     const createdFilter = ignoreCreatedAtFilter ? undefined : createdGt
     const all = ordered(campaignId)
-    const anyFilter =
-      createdFilter !== undefined ||
+    const anyFilter = createdFilter !== undefined ||
       lastSentGt !== undefined ||
       eventGt !== undefined ||
       status !== undefined ||
@@ -510,8 +537,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         if (status !== undefined && l.status !== status) continue
         if (categoryId !== undefined && l.categoryId !== categoryId) continue
         if (emailStatus !== undefined) {
-          const ok =
-            emailStatus === "not_replied" ? l.emailStats["is_replied"] !== true : l.emailStats[emailStatus] === true
+          const ok = emailStatus === "not_replied"
+            ? l.emailStats["is_replied"] !== true
+            : l.emailStats[emailStatus] === true
           if (!ok) continue
         }
         filtered.push(l)
@@ -611,7 +639,8 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       case "hang":
         return { type: "hang" }
       case "status": {
-        const body = fault.body ?? JSON.stringify(STATUS_BODIES[fault.status] ?? { error: http.STATUS_CODES[fault.status] ?? "Error" })
+        const body = fault.body ??
+          JSON.stringify(STATUS_BODIES[fault.status] ?? { error: http.STATUS_CODES[fault.status] ?? "Error" })
         return respond({ status: fault.status, headers: { ...JSON_HEADERS, ...fault.headers }, body })
       }
       case "html":
@@ -671,7 +700,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     const pathname = url.pathname
     const route: Route = req.method === "GET" ? parseRoute(pathname) : { kind: "unknown" }
     const entry: RequestLogEntry = { time, method: req.method ?? "GET", path: pathname, query, status: 0 }
-    const campaignId = route.kind === "campaign" || route.kind === "leads" || route.kind === "engagement" ? route.campaignId : undefined
+    const campaignId = route.kind === "campaign" || route.kind === "leads" || route.kind === "engagement"
+      ? route.campaignId
+      : undefined
     if (campaignId !== undefined) entry.campaignId = campaignId
     const ua = req.headers["user-agent"]
     if (ua !== undefined) entry.userAgent = ua

@@ -139,26 +139,88 @@ export const hash32 = (seed: number, n: number): number => {
 // ---------------------------------------------------------------------------
 
 const FIRST_NAMES = [
-  "John", "Maria", "José", "Zoë", "Łukasz", "Søren", "François", "Ana", "Priya", "Wei",
-  "Chloé", "Björn", "Ngozi", "Hiroshi", "Olga", "Mateo", "Aisha", "İlkay", "Noël", "Emma"
+  "John",
+  "Maria",
+  "José",
+  "Zoë",
+  "Łukasz",
+  "Søren",
+  "François",
+  "Ana",
+  "Priya",
+  "Wei",
+  "Chloé",
+  "Björn",
+  "Ngozi",
+  "Hiroshi",
+  "Olga",
+  "Mateo",
+  "Aisha",
+  "İlkay",
+  "Noël",
+  "Emma"
 ]
 const LAST_NAMES = [
-  "Doe", "García", "Müller", "Nowak", "Østergaard", "Dvořák", "Smith", "Nguyễn", "山田", "O'Brien",
-  "Kowalczyk", "Johansson", "Silva", "Patel", "Schröder", "Lefèvre", "Ivanova", "Chen", "Okafor", "Brown"
+  "Doe",
+  "García",
+  "Müller",
+  "Nowak",
+  "Østergaard",
+  "Dvořák",
+  "Smith",
+  "Nguyễn",
+  "山田",
+  "O'Brien",
+  "Kowalczyk",
+  "Johansson",
+  "Silva",
+  "Patel",
+  "Schröder",
+  "Lefèvre",
+  "Ivanova",
+  "Chen",
+  "Okafor",
+  "Brown"
 ]
 const COMPANIES = [
-  "Acme Corp", "Globex", "Initech", "Société Démo SARL", "Müller & Söhne GmbH", "北京科技有限公司",
-  "Umbrella Corp", "Hooli", "Stark Industries", "Wayne Enterprises", "Tyrell Corp", "Cyberdyne Systems"
+  "Acme Corp",
+  "Globex",
+  "Initech",
+  "Société Démo SARL",
+  "Müller & Söhne GmbH",
+  "北京科技有限公司",
+  "Umbrella Corp",
+  "Hooli",
+  "Stark Industries",
+  "Wayne Enterprises",
+  "Tyrell Corp",
+  "Cyberdyne Systems"
 ]
 const LOCATIONS = [
-  "San Francisco, CA", "Berlin, Germany", "São Paulo, Brazil", "Kraków, Poland", "東京, Japan",
-  "London, UK", "Zürich, Switzerland", "Lagos, Nigeria", "Austin, TX", "Montréal, QC"
+  "San Francisco, CA",
+  "Berlin, Germany",
+  "São Paulo, Brazil",
+  "Kraków, Poland",
+  "東京, Japan",
+  "London, UK",
+  "Zürich, Switzerland",
+  "Lagos, Nigeria",
+  "Austin, TX",
+  "Montréal, QC"
 ]
 const JOB_TITLES = ["CEO", "CTO", "Head of Sales", "VP Marketing", "Founder", "Directeur Général", "Engineer"]
 const INDUSTRIES = ["Technology", "SaaS", "Manufacturing", "Finance", "Healthcare", "Retail", "Énergie"]
 const CAMPAIGN_NAMES = [
-  "Cold Outreach Q1 2024", "Monthly sales", "Weekly events", "Black Friday prep", "Partner program",
-  "Re-engagement – dormant accounts", "Webinar follow-up", "Expansion DACH", "Enterprise ABM", "Product launch"
+  "Cold Outreach Q1 2024",
+  "Monthly sales",
+  "Weekly events",
+  "Black Friday prep",
+  "Partner program",
+  "Re-engagement – dormant accounts",
+  "Webinar follow-up",
+  "Expansion DACH",
+  "Enterprise ABM",
+  "Product launch"
 ]
 const CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "DRAFTED", "COMPLETED", "STOPPED"]
 const TIMEZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC"]
@@ -187,7 +249,9 @@ export const makeCampaign = (rng: Rng, id: number, index: number, baseMs: number
     created_at: toIso(createdMs),
     updated_at: toIso(updatedMs),
     status: index === 0 ? "ACTIVE" : rng.pick(CAMPAIGN_STATUSES),
-    name: `${CAMPAIGN_NAMES[index % CAMPAIGN_NAMES.length] ?? "Campaign"}${index >= CAMPAIGN_NAMES.length ? ` #${index}` : ""}`,
+    name: `${CAMPAIGN_NAMES[index % CAMPAIGN_NAMES.length] ?? "Campaign"}${
+      index >= CAMPAIGN_NAMES.length ? ` #${index}` : ""
+    }`,
     track_settings: rng.chance(0.5) ? ["DONT_EMAIL_OPEN", "DONT_LINK_CLICK"] : [],
     scheduler_cron_value: withSchedule
       ? { tz: rng.pick(TIMEZONES), days: [1, 2, 3, 4, 5], endHour: "19:00", startHour: "09:00" }
@@ -276,16 +340,15 @@ export const makeLeadFactory = (seed: number): LeadFactory => {
         ? rng.pick([1, 2, 3])
         : null
       const cf = rng.next()
-      const customFields: Record<string, unknown> | null =
-        cf < 0.15
-          ? null
-          : cf < 0.25
-          ? {}
-          : {
-              job_title: rng.pick(JOB_TITLES),
-              industry: rng.pick(INDUSTRIES),
-              ...(rng.chance(0.3) ? { employees: rng.int(1, 5000) } : {})
-            }
+      const customFields: Record<string, unknown> | null = cf < 0.15
+        ? null
+        : cf < 0.25
+        ? {}
+        : {
+          job_title: rng.pick(JOB_TITLES),
+          industry: rng.pick(INDUSTRIES),
+          ...(rng.chance(0.3) ? { employees: rng.int(1, 5000) } : {})
+        }
       return {
         campaignId,
         id,

@@ -9,9 +9,9 @@
  * Prints ONE JSON line {"url","apiKey","campaignIds"} to stdout, then serves until SIGTERM/SIGINT (exit 0).
  * Only node builtins and this directory's files are imported.
  */
+import type { Order, Shape } from "./data.js"
 import { startSimulator } from "./Simulator.js"
 import type { SimulatorOptions } from "./Simulator.js"
-import type { Order, Shape } from "./data.js"
 
 const usage = (message: string): never => {
   process.stderr.write(`simulator: ${message}\n`)
@@ -46,8 +46,20 @@ const int = (name: string, raw: string): number => {
 const main = async () => {
   const args = parseArgs(process.argv.slice(2))
   const known = new Set([
-    "port", "campaigns", "leads", "shape", "order", "latency-ms", "seed", "api-key", "base-time",
-    "ignore-created-at-filter", "rate-limit", "extra-fields-every", "sends", "email-accounts"
+    "port",
+    "campaigns",
+    "leads",
+    "shape",
+    "order",
+    "latency-ms",
+    "seed",
+    "api-key",
+    "base-time",
+    "ignore-created-at-filter",
+    "rate-limit",
+    "extra-fields-every",
+    "sends",
+    "email-accounts"
   ])
   for (const k of args.keys()) if (!known.has(k)) usage(`unknown option --${k}`)
 
@@ -59,7 +71,9 @@ const main = async () => {
   if (campaigns !== undefined) options.campaigns = int("campaigns", campaigns)
   const leads = get("leads")
   if (leads !== undefined) {
-    options.leadsPerCampaign = leads.includes(",") ? leads.split(",").map((x) => int("leads", x.trim())) : int("leads", leads)
+    options.leadsPerCampaign = leads.includes(",")
+      ? leads.split(",").map((x) => int("leads", x.trim()))
+      : int("leads", leads)
   }
   const shape = get("shape")
   if (shape !== undefined) {
@@ -91,7 +105,13 @@ const main = async () => {
   const emailAccounts = get("email-accounts")
   if (sends !== undefined || emailAccounts !== undefined) {
     options.engagement = {
-      ...(sends === undefined ? {} : { sendsPerCampaign: sends.includes(",") ? sends.split(",").map((x) => int("sends", x.trim())) : int("sends", sends) }),
+      ...(sends === undefined
+        ? {}
+        : {
+          sendsPerCampaign: sends.includes(",")
+            ? sends.split(",").map((x) => int("sends", x.trim()))
+            : int("sends", sends)
+        }),
       ...(emailAccounts === undefined ? {} : { emailAccounts: int("email-accounts", emailAccounts) })
     }
   }

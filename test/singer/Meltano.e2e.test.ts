@@ -21,7 +21,7 @@ afterEach(async () => {
 })
 
 const runTap = (args: ReadonlyArray<string>) => runScript(TAP, args)
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type Any = any
 
 describe("tap-smartlead with Meltano", () => {
@@ -29,10 +29,23 @@ describe("tap-smartlead with Meltano", () => {
     const sim = await startSimulator({ campaigns: 2, leadsPerCampaign: [7, 4], shape: "mixed" })
     simulators.push(sim)
     // as Meltano passes settings from the environment: numbers as strings, a date alone
-    const config = files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: "100", page_size: "3", start_date: "2024-06-01" })
+    const config = files.write({
+      api_key: sim.apiKey,
+      base_url: sim.url,
+      max_requests_per_second: "100",
+      page_size: "3",
+      start_date: "2024-06-01"
+    })
     const discovered = await runTap(["--config", config, "--discover"])
     expect(discovered.code).toBe(0)
-    const catalog = files.write(meltanoSelect(JSON.parse(discovered.stdout), ["leads.email", "leads.first_name", "campaigns.*", "lead_categories.*"]))
+    const catalog = files.write(
+      meltanoSelect(JSON.parse(discovered.stdout), [
+        "leads.email",
+        "leads.first_name",
+        "campaigns.*",
+        "lead_categories.*"
+      ])
+    )
 
     const first = await runTap(["--config", config, "--catalog", catalog])
     expect(first.code, first.stderr).toBe(0)
@@ -57,7 +70,9 @@ describe("tap-smartlead with Meltano", () => {
 
     // the state survives the target: every campaign's cursor at its newest lead
     expect(target.state).toBeDefined()
-    for (const id of sim.campaignIds) expect(target.state.bookmarks.leads.campaigns[id].created_at).toBe(sim.leads(id).at(-1)!.createdAt)
+    for (const id of sim.campaignIds) {
+      expect(target.state.bookmarks.leads.campaigns[id].created_at).toBe(sim.leads(id).at(-1)!.createdAt)
+    }
 
     const added = sim.addLeads(sim.campaignIds[0]!, 2)
     const second = await runTap(["--config", config, "--catalog", catalog, "--state", files.write(target.state)])
@@ -78,7 +93,12 @@ describe("tap-smartlead with Meltano", () => {
     const sim = await startSimulator({ campaigns: 1, leadsPerCampaign: 3, baseTime: "2025-03-01T00:00:00.000Z" })
     simulators.push(sim)
     const read = async (startDate: string) => {
-      const config = files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: "50", start_date: startDate })
+      const config = files.write({
+        api_key: sim.apiKey,
+        base_url: sim.url,
+        max_requests_per_second: "50",
+        start_date: startDate
+      })
       const result = await runTap(["--config", config])
       expect(result.code, result.stderr).toBe(0)
       return minimalTarget(result.stdout).records.get("leads") ?? []
@@ -95,7 +115,10 @@ describe("tap-smartlead with Meltano", () => {
     const validate = new Ajv({ strict: true, allErrors: true }).compile(SDK_ABOUT_LAYOUT)
     expect(validate(about), JSON.stringify(validate.errors)).toBe(true)
     expect(about.name).toBe("tap-smartlead")
-    expect(hubSettings(about).filter((s) => s.kind === "number").map((s) => s.name)).toEqual(["max_requests_per_second", "request_timeout_seconds"])
+    expect(hubSettings(about).filter((s) => s.kind === "number").map((s) => s.name)).toEqual([
+      "max_requests_per_second",
+      "request_timeout_seconds"
+    ])
     expect(typeof about.settings.properties.max_requests_per_second.default).toBe("number")
     const markdown = await runTap(["--about", "--format", "markdown"])
     expect(markdown.code).toBe(0)

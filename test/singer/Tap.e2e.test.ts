@@ -25,12 +25,23 @@ const validateSinger = ajv.compile({
     {
       type: "object",
       required: ["type", "stream", "schema", "key_properties"],
-      properties: { type: { const: "SCHEMA" }, stream: { type: "string" }, schema: { type: "object" }, key_properties: { type: "array", items: { type: "string" } }, bookmark_properties: { type: "array", items: { type: "string" } } }
+      properties: {
+        type: { const: "SCHEMA" },
+        stream: { type: "string" },
+        schema: { type: "object" },
+        key_properties: { type: "array", items: { type: "string" } },
+        bookmark_properties: { type: "array", items: { type: "string" } }
+      }
     },
     {
       type: "object",
       required: ["type", "stream", "record"],
-      properties: { type: { const: "RECORD" }, stream: { type: "string" }, record: { type: "object" }, time_extracted: { type: "string", format: "date-time" } }
+      properties: {
+        type: { const: "RECORD" },
+        stream: { type: "string" },
+        record: { type: "object" },
+        time_extracted: { type: "string", format: "date-time" }
+      }
     },
     { type: "object", required: ["type", "value"], properties: { type: { const: "STATE" }, value: { type: "object" } } }
   ]
@@ -39,9 +50,15 @@ const validateSinger = ajv.compile({
 const runTap = (args: ReadonlyArray<string>) => runScript(TAP, args)
 
 const messagesOf = (stdout: string) => {
-  const messages = stdout.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as Record<string, any>)
+  const messages = stdout.split("\n").filter((line) => line.length > 0).map((line) =>
+    JSON.parse(line) as Record<string, any>
+  )
   for (const message of messages) {
-    if (!validateSinger(message)) throw new Error(`not a Singer message: ${JSON.stringify(message).slice(0, 200)} ${ajv.errorsText(validateSinger.errors)}`)
+    if (!validateSinger(message)) {
+      throw new Error(
+        `not a Singer message: ${JSON.stringify(message).slice(0, 200)} ${ajv.errorsText(validateSinger.errors)}`
+      )
+    }
   }
   return messages
 }
@@ -49,7 +66,10 @@ const messagesOf = (stdout: string) => {
 const start = async () => {
   const sim = await startSimulator({ campaigns: 2, leadsPerCampaign: [9, 5], shape: "mixed" })
   simulators.push(sim)
-  return { sim, config: files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: 100, page_size: 4 }) }
+  return {
+    sim,
+    config: files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: 100, page_size: 4 })
+  }
 }
 
 describe("tap-smartlead", () => {
@@ -69,12 +89,25 @@ describe("tap-smartlead", () => {
     const { code, stdout } = await runTap(["--config", config, "--discover"])
     expect(code).toBe(0)
     const catalog = JSON.parse(stdout)
-    expect(catalog.streams.map((s: any) => s.tap_stream_id)).toEqual(["leads", "campaigns", "lead_categories", "campaign_statistics", "campaign_analytics", "campaign_sequences", "email_accounts"])
+    expect(catalog.streams.map((s: any) => s.tap_stream_id)).toEqual([
+      "leads",
+      "campaigns",
+      "lead_categories",
+      "campaign_statistics",
+      "campaign_analytics",
+      "campaign_sequences",
+      "email_accounts"
+    ])
     const leads = catalog.streams[0]
     expect(leads.key_properties).toEqual(["campaign_id", "id"])
     expect(leads.replication_key).toBe("created_at")
     const top = leads.metadata.find((m: any) => m.breadcrumb.length === 0).metadata
-    expect(top).toEqual({ inclusion: "available", "selected-by-default": true, "table-key-properties": ["campaign_id", "id"], "valid-replication-keys": ["created_at"] })
+    expect(top).toEqual({
+      inclusion: "available",
+      "selected-by-default": true,
+      "table-key-properties": ["campaign_id", "id"],
+      "valid-replication-keys": ["created_at"]
+    })
     expect(leads.metadata.find((m: any) => m.breadcrumb[1] === "id").metadata.inclusion).toBe("automatic")
     expect(leads.metadata.find((m: any) => m.breadcrumb[1] === "email").metadata.inclusion).toBe("available")
     const campaigns = catalog.streams[1].metadata.find((m: any) => m.breadcrumb.length === 0).metadata
@@ -91,7 +124,12 @@ describe("tap-smartlead", () => {
     const first = await runTap(["--config", config, "--catalog", catalog])
     expect(first.code).toBe(0)
     const messages = messagesOf(first.stdout)
-    expect(messages[0]).toMatchObject({ type: "SCHEMA", stream: "leads", key_properties: ["campaign_id", "id"], bookmark_properties: ["created_at"] })
+    expect(messages[0]).toMatchObject({
+      type: "SCHEMA",
+      stream: "leads",
+      key_properties: ["campaign_id", "id"],
+      bookmark_properties: ["created_at"]
+    })
     const records = messages.filter((m) => m["type"] === "RECORD")
     expect(records).toHaveLength(14)
     expect(new Set(records.map((m) => m["stream"]))).toEqual(new Set(["leads"]))
@@ -99,7 +137,9 @@ describe("tap-smartlead", () => {
     const states = messages.filter((m) => m["type"] === "STATE")
     const last = states.at(-1)!["value"]
     expect(Object.keys(last.bookmarks)).toEqual(["leads"])
-    for (const id of sim.campaignIds) expect(last.bookmarks.leads.campaigns[id].created_at).toBe(sim.leads(id).at(-1)!.createdAt)
+    for (const id of sim.campaignIds) {
+      expect(last.bookmarks.leads.campaigns[id].created_at).toBe(sim.leads(id).at(-1)!.createdAt)
+    }
     expect(first.stderr).not.toMatch(/CRITICAL/)
 
     const added = sim.addLeads(sim.campaignIds[1]!, 3)
@@ -112,9 +152,18 @@ describe("tap-smartlead", () => {
       expect(record.created_at).toBe(last.bookmarks.leads.campaigns[record.campaign_id].created_at)
     }
     const secondState = messagesOf(second.stdout).filter((m) => m["type"] === "STATE").at(-1)!["value"]
-    const wrapped = await runTap(["--config", config, "--catalog", catalog, "--state", files.write({ type: "STATE", value: secondState })])
+    const wrapped = await runTap([
+      "--config",
+      config,
+      "--catalog",
+      catalog,
+      "--state",
+      files.write({ type: "STATE", value: secondState })
+    ])
     for (const message of messagesOf(wrapped.stdout).filter((m) => m["type"] === "RECORD")) {
-      expect(message["record"].created_at).toBe(secondState.bookmarks.leads.campaigns[message["record"].campaign_id].created_at)
+      expect(message["record"].created_at).toBe(
+        secondState.bookmarks.leads.campaigns[message["record"].campaign_id].created_at
+      )
     }
   })
 
@@ -124,7 +173,12 @@ describe("tap-smartlead", () => {
     expect(missing.stdout).toBe("")
     expect(missing.stderr).toMatch(/CRITICAL Invalid --config file "\/nonexistent.json": no such file/)
     const { config } = await start()
-    const badState = await runTap(["--config", config, "--state", files.write({ bookmarks: { leads: { campaigns: 3 } } })])
+    const badState = await runTap([
+      "--config",
+      config,
+      "--state",
+      files.write({ bookmarks: { leads: { campaigns: 3 } } })
+    ])
     expect(badState.code).toBe(1)
     expect(badState.stderr).toMatch(/leads state is invalid/)
     const noConfig = await runTap([])

@@ -26,13 +26,20 @@ const scripted = (replies: ReadonlyArray<Reply> | ((call: number, url: URL) => R
   const client = HttpClient.make((request, url) =>
     Effect.gen(function*() {
       calls.push({ at: yield* Clock.currentTimeMillis, url, headers: request.headers })
-      const reply = typeof replies === "function" ? replies(calls.length - 1, url) : replies[Math.min(calls.length - 1, replies.length - 1)]!
+      const reply = typeof replies === "function"
+        ? replies(calls.length - 1, url)
+        : replies[Math.min(calls.length - 1, replies.length - 1)]!
       if (reply === "hang") return yield* Effect.never
       if (reply === "reset") {
         const { RequestError } = yield* Effect.promise(() => import("@effect/platform/HttpClientError"))
-        return yield* Effect.fail(new RequestError({ request, reason: "Transport", cause: new Error("socket hang up") }))
+        return yield* Effect.fail(
+          new RequestError({ request, reason: "Transport", cause: new Error("socket hang up") })
+        )
       }
-      return HttpClientResponse.fromWeb(request, new Response(reply.body ?? "", { status: reply.status, headers: reply.headers ?? {} }))
+      return HttpClientResponse.fromWeb(
+        request,
+        new Response(reply.body ?? "", { status: reply.status, headers: reply.headers ?? {} })
+      )
     })
   )
   return { client, calls }
@@ -76,7 +83,12 @@ const gaps = (calls: ReadonlyArray<Call>) => calls.slice(1).map((call, i) => cal
 describe("retries", () => {
   it.effect("retries 5xx with jittered exponential backoff, then succeeds", () =>
     Effect.gen(function*() {
-      const { calls, client } = scripted([{ status: 503, body: "{}" }, { status: 500, body: "<html><title>Bad</title></html>" }, { status: 502 }, campaigns])
+      const { calls, client } = scripted([
+        { status: 503, body: "{}" },
+        { status: 500, body: "<html><title>Bad</title></html>" },
+        { status: 502 },
+        campaigns
+      ])
       const result = yield* runFor(withApi(client, (api) => api.listCampaigns), 20)
       expect(Either.isRight(result)).toBe(true)
       expect(calls).toHaveLength(4)
@@ -106,7 +118,9 @@ describe("retries", () => {
       // The highest jitter (×1.25) would make 75 s of a 60 s backoff: the cap must cut it to 60 s.
       const { calls, client } = scripted([{ status: 503 }, { status: 503 }, campaigns])
       const fiber = yield* Effect.fork(
-        withApi(client, (api) => api.listCampaigns, { retryInitialDelayMs: 100_000 }).pipe(Effect.withRandom(Random.fixed([0.999])))
+        withApi(client, (api) => api.listCampaigns, { retryInitialDelayMs: 100_000 }).pipe(
+          Effect.withRandom(Random.fixed([0.999]))
+        )
       )
       for (let i = 0; i < 130; i++) yield* TestClock.adjust("1 second")
       expect(calls.map((call) => call.at)).toEqual([0, 60_000, 120_000])
@@ -169,7 +183,10 @@ describe("retries", () => {
   it.effect("reports a timeout after the last attempt", () =>
     Effect.gen(function*() {
       const { calls, client } = scripted(["hang"])
-      const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { requestTimeoutMs: 2000, maxRetries: 1 }), 10)
+      const result = yield* runFor(
+        withApi(client, (api) => api.listCampaigns, { requestTimeoutMs: 2000, maxRetries: 1 }),
+        10
+      )
       expect(calls).toHaveLength(2)
       expect(Either.isLeft(result) && result.left._tag).toBe("RequestTimeout")
     }))
@@ -186,12 +203,17 @@ describe("retries", () => {
     ["an empty body", { status: 200, body: "" }],
     ["`{}`", { status: 200, body: "{}" }],
     ["an HTML page", { status: 200, body: "<html><title>Maintenance</title></html>" }],
-    ["truncated JSON", { status: 200, body: '{"total_leads":"3","data":[{"lead":{"id":1' }]
+    ["truncated JSON", { status: 200, body: "{\"total_leads\":\"3\",\"data\":[{\"lead\":{\"id\":1" }]
   ]
   for (const [what, reply] of unusable) {
     it.effect(`treats ${what} as an invalid response and retries it`, () =>
       Effect.gen(function*() {
-        const page = ok({ total_leads: "1", offset: 0, limit: 100, data: [{ created_at: "2025-01-01T00:00:00.000Z", lead: { id: 7 } }] })
+        const page = ok({
+          total_leads: "1",
+          offset: 0,
+          limit: 100,
+          data: [{ created_at: "2025-01-01T00:00:00.000Z", lead: { id: 7 } }]
+        })
         const { calls, client } = scripted([reply, page])
         const result = yield* runFor(withApi(client, (api) => api.leadsPage(1, {}, 0, 100)), 5)
         expect(calls).toHaveLength(2)
@@ -220,7 +242,12 @@ describe("rate limit", () => {
     Effect.gen(function*() {
       const { calls, client } = scripted([campaigns])
       const result = yield* runFor(
-        withApi(client, (api) => Effect.all(Array.from({ length: 6 }, () => api.listCampaigns), { concurrency: 6 }), {}, 2),
+        withApi(
+          client,
+          (api) => Effect.all(Array.from({ length: 6 }, () => api.listCampaigns), { concurrency: 6 }),
+          {},
+          2
+        ),
         5
       )
       expect(Either.isRight(result)).toBe(true)
@@ -233,15 +260,23 @@ describe("rate limit", () => {
   it.effect("allows fractional rates", () =>
     Effect.gen(function*() {
       const { calls, client } = scripted([campaigns])
-      yield* runFor(withApi(client, (api) => Effect.all([api.listCampaigns, api.listCampaigns, api.listCampaigns]), {}, 0.25), 10)
+      yield* runFor(
+        withApi(client, (api) => Effect.all([api.listCampaigns, api.listCampaigns, api.listCampaigns]), {}, 0.25),
+        10
+      )
       expect(calls.map((call) => call.at)).toEqual([0, 4000, 8000])
     }))
 
   it.effect("holds every request after a 429 with Retry-After", () =>
     Effect.gen(function*() {
-      const { calls, client } = scripted((n) => (n === 0 ? { status: 429, headers: { "retry-after": "10" } } : campaigns))
+      const { calls, client } = scripted((
+        n
+      ) => (n === 0 ? { status: 429, headers: { "retry-after": "10" } } : campaigns))
       yield* runFor(
-        withApi(client, (api) => Effect.all([api.listCampaigns, Effect.delay(api.listCampaigns, "1 second")], { concurrency: 2 })),
+        withApi(
+          client,
+          (api) => Effect.all([api.listCampaigns, Effect.delay(api.listCampaigns, "1 second")], { concurrency: 2 })
+        ),
         15
       )
       expect(calls.slice(1).every((call) => call.at >= 10_000)).toBe(true)
@@ -250,7 +285,9 @@ describe("rate limit", () => {
   it.effect("slows down when X-RateLimit-Remaining runs out", () =>
     Effect.gen(function*() {
       const { calls, client } = scripted((n) =>
-        n === 0 ? { status: 200, body: "[]", headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "8" } } : ok([])
+        n === 0
+          ? { status: 200, body: "[]", headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "8" } }
+          : ok([])
       )
       yield* runFor(withApi(client, (api) => Effect.all([api.listCampaigns, api.listCampaigns])), 10)
       expect(calls[1]!.at).toBeGreaterThanOrEqual(8000)
@@ -264,7 +301,9 @@ describe("bounded waits", () => {
       const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { maxWaitMs: 900_000 }), 5)
       expect(calls).toHaveLength(1)
       expect(Either.isLeft(result) && result.left._tag).toBe("WaitTooLong")
-      expect(Either.isLeft(result) && result.left.message).toMatch(/wait 3600 s \(Retry-After\).*max_wait_seconds \(900 s\)/)
+      expect(Either.isLeft(result) && result.left.message).toMatch(
+        /wait 3600 s \(Retry-After\).*max_wait_seconds \(900 s\)/
+      )
     }))
 
   it.effect("a body retry_after longer than max_wait_seconds fails the same way", () =>
@@ -285,7 +324,11 @@ describe("bounded waits", () => {
 
   it.effect("an X-RateLimit pause longer than max_wait_seconds fails the request instead of pausing", () =>
     Effect.gen(function*() {
-      const { client } = scripted([{ status: 200, body: "[]", headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "5000" } }])
+      const { client } = scripted([{
+        status: 200,
+        body: "[]",
+        headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "5000" }
+      }])
       const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { maxWaitMs: 900_000 }), 1)
       expect(Either.isLeft(result) && result.left._tag).toBe("WaitTooLong")
       expect(Either.isLeft(result) && result.left.message).toMatch(/wait 5000 s \(X-RateLimit-Reset\)/)

@@ -14,7 +14,11 @@ const STREAM = "campaign_analytics"
 
 describe("campaign_analytics", () => {
   it("reads one record per campaign, drafted ones included, with numeric counts", async () => {
-    const sim = await helpers.start({ campaigns: 4, leadsPerCampaign: 6, engagement: { sendsPerCampaign: [20, 7, 0, 3] } })
+    const sim = await helpers.start({
+      campaigns: 4,
+      leadsPerCampaign: 6,
+      engagement: { sendsPerCampaign: [20, 7, 0, 3] }
+    })
     sim.campaigns().forEach((campaign, index) => (campaign.status = index === 2 ? "DRAFTED" : "ACTIVE"))
     const result = await read(sim, STREAM)
     expect(result.code).toBe(0)
@@ -46,7 +50,8 @@ describe("campaign_analytics", () => {
     expect(errorsOf(result.messages)[0]).toMatchObject({
       failure_type: "system_error",
       stream_descriptor: { name: STREAM },
-      message: "campaign_analytics of 1 campaign could not be read: campaign 404404 not found (deleted, or not visible to this API key). The other campaigns were read."
+      message:
+        "campaign_analytics of 1 campaign could not be read: campaign 404404 not found (deleted, or not visible to this API key). The other campaigns were read."
     })
   })
 
@@ -56,7 +61,11 @@ describe("campaign_analytics", () => {
     expect(result.code).toBe(1)
     expect(result.records).toEqual([])
     expect(errorsOf(result.messages)[0]!.message).toMatch(
-      new RegExp(`^campaign_analytics of 1 campaign could not be read: campaign ${sim.campaignIds[0]}: SmartLead sent an unusable response \\(this is SmartLead's documented analytics shape`)
+      new RegExp(
+        `^campaign_analytics of 1 campaign could not be read: campaign ${
+          sim.campaignIds[0]
+        }: SmartLead sent an unusable response \\(this is SmartLead's documented analytics shape`
+      )
     )
   })
 })

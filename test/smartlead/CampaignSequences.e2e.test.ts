@@ -23,13 +23,22 @@ describe("campaign_sequences", () => {
     expect(result.records.map((r) => `${r["campaign_id"]}:${r["id"]}`).sort()).toEqual(expected)
     for (const record of result.records) {
       const step = sim.engagement.steps(record["campaign_id"] as number).find((s) => s.id === record["id"])!
-      expect(record).toMatchObject({ seq_number: step.seqNumber, subject: step.subject, email_body: step.emailBody, seq_delay_details: { delayInDays: step.delayInDays } })
+      expect(record).toMatchObject({
+        seq_number: step.seqNumber,
+        subject: step.subject,
+        email_body: step.emailBody,
+        seq_delay_details: { delayInDays: step.delayInDays }
+      })
       expect(record).not.toHaveProperty("seq_variants")
       const variants = (record["sequence_variants"] ?? []) as Array<Record<string, unknown>>
-      expect(variants.map((v) => [v["id"], v["variant_label"]])).toEqual(step.variants.map((v) => [v.id, v.variantLabel]))
+      expect(variants.map((v) => [v["id"], v["variant_label"]])).toEqual(
+        step.variants.map((v) => [v.id, v.variantLabel])
+      )
     }
     // the simulator names variants seq_variants on odd campaigns: both names were read
-    expect(result.records.filter((r) => r["campaign_id"] === sim.campaignIds[1] && Array.isArray(r["sequence_variants"]))).toHaveLength(2)
+    expect(
+      result.records.filter((r) => r["campaign_id"] === sim.campaignIds[1] && Array.isArray(r["sequence_variants"]))
+    ).toHaveLength(2)
   })
 
   it("reads SmartLead's documented steps (delay_in_days, no variants)", async () => {
@@ -37,6 +46,10 @@ describe("campaign_sequences", () => {
     const result = await read(sim, STREAM)
     expect(result.code).toBe(0)
     expect(result.records).toHaveLength(6)
-    expect(result.records.every((r) => typeof (r["seq_delay_details"] as Record<string, unknown>)["delay_in_days"] === "number")).toBe(true)
+    expect(
+      result.records.every((r) =>
+        typeof (r["seq_delay_details"] as Record<string, unknown>)["delay_in_days"] === "number"
+      )
+    ).toBe(true)
   })
 })

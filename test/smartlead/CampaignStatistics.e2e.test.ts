@@ -6,7 +6,15 @@
  */
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { assertStateCounts, errorsOf, ofType, recordsOf, runConnector, runScript, statusesOf } from "../helpers/Connector.js"
+import {
+  assertStateCounts,
+  errorsOf,
+  ofType,
+  recordsOf,
+  runConnector,
+  runScript,
+  statusesOf
+} from "../helpers/Connector.js"
 import { setup } from "../helpers/Reads.js"
 import { streamReader } from "../helpers/Streams.js"
 import type { Simulator, SimulatorOptions } from "../simulator/Simulator.js"
@@ -16,7 +24,8 @@ const { discover, read } = streamReader(helpers)
 const STREAM = "campaign_statistics"
 
 const statisticsRequests = (sim: Simulator) => sim.requests.filter((r) => r.path.endsWith("/statistics"))
-const keysOf = (records: ReadonlyArray<Record<string, unknown>>) => records.map((r) => `${r["campaign_id"]}:${r["stats_id"]}`).sort()
+const keysOf = (records: ReadonlyArray<Record<string, unknown>>) =>
+  records.map((r) => `${r["campaign_id"]}:${r["stats_id"]}`).sort()
 const expectedKeys = (sim: Simulator, campaignIds: ReadonlyArray<number>) =>
   campaignIds.flatMap((id) => sim.engagement.sends(id).map((send) => `${id}:${send.statsId}`)).sort()
 
@@ -56,7 +65,9 @@ describe("campaign_statistics", () => {
     expect(result.records.some((r) => /^\d+$/.test(r["stats_id"] as string))).toBe(true)
     expect(result.records.some((r) => /^[0-9a-f]{8}-/.test(r["stats_id"] as string))).toBe(true)
     const requests = statisticsRequests(sim)
-    expect(requests.every((r) => r.query["limit"] === "100" && r.query["sent_time_start_date"] === undefined)).toBe(true)
+    expect(requests.every((r) => r.query["limit"] === "100" && r.query["sent_time_start_date"] === undefined)).toBe(
+      true
+    )
     expect(requests).toHaveLength(2 + 1 + 1 + 3)
     const estimates = ofType(result.messages, "TRACE").filter((m) => m["trace"].type === "ESTIMATE")
     expect(estimates.at(-1)!["trace"].estimate).toMatchObject({ name: STREAM, type: "STREAM", row_estimate: 437 })
@@ -70,7 +81,11 @@ describe("campaign_statistics", () => {
     expect(result.code).toBe(0)
     expect(keysOf(result.records)).toEqual(expectedKeys(sim, [sim.campaignIds[0]!, sim.campaignIds[2]!]))
     expect(statisticsRequests(sim).map((r) => r.campaignId)).not.toContain(sim.campaignIds[1])
-    expect(ofType(result.messages, "LOG").some((m) => m["log"].message.includes(`skipping 1 drafted campaign (nothing sent yet): ${sim.campaignIds[1]}`))).toBe(true)
+    expect(
+      ofType(result.messages, "LOG").some((m) =>
+        m["log"].message.includes(`skipping 1 drafted campaign (nothing sent yet): ${sim.campaignIds[1]}`)
+      )
+    ).toBe(true)
   })
 
   it("reads configured campaign_ids as given, without GET /campaigns, drafted or not", async () => {
@@ -87,7 +102,8 @@ describe("campaign_statistics", () => {
   it("announces and emits email_message only when statistics_include_email_body is true", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 5, engagement: { sendsPerCampaign: 7 } })
     const without = await discover(sim)
-    expect(Object.keys(without.streams.find((s) => s.name === STREAM)!.json_schema["properties"] as object)).not.toContain("email_message")
+    expect(Object.keys(without.streams.find((s) => s.name === STREAM)!.json_schema["properties"] as object)).not
+      .toContain("email_message")
     const result = await read(sim, STREAM, { statistics_include_email_body: true })
     expect(result.code).toBe(0)
     expect(Object.keys(result.schema["properties"] as object)).toContain("email_message")
@@ -119,7 +135,11 @@ describe("campaign_statistics", () => {
   })
 
   it("reads rows served newest first just as well", async () => {
-    const sim = await start({ campaigns: 2, leadsPerCampaign: 5, engagement: { sendsPerCampaign: [101, 99], statisticsOrder: "descending" } })
+    const sim = await start({
+      campaigns: 2,
+      leadsPerCampaign: 5,
+      engagement: { sendsPerCampaign: [101, 99], statisticsOrder: "descending" }
+    })
     const result = await read(sim, STREAM)
     expect(keysOf(result.records)).toEqual(expectedKeys(sim, sim.campaignIds))
   })
@@ -128,7 +148,11 @@ describe("campaign_statistics", () => {
     const sim = await start({ campaigns: 3, leadsPerCampaign: 2, engagement: { sendsPerCampaign: 5 } })
     const names = [STREAM, "campaign_analytics", "campaign_sequences"]
     const catalog = helpers.files.write({
-      streams: names.map((name) => ({ stream: { name, json_schema: {}, supported_sync_modes: ["full_refresh"] }, sync_mode: "full_refresh", destination_sync_mode: "overwrite" }))
+      streams: names.map((name) => ({
+        stream: { name, json_schema: {}, supported_sync_modes: ["full_refresh"] },
+        sync_mode: "full_refresh",
+        destination_sync_mode: "overwrite"
+      }))
     })
     const result = await runConnector(["read", "--config", helpers.configFor(sim), "--catalog", catalog])
     expect(result.code).toBe(0)
@@ -151,7 +175,11 @@ describe("campaign_statistics", () => {
   })
 
   it("refuses SmartLead's documented shape with a clear message, not an empty stream", async () => {
-    const sim = await start({ campaigns: 1, leadsPerCampaign: 5, engagement: { sendsPerCampaign: 10, documented: ["statistics"] } })
+    const sim = await start({
+      campaigns: 1,
+      leadsPerCampaign: 5,
+      engagement: { sendsPerCampaign: 10, documented: ["statistics"] }
+    })
     const result = await read(sim, STREAM, { max_retries: 0 })
     expect(result.code).toBe(1)
     expect(result.records).toEqual([])

@@ -22,7 +22,11 @@ describe("check", () => {
   it("succeeds with a good key and existing campaigns", async () => {
     const sim = await startSimulator({ campaigns: 2, leadsPerCampaign: 1 })
     simulators.push(sim)
-    const result = await runConnector(["check", "--config", files.write({ api_key: sim.apiKey, base_url: sim.url, campaign_ids: [...sim.campaignIds] })])
+    const result = await runConnector([
+      "check",
+      "--config",
+      files.write({ api_key: sim.apiKey, base_url: sim.url, campaign_ids: [...sim.campaignIds] })
+    ])
     expect(result.code).toBe(0)
     expect(result.stderr).toBe("")
     expect(status(result.messages)).toEqual({ status: "SUCCEEDED" })
@@ -32,7 +36,11 @@ describe("check", () => {
   it("answers FAILED with a clear message for a wrong key, exit 0", async () => {
     const sim = await startSimulator({ campaigns: 1 })
     simulators.push(sim)
-    const result = await runConnector(["check", "--config", files.write({ api_key: "not-the-key-42", base_url: sim.url })])
+    const result = await runConnector([
+      "check",
+      "--config",
+      files.write({ api_key: "not-the-key-42", base_url: sim.url })
+    ])
     expect(result.code).toBe(0)
     const { message, status: outcome } = status(result.messages)
     expect(outcome).toBe("FAILED")
@@ -43,7 +51,11 @@ describe("check", () => {
   it("names configured campaigns the account does not have", async () => {
     const sim = await startSimulator({ campaigns: 2 })
     simulators.push(sim)
-    const result = await runConnector(["check", "--config", files.write({ api_key: sim.apiKey, base_url: sim.url, campaign_ids: [sim.campaignIds[0], 111, 222] })])
+    const result = await runConnector([
+      "check",
+      "--config",
+      files.write({ api_key: sim.apiKey, base_url: sim.url, campaign_ids: [sim.campaignIds[0], 111, 222] })
+    ])
     expect(result.code).toBe(0)
     const { message, status: outcome } = status(result.messages)
     expect(outcome).toBe("FAILED")
@@ -59,7 +71,11 @@ describe("check", () => {
       })
     })
     const started = Date.now()
-    const result = await runConnector(["check", "--config", files.write({ api_key: "abc-123456", base_url: `http://127.0.0.1:${port}/api/v1` })])
+    const result = await runConnector([
+      "check",
+      "--config",
+      files.write({ api_key: "abc-123456", base_url: `http://127.0.0.1:${port}/api/v1` })
+    ])
     expect(Date.now() - started).toBeLessThan(30_000)
     expect(result.code).toBe(0)
     const { message, status: outcome } = status(result.messages)
@@ -72,7 +88,11 @@ describe("check", () => {
     simulators.push(sim)
     sim.injectFault({ times: Infinity, kind: { type: "hang" } })
     const started = Date.now()
-    const result = await runConnector(["check", "--config", files.write({ api_key: sim.apiKey, base_url: sim.url, request_timeout_seconds: 600 })])
+    const result = await runConnector([
+      "check",
+      "--config",
+      files.write({ api_key: sim.apiKey, base_url: sim.url, request_timeout_seconds: 600 })
+    ])
     expect(Date.now() - started).toBeLessThan(30_000)
     const { message, status: outcome } = status(result.messages)
     expect(outcome).toBe("FAILED")

@@ -37,16 +37,30 @@ describe("spec", () => {
     expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#")
     const forbidden: Array<string> = []
     walk(schema, (key, value) => {
-      if (["$ref", "anyOf", "allOf", "oneOf", "not", "patternProperties", "$defs", "definitions"].includes(key)) forbidden.push(key)
+      if (["$ref", "anyOf", "allOf", "oneOf", "not", "patternProperties", "$defs", "definitions"].includes(key)) {
+        forbidden.push(key)
+      }
       if (key === "additionalProperties" && value === false) forbidden.push("additionalProperties:false")
     })
     expect(forbidden).toEqual([])
     expect(schema.additionalProperties).toBe(true)
     expect(schema.required).toEqual(["api_key"])
     expect(Object.keys(schema.properties)).toEqual([
-      "api_key", "base_url", "campaign_ids", "start_date", "lead_status", "lead_category_id", "email_status",
-      "last_sent_after", "event_after", "page_size", "lookback_window_seconds", "max_requests_per_second",
-      "max_retries", "retry_initial_delay_ms", "request_timeout_seconds"
+      "api_key",
+      "base_url",
+      "campaign_ids",
+      "start_date",
+      "lead_status",
+      "lead_category_id",
+      "email_status",
+      "last_sent_after",
+      "event_after",
+      "page_size",
+      "lookback_window_seconds",
+      "max_requests_per_second",
+      "max_retries",
+      "retry_initial_delay_ms",
+      "request_timeout_seconds"
     ])
     const properties = Object.values(schema.properties) as Array<Record<string, unknown>>
     properties.forEach((property, index) => {
@@ -75,12 +89,24 @@ describe("spec", () => {
 describe("config errors", () => {
   const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
     ["no api_key", {}, /api_key/],
-    ["page_size over 100", { api_key: "k-123456", page_size: 500 }, /page_size: must be an integer from 1 to 100 \(got 500\)/],
+    [
+      "page_size over 100",
+      { api_key: "k-123456", page_size: 500 },
+      /page_size: must be an integer from 1 to 100 \(got 500\)/
+    ],
     ["page_size fractional", { api_key: "k-123456", page_size: 2.5 }, /page_size: must be an integer/],
     ["a string for max_retries", { api_key: "k-123456", max_retries: "5" }, /max_retries/],
     ["base_url not a URL", { api_key: "k-123456", base_url: "not a url" }, /base_url: must be an http\(s\) URL/],
-    ["start_date not a date", { api_key: "k-123456", start_date: "last tuesday" }, /start_date: must be an ISO 8601 date-time/],
-    ["a non-positive rate", { api_key: "k-123456", max_requests_per_second: 0 }, /max_requests_per_second: must be a number > 0/],
+    [
+      "start_date not a date",
+      { api_key: "k-123456", start_date: "last tuesday" },
+      /start_date: must be an ISO 8601 date-time/
+    ],
+    [
+      "a non-positive rate",
+      { api_key: "k-123456", max_requests_per_second: 0 },
+      /max_requests_per_second: must be a number > 0/
+    ],
     ["an unknown lead_status", { api_key: "k-123456", lead_status: "DONE" }, /lead_status/],
     ["a campaign id that is not an integer", { api_key: "k-123456", campaign_ids: [12, "x"] }, /campaign_ids\[1\]/]
   ]
@@ -93,7 +119,6 @@ describe("config errors", () => {
       expect(status!["connectionStatus"].message).toMatch(pattern)
     })
   }
-
 })
 
 describe("discover", () => {

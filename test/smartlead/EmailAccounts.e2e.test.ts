@@ -29,7 +29,10 @@ describe("email_accounts", () => {
     expect(statusesOf(result.messages, STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"])
     expect(result.records.map((r) => r["id"])).toEqual(sim.engagement.emailAccounts().map((a) => a.id))
     const requests = sim.requests.filter((r) => r.path === "/api/v1/email-accounts/")
-    expect(requests.map((r) => [r.query["offset"], r.query["limit"]])).toEqual([["0", "100"], ["100", "100"], ["200", "100"]])
+    expect(requests.map((r) => [r.query["offset"], r.query["limit"]])).toEqual([["0", "100"], ["100", "100"], [
+      "200",
+      "100"
+    ]])
     for (const record of result.records) {
       const account = sim.engagement.emailAccounts().find((a) => a.id === record["id"])!
       expect(record).toMatchObject({
@@ -38,7 +41,11 @@ describe("email_accounts", () => {
         daily_sent_count: account.dailySentCount,
         campaign_count: account.campaignCount,
         is_smtp_success: account.isSmtpSuccess,
-        warmup_details: { status: account.warmupStatus, total_sent_count: account.warmupSent, warmup_reputation: account.warmupReputation }
+        warmup_details: {
+          status: account.warmupStatus,
+          total_sent_count: account.warmupSent,
+          warmup_reputation: account.warmupReputation
+        }
       })
       expect(keyPaths(record).filter((path) => /password|secret|token/i.test(path))).toEqual([])
     }
@@ -55,7 +62,11 @@ describe("email_accounts", () => {
   })
 
   it("fails rather than loop when the server ignores offset", async () => {
-    const sim = await helpers.start({ campaigns: 1, leadsPerCampaign: 1, engagement: { emailAccounts: 150, documented: ["email_accounts"] } })
+    const sim = await helpers.start({
+      campaigns: 1,
+      leadsPerCampaign: 1,
+      engagement: { emailAccounts: 150, documented: ["email_accounts"] }
+    })
     const result = await read(sim, STREAM, { max_retries: 0 })
     expect(result.code).toBe(1)
     expect(errorsOf(result.messages)[0]!.message).toBe(

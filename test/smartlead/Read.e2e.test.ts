@@ -35,7 +35,12 @@ describe("full reads", () => {
       expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
       // every campaign completed a full read that started with this sync; an empty one has no cursor
       const state = lastState(result.messages, "leads") as unknown as LeadsState
-      const syncStart = expectInstantWithin(state.campaigns[sim.campaignIds[0]!]!.reconciled_at, startedAt, endedAt, "reconciled_at")
+      const syncStart = expectInstantWithin(
+        state.campaigns[sim.campaignIds[0]!]!.reconciled_at,
+        startedAt,
+        endedAt,
+        "reconciled_at"
+      )
       for (const id of sim.campaignIds) {
         const leads = sim.leads(id)
         expect(state.campaigns[id], `campaign ${id}`).toEqual({
@@ -68,26 +73,41 @@ describe("full reads", () => {
         custom_fields: lead.customFields
       })
       if (sim.shapeOf(lead.campaignId) === "real") {
-        expect(record).toMatchObject({ campaign_lead_map_id: lead.campaignLeadMapId, phone_number: lead.phoneNumber, is_unsubscribed: lead.isUnsubscribed })
+        expect(record).toMatchObject({
+          campaign_lead_map_id: lead.campaignLeadMapId,
+          phone_number: lead.phoneNumber,
+          is_unsubscribed: lead.isUnsubscribed
+        })
       } else {
         expect(record).toMatchObject({ category_name: lead.categoryName, last_sent_time: lead.lastSentTime })
         expect(record["email_stats"]).toBeTypeOf("object")
       }
       for (const [key, value] of Object.entries(lead.extra ?? {})) expect(record[key]).toEqual(value)
     }
-    expect(records.some((record) => Object.keys(sim.leads(record["campaign_id"] as number).find((l) => l.id === record["id"])!.extra ?? {}).length > 0)).toBe(true)
+    expect(
+      records.some((record) =>
+        Object.keys(sim.leads(record["campaign_id"] as number).find((l) => l.id === record["id"])!.extra ?? {}).length >
+          0
+      )
+    ).toBe(true)
   })
 
   it("fills category_name in the real shape from the lead categories, read once per sync", async () => {
     const sim = await start({ campaigns: 3, leadsPerCampaign: 12, shape: "real" })
     for (const lead of sim.leads()) Object.assign(lead, { categoryId: null, categoryName: null })
-    for (const id of sim.campaignIds) Object.assign(sim.leads(id)[0]!, { categoryId: 3, categoryName: "Meeting Booked" })
+    for (const id of sim.campaignIds) {
+      Object.assign(sim.leads(id)[0]!, { categoryId: 3, categoryName: "Meeting Booked" })
+    }
     const result = await readLeads(sim, { page_size: 5 })
     expect(sim.requests.filter((r) => r.path.endsWith("/leads/fetch-categories"))).toHaveLength(1)
     const named = recordsOf(result.messages, "leads").filter((record) => record["category_id"] === 3)
     expect(named).toHaveLength(3)
     expect(named.every((record) => record["category_name"] === "Meeting Booked")).toBe(true)
-    expect(recordsOf(result.messages, "leads").filter((record) => record["category_id"] === null).every((record) => record["category_name"] === null)).toBe(true)
+    expect(
+      recordsOf(result.messages, "leads").filter((record) => record["category_id"] === null).every((record) =>
+        record["category_name"] === null
+      )
+    ).toBe(true)
   })
 
   for (const order of ["descending", "shuffled"] as const) {
@@ -108,7 +128,9 @@ describe("full reads", () => {
   it("checkpoints after every page with the server position and the pass it counts against; pages overlap by 2 rows and never ask for more than page_size", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 25, shape: "documented" })
     const { result, startedAt, endedAt } = await timed(() => readLeads(sim, { page_size: 10 }))
-    const states = statesOf(result.messages, "leads").map((m) => m["state"].stream.stream_state.campaigns[sim.campaignIds[0]!])
+    const states = statesOf(result.messages, "leads").map((m) =>
+      m["state"].stream.stream_state.campaigns[sim.campaignIds[0]!]
+    )
     const syncStart = expectInstantWithin(states[0]?.pass?.started_at, startedAt, endedAt, "pass.started_at")
     const pass = { from: null, total: 25, full: true, started_at: syncStart }
     expect(states).toEqual([
@@ -117,7 +139,10 @@ describe("full reads", () => {
       { created_at: sim.leads().at(-1)!.createdAt, reconciled_at: syncStart, activity_at: syncStart, full_rows: 25 }
     ])
     const leadRequests = sim.requests.filter((request) => request.path.endsWith("/leads"))
-    expect(leadRequests.map((request) => [request.query["offset"], request.query["limit"]])).toEqual([["0", "10"], ["8", "10"], ["16", "10"]])
+    expect(leadRequests.map((request) => [request.query["offset"], request.query["limit"]])).toEqual([["0", "10"], [
+      "8",
+      "10"
+    ], ["16", "10"]])
   })
 
   it("reads every stream with only --config, using the built-in catalog", async () => {
@@ -133,7 +158,9 @@ describe("full reads", () => {
       expect(statusesOf(result.messages, stream)).toEqual(["STARTED", "RUNNING", "COMPLETE"])
       expect(statesOf(result.messages, stream).length).toBeGreaterThanOrEqual(1)
     }
-    const estimates = ofType(result.messages, "TRACE").filter((m) => m["trace"].type === "ESTIMATE" && m["trace"].estimate.name === "leads")
+    const estimates = ofType(result.messages, "TRACE").filter((m) =>
+      m["trace"].type === "ESTIMATE" && m["trace"].estimate.name === "leads"
+    )
     expect(estimates.at(-1)!["trace"].estimate).toMatchObject({ name: "leads", type: "STREAM", row_estimate: 10 })
   })
 
@@ -149,7 +176,10 @@ describe("full reads", () => {
     for (const state of states) expect(state).toEqual({ created_at: EPOCH, campaigns: {} })
 
     // With an input state and still nothing new, the state is echoed unchanged (never reset).
-    const input = { created_at: "2025-02-01T00:00:00.000Z", campaigns: { [sim.campaignIds[0]!]: { created_at: "2025-02-01T00:00:00.000Z" } } }
+    const input = {
+      created_at: "2025-02-01T00:00:00.000Z",
+      campaigns: { [sim.campaignIds[0]!]: { created_at: "2025-02-01T00:00:00.000Z" } }
+    }
     const again = await readLeads(sim, {}, input)
     expect(again.code).toBe(0)
     const echoed = statesOf(again.messages, "leads").map((m) => m["state"].stream.stream_state)
@@ -212,7 +242,9 @@ describe("full reads", () => {
     expect(result.code).toBe(0)
     const expected = sim.leads().filter((lead) => Date.parse(lead.createdAt) >= Date.parse(startDate))
     expect(expected.some((lead) => lead.createdAt === startDate)).toBe(true)
-    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expected.map((l) => `${l.campaignId}:${l.id}`).sort())
+    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(
+      expected.map((l) => `${l.campaignId}:${l.id}`).sort()
+    )
   })
 })
 
@@ -235,7 +267,9 @@ describe("incremental reads", () => {
     }
     const third = await readLeads(sim, { page_size: 4 }, stateInput(second.messages))
     for (const record of recordsOf(third.messages, "leads")) {
-      expect(record["created_at"]).toBe((lastState(second.messages, "leads") as any).campaigns[record["campaign_id"] as number].created_at)
+      expect(record["created_at"]).toBe(
+        (lastState(second.messages, "leads") as any).campaigns[record["campaign_id"] as number].created_at
+      )
     }
   })
 
@@ -246,13 +280,18 @@ describe("incremental reads", () => {
     const cursor = (lastState(first.messages, "leads") as any).campaigns[id].created_at as string
     const tied = sim.addLeads(id, 3, cursor)
     const second = await readLeads(sim, {}, stateInput(first.messages))
-    expect(leadKeys(recordsOf(second.messages, "leads"))).toEqual(expect.arrayContaining(tied.map((lead) => `${id}:${lead.id}`)))
+    expect(leadKeys(recordsOf(second.messages, "leads"))).toEqual(
+      expect.arrayContaining(tied.map((lead) => `${id}:${lead.id}`))
+    )
   })
 
   it("asks for created_at_gt = cursor − lookback − 1 ms", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 3 })
     const id = sim.campaignIds[0]!
-    const state = { created_at: "2025-01-01T00:00:00.000Z", campaigns: { [id]: { created_at: "2025-01-01T01:00:00.000Z" } } }
+    const state = {
+      created_at: "2025-01-01T00:00:00.000Z",
+      campaigns: { [id]: { created_at: "2025-01-01T01:00:00.000Z" } }
+    }
     await readLeads(sim, { lookback_window_seconds: 600 }, state)
     const query = sim.requests.find((request) => request.path.endsWith("/leads"))!.query
     expect(query["created_at_gt"]).toBe("2025-01-01T00:49:59.999Z")
@@ -267,7 +306,8 @@ describe("incremental reads", () => {
     expect(keys).toEqual(expect.arrayContaining(added.map((lead) => `${lead.campaignId}:${lead.id}`)))
     // the added leads, and the one lead of each campaign tied with its cursor: 9 of each campaign's 10 first leads are dropped
     expect(keys.length).toBe(added.length + 2)
-    expect(ofType(second.messages, "LOG").some((m) => /dropped 18 rows at or before the cursor/.test(m["log"].message))).toBe(true)
+    expect(ofType(second.messages, "LOG").some((m) => /dropped 18 rows at or before the cursor/.test(m["log"].message)))
+      .toBe(true)
   })
 
   it("keeps a far-future cursor (never moves it backwards) and reads nothing; its entries start their reconciliation and sweep clocks", async () => {
@@ -278,7 +318,10 @@ describe("incremental reads", () => {
     expect(result.code).toBe(0)
     expect(recordsOf(result.messages, "leads")).toEqual([])
     const requests = sim.requests.filter((r) => r.path.endsWith("/leads"))
-    expect(requests.map((r) => r.query["created_at_gt"])).toEqual(["2099-12-31T23:59:59.999Z", "2099-12-31T23:59:59.999Z"])
+    expect(requests.map((r) => r.query["created_at_gt"])).toEqual([
+      "2099-12-31T23:59:59.999Z",
+      "2099-12-31T23:59:59.999Z"
+    ])
     const state = lastState(result.messages, "leads") as unknown as LeadsState
     const adopted = expectInstantWithin(state.campaigns[a]!.reconciled_at, startedAt, endedAt, "reconciled_at")
     const entry = { created_at: future, reconciled_at: adopted, activity_at: adopted }
@@ -300,7 +343,9 @@ describe("incremental reads", () => {
     const cut = sim.leads()[Math.floor(sim.leads().length / 2)]!.createdAt
     const result = await readLeads(sim, {}, { created_at: cut })
     const expected = sim.leads().filter((lead) => Date.parse(lead.createdAt) >= Date.parse(cut))
-    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expected.map((l) => `${l.campaignId}:${l.id}`).sort())
+    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(
+      expected.map((l) => `${l.campaignId}:${l.id}`).sort()
+    )
   })
 
   it("accepts [] and no state as a first sync", async () => {
@@ -311,7 +356,15 @@ describe("incremental reads", () => {
 
   it("ignores the input state in full_refresh mode", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 6 })
-    const args = ["read", "--config", configFor(sim), "--catalog", leadsOnly("full_refresh"), "--state", files.write({ created_at: "2100-01-01T00:00:00.000Z" })]
+    const args = [
+      "read",
+      "--config",
+      configFor(sim),
+      "--catalog",
+      leadsOnly("full_refresh"),
+      "--state",
+      files.write({ created_at: "2100-01-01T00:00:00.000Z" })
+    ]
     const result = await runConnector(args)
     expect(recordsOf(result.messages, "leads")).toHaveLength(6)
   })
@@ -328,7 +381,9 @@ describe("reconciliation and activity sweep", () => {
     const first = await readLeads(sim, filter)
     const inFilter = sim.leads().filter((lead) => lead.categoryId === 2)
     expect(inFilter.length).toBeGreaterThan(0)
-    expect(leadKeys(recordsOf(first.messages, "leads")).sort()).toEqual(inFilter.map((l) => `${l.campaignId}:${l.id}`).sort())
+    expect(leadKeys(recordsOf(first.messages, "leads")).sort()).toEqual(
+      inFilter.map((l) => `${l.campaignId}:${l.id}`).sort()
+    )
     // an old lead (created long before the cursor, no activity) enters the filter
     const moved = sim.leads(a).find((lead) => lead.categoryId !== 2)!
     Object.assign(moved, { categoryId: 2, categoryName: "Not Interested" })
@@ -337,18 +392,23 @@ describe("reconciliation and activity sweep", () => {
     expect(leadKeys(recordsOf(second.messages, "leads"))).not.toContain(`${a}:${moved.id}`)
     // with reconcile_interval_hours 0, every campaign is read in full: it arrives
     sim.clearRequests()
-    const { result: third, startedAt, endedAt } = await timed(() => readLeads(sim, { ...filter, reconcile_interval_hours: 0 }, stateInput(second.messages)))
+    const { result: third, startedAt, endedAt } = await timed(() =>
+      readLeads(sim, { ...filter, reconcile_interval_hours: 0 }, stateInput(second.messages))
+    )
     expect(third.code).toBe(0)
     const nowInFilter = sim.leads().filter((lead) => lead.categoryId === 2).map((l) => `${l.campaignId}:${l.id}`)
     expect(nowInFilter).toContain(`${a}:${moved.id}`)
     expect(leadKeys(recordsOf(third.messages, "leads")).sort()).toEqual(nowInFilter.sort())
-    expect(leadRequests(sim).every((r) => r.query["created_at_gt"] === undefined && r.query["lead_category_id"] === "2")).toBe(true)
+    expect(
+      leadRequests(sim).every((r) => r.query["created_at_gt"] === undefined && r.query["lead_category_id"] === "2")
+    ).toBe(true)
     const state = lastState(third.messages, "leads") as unknown as LeadsState
     for (const id of sim.campaignIds) {
       expectInstantWithin(state.campaigns[id]!.reconciled_at, startedAt, endedAt, `campaign ${id} reconciled_at`)
       expect(state.campaigns[id]!.full_rows).toBe(sim.leads(id).filter((lead) => lead.categoryId === 2).length)
     }
-    expect(ofType(third.messages, "LOG").some((m) => /reconciling 2 campaigns with a full read/.test(m["log"].message))).toBe(true)
+    expect(ofType(third.messages, "LOG").some((m) => /reconciling 2 campaigns with a full read/.test(m["log"].message)))
+      .toBe(true)
   })
 
   it("the activity sweep delivers an old lead with new activity once, asking event_time_gt = activity_at − lookback − 5 min", async () => {
@@ -363,10 +423,14 @@ describe("reconciliation and activity sweep", () => {
     Object.assign(old, { lastSentTime: now })
     Object.assign(newest, { lastSentTime: now })
     sim.clearRequests()
-    const { result: second, startedAt, endedAt } = await timed(() => readLeads(sim, { lookback_window_seconds: 60 }, stateInput(first.messages)))
+    const { result: second, startedAt, endedAt } = await timed(() =>
+      readLeads(sim, { lookback_window_seconds: 60 }, stateInput(first.messages))
+    )
     expect(second.code).toBe(0)
     const sweeps = leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined)
-    expect(sweeps.map((r) => r.query["event_time_gt"])).toEqual([new Date(Date.parse(activityAt) - 60_000 - 300_000).toISOString()])
+    expect(sweeps.map((r) => r.query["event_time_gt"])).toEqual([
+      new Date(Date.parse(activityAt) - 60_000 - 300_000).toISOString()
+    ])
     expect(sweeps[0]!.query["created_at_gt"]).toBeUndefined()
     const keys = leadKeys(recordsOf(second.messages, "leads"))
     expect(keys).toContain(`${id}:${old.id}`)
@@ -386,15 +450,24 @@ describe("reconciliation and activity sweep", () => {
 
 describe("failures and resume", () => {
   /** Lead requests of one campaign, as [offset, limit, created_at_gt]. */
-  const pagesOf = (sim: { requests: ReadonlyArray<{ campaignId?: number; path: string; query: Record<string, string> }> }, id: number) =>
-    sim.requests.filter((r) => r.campaignId === id && r.path.endsWith("/leads")).map((r) => [r.query["offset"], r.query["limit"], r.query["created_at_gt"]])
+  const pagesOf = (
+    sim: { requests: ReadonlyArray<{ campaignId?: number; path: string; query: Record<string, string> }> },
+    id: number
+  ) =>
+    sim.requests.filter((r) => r.campaignId === id && r.path.endsWith("/leads")).map((
+      r
+    ) => [r.query["offset"], r.query["limit"], r.query["created_at_gt"]])
 
   for (const order of ["ascending", "descending", "shuffled"] as const) {
     it(`a campaign failing mid-read (${order}) loses nothing after a resume, which sends the pass's query from its offset`, async () => {
       const sim = await start({ campaigns: 3, leadsPerCampaign: [30, 25, 18], order, shape: "real" })
       const failing = sim.campaignIds[1]!
       // pages of 5 overlapping by 2 rows: offsets 0, 3, 6, 9, …; the fourth page fails
-      sim.injectFault({ match: { campaignId: failing, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
+      sim.injectFault({
+        match: { campaignId: failing, offset: 9 },
+        times: Infinity,
+        kind: { type: "status", status: 503 }
+      })
       const first = await readLeads(sim, { page_size: 5, max_retries: 1 })
       expect(first.code).toBe(1)
       expect(statusesOf(first.messages, "leads")).toEqual(["STARTED", "RUNNING", "INCOMPLETE"])
@@ -403,7 +476,10 @@ describe("failures and resume", () => {
       expect(error!.message).toMatch(new RegExp(`^leads of 1 campaign could not be read: .*campaign ${failing}`))
       const state = lastState(first.messages, "leads") as unknown as LeadsState
       const pass = state.campaigns[failing]!.pass!
-      expect(state.campaigns[failing]).toEqual({ offset: 11, pass: { from: null, total: 25, full: true, started_at: pass.started_at } })
+      expect(state.campaigns[failing]).toEqual({
+        offset: 11,
+        pass: { from: null, total: 25, full: true, started_at: pass.started_at }
+      })
       const firstKeys = leadKeys(recordsOf(first.messages, "leads"))
       expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(11)
 
@@ -416,7 +492,11 @@ describe("failures and resume", () => {
       expect([...all].sort()).toEqual(expectedKeys(sim))
       // the resume reads the failing campaign on from offset 11 with the same (unbounded) query: nothing of it twice
       const pages = pagesOf(sim, failing).filter(([, limit]) => limit === "5")
-      expect(pages).toEqual([["11", "5", undefined], ["14", "5", undefined], ["17", "5", undefined], ["20", "5", undefined], ["23", "5", undefined]])
+      expect(pages).toEqual([["11", "5", undefined], ["14", "5", undefined], ["17", "5", undefined], [
+        "20",
+        "5",
+        undefined
+      ], ["23", "5", undefined]])
       expect(pagesOf(sim, failing).every(([, , from]) => from === undefined)).toBe(true)
       const resumed = secondKeys.filter((key) => key.startsWith(`${failing}:`))
       expect(resumed.filter((key) => firstKeys.includes(key))).toEqual([])
@@ -436,11 +516,19 @@ describe("failures and resume", () => {
     const cursor = (lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]!.created_at!
     const added = sim.addLeads(id, 20)
     sim.injectFault({ match: { campaignId: id, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
-    const second = await readLeads(sim, { page_size: 5, max_retries: 0, lookback_window_seconds: 60 }, stateInput(first.messages))
+    const second = await readLeads(
+      sim,
+      { page_size: 5, max_retries: 0, lookback_window_seconds: 60 },
+      stateInput(first.messages)
+    )
     expect(second.code).toBe(1)
     const from = new Date(Date.parse(cursor) - 60_000 - 1).toISOString()
     const interrupted = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[id]!
-    expect(interrupted).toMatchObject({ created_at: cursor, offset: 11, pass: { from, total: expect.any(Number), full: false } })
+    expect(interrupted).toMatchObject({
+      created_at: cursor,
+      offset: 11,
+      pass: { from, total: expect.any(Number), full: false }
+    })
     // the resume runs with another lookback: it still sends the interrupted pass's query
     sim.clearFaults()
     sim.clearRequests()
@@ -449,9 +537,14 @@ describe("failures and resume", () => {
     const pages = pagesOf(sim, id)
     expect(pages.filter(([, limit]) => limit === "5")[0]).toEqual(["11", "5", from])
     expect(pages.every(([, , gt]) => gt === from)).toBe(true)
-    const delivered = new Set([...leadKeys(recordsOf(second.messages, "leads")), ...leadKeys(recordsOf(third.messages, "leads"))])
+    const delivered = new Set([
+      ...leadKeys(recordsOf(second.messages, "leads")),
+      ...leadKeys(recordsOf(third.messages, "leads"))
+    ])
     expect(added.map((lead) => `${id}:${lead.id}`).filter((key) => !delivered.has(key))).toEqual([])
-    expect((lastState(third.messages, "leads") as unknown as LeadsState).campaigns[id]!.created_at).toBe(added.at(-1)!.createdAt)
+    expect((lastState(third.messages, "leads") as unknown as LeadsState).campaigns[id]!.created_at).toBe(
+      added.at(-1)!.createdAt
+    )
   })
 
   it("a resume whose campaign's total changed restarts that campaign's pass from offset 0", async () => {
@@ -459,7 +552,10 @@ describe("failures and resume", () => {
     const id = sim.campaignIds[0]!
     sim.injectFault({ match: { campaignId: id, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
     const first = await readLeads(sim, { page_size: 5, max_retries: 0 })
-    expect((lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]).toMatchObject({ offset: 11, pass: { total: 20 } })
+    expect((lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]).toMatchObject({
+      offset: 11,
+      pass: { total: 20 }
+    })
     sim.clearFaults()
     sim.clearRequests()
     const added = sim.addLeads(id, 2)
@@ -482,7 +578,9 @@ describe("failures and resume", () => {
     expect(result.code).toBe(0)
     expect(pagesOf(sim, a)).toEqual([["0", "100", undefined]])
     expect(pagesOf(sim, b)).toEqual([["0", "100", new Date(Date.parse(cut) - 1).toISOString()]])
-    const expected = [...sim.leads(a), ...sim.leads(b).filter((lead) => lead.createdAt >= cut)].map((l) => `${l.campaignId}:${l.id}`).sort()
+    const expected = [...sim.leads(a), ...sim.leads(b).filter((lead) => lead.createdAt >= cut)].map((l) =>
+      `${l.campaignId}:${l.id}`
+    ).sort()
     expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expected)
   })
 
@@ -511,7 +609,17 @@ describe("failures and resume", () => {
 
   it("a catalog naming an unknown stream or mode is an error naming it", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 1 })
-    const catalog = files.write({ streams: [{ stream: { name: "emails", json_schema: {}, supported_sync_modes: ["full_refresh"] }, sync_mode: "full_refresh", destination_sync_mode: "overwrite" }, { stream: { name: "campaigns", json_schema: {}, supported_sync_modes: ["full_refresh"] }, sync_mode: "incremental", destination_sync_mode: "append" }] })
+    const catalog = files.write({
+      streams: [{
+        stream: { name: "emails", json_schema: {}, supported_sync_modes: ["full_refresh"] },
+        sync_mode: "full_refresh",
+        destination_sync_mode: "overwrite"
+      }, {
+        stream: { name: "campaigns", json_schema: {}, supported_sync_modes: ["full_refresh"] },
+        sync_mode: "incremental",
+        destination_sync_mode: "append"
+      }]
+    })
     const result = await runConnector(["read", "--config", configFor(sim), "--catalog", catalog])
     expect(result.code).toBe(1)
     expect(errorsOf(result.messages)[0]!.message).toMatch(/unknown stream "emails".*campaigns.*incremental/)
@@ -537,16 +645,34 @@ describe("failures and resume", () => {
     ["malformed", "[{", /--state file .*not valid JSON/],
     ["a GLOBAL", JSON.stringify([{ type: "GLOBAL", global: { stream_states: [] } }]), /--state file .*STREAM/],
     ["a wrong-shape", JSON.stringify([{ type: "STREAM", stream: { name: "leads" } }]), /--state file .*entry 0/],
-    ["a leads state with neither created_at nor campaigns", JSON.stringify({ cursor: "2025-01-01T00:00:00Z" }), /--state file .*leads.*created_at/],
-    ["a leads state with a bad offset", JSON.stringify({ created_at: "2025-01-01T00:00:00Z", campaigns: { "1": { created_at: "2025-01-01T00:00:00Z", offset: -3 } } }), /offset/],
+    [
+      "a leads state with neither created_at nor campaigns",
+      JSON.stringify({ cursor: "2025-01-01T00:00:00Z" }),
+      /--state file .*leads.*created_at/
+    ],
+    [
+      "a leads state with a bad offset",
+      JSON.stringify({
+        created_at: "2025-01-01T00:00:00Z",
+        campaigns: { "1": { created_at: "2025-01-01T00:00:00Z", offset: -3 } }
+      }),
+      /offset/
+    ],
     [
       "a leads state whose pass has a bad lower bound",
-      JSON.stringify({ campaigns: { "1": { offset: 5, pass: { from: "last week", total: 9, full: false, started_at: "2025-01-01T00:00:00Z" } } } }),
+      JSON.stringify({
+        campaigns: {
+          "1": { offset: 5, pass: { from: "last week", total: 9, full: false, started_at: "2025-01-01T00:00:00Z" } }
+        }
+      }),
       /--state file .*leads.*campaigns\.1\.pass\.from/
     ],
     [
       "a leads state whose reconciled_at is not a date",
-      JSON.stringify({ created_at: "2025-01-01T00:00:00Z", campaigns: { "1": { created_at: "2025-01-01T00:00:00Z", reconciled_at: "01/02/2025" } } }),
+      JSON.stringify({
+        created_at: "2025-01-01T00:00:00Z",
+        campaigns: { "1": { created_at: "2025-01-01T00:00:00Z", reconciled_at: "01/02/2025" } }
+      }),
       /--state file .*leads.*campaigns\.1\.reconciled_at/
     ]
   ]
@@ -566,6 +692,7 @@ describe("failures and resume", () => {
     const state = [{ type: "STREAM", stream: { stream_descriptor: { name: "emails" }, stream_state: { x: 1 } } }]
     const result = await readLeads(sim, {}, state)
     expect(result.code).toBe(0)
-    expect(ofType(result.messages, "LOG").some((m) => m["log"].level === "WARN" && /emails/.test(m["log"].message))).toBe(true)
+    expect(ofType(result.messages, "LOG").some((m) => m["log"].level === "WARN" && /emails/.test(m["log"].message)))
+      .toBe(true)
   })
 })

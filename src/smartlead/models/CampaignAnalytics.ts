@@ -65,7 +65,9 @@ export const decodeCampaignAnalytics = (body: unknown, campaignId: number): Eith
   if (!("sent_count" in body)) {
     return Either.left(
       "total_sent" in body
-        ? `this is SmartLead's documented analytics shape (${keysOf(body)}); the live API answers id, name, sent_count, open_count, …`
+        ? `this is SmartLead's documented analytics shape (${
+          keysOf(body)
+        }); the live API answers id, name, sent_count, open_count, …`
         : `campaign analytics need sent_count; got ${keysOf(body)}`
     )
   }

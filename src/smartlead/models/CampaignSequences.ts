@@ -48,10 +48,17 @@ export const CampaignSequenceRecord = Schema.Struct({
 })
 
 /** Decodes a campaign's sequence (parsed JSON) into its step records, in place; Left says why the body is unusable. */
-export const decodeCampaignSequences = (body: unknown, campaignId: number): Either.Either<Array<JsonObject>, string> => {
+export const decodeCampaignSequences = (
+  body: unknown,
+  campaignId: number
+): Either.Either<Array<JsonObject>, string> => {
   if (!Array.isArray(body)) {
     return Either.left(
-      `expected a JSON array of sequence steps, got ${isObject(body) ? `an object with keys ${Object.keys(body).slice(0, 6).join(", ") || "none"}` : describeValue(body)}`
+      `expected a JSON array of sequence steps, got ${
+        isObject(body)
+          ? `an object with keys ${Object.keys(body).slice(0, 6).join(", ") || "none"}`
+          : describeValue(body)
+      }`
     )
   }
   for (let index = 0; index < body.length; index++) {
@@ -59,7 +66,9 @@ export const decodeCampaignSequences = (body: unknown, campaignId: number): Eith
     if (!isObject(step)) return Either.left(`step ${index} is ${describeValue(step)}, not an object`)
     if (step["id"] === undefined || step["id"] === null) return Either.left(`step ${index} has no id`)
     if ("seq_variants" in step) {
-      if (step["sequence_variants"] === undefined || step["sequence_variants"] === null) step["sequence_variants"] = step["seq_variants"]
+      if (step["sequence_variants"] === undefined || step["sequence_variants"] === null) {
+        step["sequence_variants"] = step["seq_variants"]
+      }
       delete step["seq_variants"]
     }
     const problem = coerceFields(step, FIELDS)

@@ -89,7 +89,9 @@ export const decodeStatisticsPage = (
   const data = body["data"]
   if (isObject(data)) {
     return Either.left(
-      `data is an object (${keysOf(data)}), SmartLead's documented campaign summary; the live API answers {total_stats, data:[…]} with one row per email sent`
+      `data is an object (${
+        keysOf(data)
+      }), SmartLead's documented campaign summary; the live API answers {total_stats, data:[…]} with one row per email sent`
     )
   }
   if (!Array.isArray(data)) return Either.left(`a statistics page needs a data array; got ${keysOf(body)}`)
@@ -97,7 +99,9 @@ export const decodeStatisticsPage = (
     const documented = data.length === 0 || (isObject(data[0]) && DOCUMENTED_SUMMARY_KEYS.some((key) => key in data[0]))
     return Either.left(
       documented
-        ? `no total_stats: this is SmartLead's documented per-step summary (${keysOf(body)}), not the per-email rows the live API answers`
+        ? `no total_stats: this is SmartLead's documented per-step summary (${
+          keysOf(body)
+        }), not the per-email rows the live API answers`
         : `a statistics page needs total_stats; got ${keysOf(body)}`
     )
   }
@@ -110,10 +114,14 @@ export const decodeStatisticsPage = (
     if (id === undefined || id === null || id === "") {
       const summary = DOCUMENTED_SUMMARY_KEYS.some((key) => key in row)
       return Either.left(
-        `row ${index} has no stats_id${summary ? " (it is a documented per-step summary row with sent, opened, …, not an email)" : ""}`
+        `row ${index} has no stats_id${
+          summary ? " (it is a documented per-step summary row with sent, opened, …, not an email)" : ""
+        }`
       )
     }
-    if (typeof id !== "string" && typeof id !== "number") return Either.left(`row ${index}: stats_id must be a string or a number, got ${describeValue(id)}`)
+    if (typeof id !== "string" && typeof id !== "number") {
+      return Either.left(`row ${index}: stats_id must be a string or a number, got ${describeValue(id)}`)
+    }
     // undefined rather than `delete` (which makes a row a slow dictionary object): JSON leaves it out
     if (!includeBody && EMAIL_BODY_FIELD in row) row[EMAIL_BODY_FIELD] = undefined
     const problem = coerceFields(row, includeBody ? WITH_BODY : ROW_FIELDS)

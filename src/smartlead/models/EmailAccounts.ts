@@ -60,7 +60,11 @@ export const decodeEmailAccountsPage = (body: unknown): Either.Either<Array<Json
   dropCredentials(body)
   if (!Array.isArray(body)) {
     return Either.left(
-      `expected a JSON array of email accounts, got ${isObject(body) ? `an object with keys ${Object.keys(body).slice(0, 6).join(", ") || "none"}` : describeValue(body)}`
+      `expected a JSON array of email accounts, got ${
+        isObject(body)
+          ? `an object with keys ${Object.keys(body).slice(0, 6).join(", ") || "none"}`
+          : describeValue(body)
+      }`
     )
   }
   for (let index = 0; index < body.length; index++) {

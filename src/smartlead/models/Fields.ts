@@ -8,8 +8,8 @@
  * type is named by its path; string values are never quoted (rows hold personal data, and email
  * accounts credentials).
  */
-import { isJsonObject } from "../../airbyte/Protocol.js"
 import { Schema } from "effect"
+import { isJsonObject } from "../../airbyte/Protocol.js"
 
 /** A field's type; objects and arrays of objects nest. `list` is an array of anything. */
 export type Kind =
@@ -114,7 +114,11 @@ const planOf = (kinds: Kinds): Plan => {
   let plan = plans.get(kinds)
   if (plan === undefined) {
     plan = Object.entries(kinds).map(([name, kind]): Step =>
-      typeof kind !== "object" ? { name, scalar: kind } : "object" in kind ? { name, object: planOf(kind.object) } : { name, arrayOf: planOf(kind.arrayOf) }
+      typeof kind !== "object"
+        ? { name, scalar: kind }
+        : "object" in kind
+        ? { name, object: planOf(kind.object) }
+        : { name, arrayOf: planOf(kind.arrayOf) }
     )
     plans.set(kinds, plan)
   }
@@ -128,7 +132,9 @@ const run = (record: Record<string, unknown>, plan: Plan, path: string): string 
     if (value === undefined || value === null) continue
     if ("scalar" in step) {
       const coerced = coerce(value, step.scalar)
-      if (coerced === INVALID) return `${path}${step.name} must be ${EXPECTED[step.scalar]}, got ${describeValue(value)}`
+      if (coerced === INVALID) {
+        return `${path}${step.name} must be ${EXPECTED[step.scalar]}, got ${describeValue(value)}`
+      }
       if (coerced !== value) record[step.name] = coerced
     } else if ("object" in step) {
       if (!isObject(value)) return `${path}${step.name} must be an object, got ${describeValue(value)}`
@@ -153,13 +159,16 @@ const run = (record: Record<string, unknown>, plan: Plan, path: string): string 
  * absent; fields it has that are not declared are left as they are. Returns what is wrong, if
  * anything, naming the field by its path (`warmup_details.total_sent_count`).
  */
-export const coerceFields = (record: Record<string, unknown>, kinds: Kinds): string | undefined => run(record, planOf(kinds), "")
+export const coerceFields = (record: Record<string, unknown>, kinds: Kinds): string | undefined =>
+  run(record, planOf(kinds), "")
 
 const DateTimeString = Schema.String.annotations({ jsonSchema: { format: "date-time" } })
 
 const schemaOf = (kind: Kind): Schema.Schema.Any => {
   if (typeof kind === "object") {
-    return "object" in kind ? Schema.NullOr(Schema.Struct(optionalFields(kind.object))) : Schema.NullOr(Schema.Array(Schema.Struct(optionalFields(kind.arrayOf))))
+    return "object" in kind
+      ? Schema.NullOr(Schema.Struct(optionalFields(kind.object)))
+      : Schema.NullOr(Schema.Array(Schema.Struct(optionalFields(kind.arrayOf))))
   }
   switch (kind) {
     case "int":

@@ -51,12 +51,13 @@ export type StatisticsPageFetcher = (
 const pathOf = (campaignId: number) => `/campaigns/${campaignId}/statistics`
 
 /** The page fetcher over the API client; `includeBody` keeps `email_message`. */
-export const statisticsPages = (api: SmartLeadApiShape, includeBody: boolean): StatisticsPageFetcher => (campaignId, query, offset, limit) =>
-  api.get(
-    pathOf(campaignId),
-    { ...query, offset: String(offset), limit: String(limit) },
-    (json) => decodeStatisticsPage(json, campaignId, includeBody)
-  )
+export const statisticsPages =
+  (api: SmartLeadApiShape, includeBody: boolean): StatisticsPageFetcher => (campaignId, query, offset, limit) =>
+    api.get(
+      pathOf(campaignId),
+      { ...query, offset: String(offset), limit: String(limit) },
+      (json) => decodeStatisticsPage(json, campaignId, includeBody)
+    )
 
 const read = (context: ReadContext<Config, Cursor.State | undefined>) =>
   Effect.gen(function*() {
@@ -68,7 +69,12 @@ const read = (context: ReadContext<Config, Cursor.State | undefined>) =>
       keys: KEYS,
       keyOf: (row) => row["stats_id"],
       fetch: (campaignId, query, offset, limit) =>
-        fetch(campaignId, query.from === undefined ? {} : { sent_time_start_date: formatStartDate(query.from) }, offset, limit),
+        fetch(
+          campaignId,
+          query.from === undefined ? {} : { sent_time_start_date: formatStartDate(query.from) },
+          offset,
+          limit
+        ),
       pageSize: () => PAGE_SIZE,
       lookbackMs: (config) => config.statistics_lookback_days * DAY_MS,
       dropBeforeFrom: false,
@@ -78,9 +84,9 @@ const read = (context: ReadContext<Config, Cursor.State | undefined>) =>
           const drafted = all.filter(isDrafted)
           if (drafted.length > 0) {
             yield* Effect.logInfo(
-              `${NAME}: skipping ${drafted.length} drafted campaign${drafted.length === 1 ? "" : "s"} (nothing sent yet): ${
-                drafted.map((c) => c.id).join(", ")
-              }`
+              `${NAME}: skipping ${drafted.length} drafted campaign${
+                drafted.length === 1 ? "" : "s"
+              } (nothing sent yet): ${drafted.map((c) => c.id).join(", ")}`
             )
           }
           return all.filter((campaign) => !isDrafted(campaign)).map((campaign) => campaign.id)
@@ -92,7 +98,12 @@ const read = (context: ReadContext<Config, Cursor.State | undefined>) =>
 export const KEYS: Cursor.Keys = { cursor: CURSOR_FIELD, partitions: "campaigns" }
 
 /** The `campaign_statistics` stream. */
-export const campaignStatistics: SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList, Cursor.State | undefined> = {
+export const campaignStatistics: SourceStream<
+  Config,
+  SmartLeadError,
+  SmartLeadApi | CampaignList,
+  Cursor.State | undefined
+> = {
   name: NAME,
   description: "one row per email sent (GET /campaigns/{id}/statistics), incremental on sent_time",
   jsonSchema: fromSchema(CampaignStatisticsRecordWithBody),

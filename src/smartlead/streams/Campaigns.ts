@@ -19,7 +19,10 @@ export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   jsonSchema: fromSchema(CampaignRecord),
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
-  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listCampaigns, (list) => records(Array.from(list)))))
+  read: () =>
+    Stream.fromEffect(
+      Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listCampaigns, (list) => records(Array.from(list))))
+    )
 }
 
 /** The `lead_categories` stream. */
@@ -29,5 +32,8 @@ export const leadCategories: SourceStream<Config, SmartLeadError, SmartLeadApi> 
   jsonSchema: fromSchema(LeadCategoryRecord),
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
-  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listLeadCategories, (list) => records(Array.from(list)))))
+  read: () =>
+    Stream.fromEffect(
+      Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listLeadCategories, (list) => records(Array.from(list))))
+    )
 }

@@ -40,7 +40,9 @@ const read = (): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
             const done = accounts.length < PAGE_SIZE
             const next = done ? Option.none() : Option.some({ offset: offset + accounts.length, first: head })
             return Effect.as(
-              Effect.logDebug(`${NAME}: ${accounts.length} accounts at offset ${offset}${done ? " (the last page)" : ""}`),
+              Effect.logDebug(
+                `${NAME}: ${accounts.length} accounts at offset ${offset}${done ? " (the last page)" : ""}`
+              ),
               [accounts, next] as const
             )
           })

@@ -29,7 +29,9 @@ export const filtersOf = (config: Config): LeadFilters => {
   if (config.lead_status !== undefined) filters["status"] = config.lead_status
   if (config.lead_category_id !== undefined) filters["lead_category_id"] = String(config.lead_category_id)
   if (config.email_status !== undefined) filters["emailStatus"] = config.email_status
-  if (config.last_sent_after !== undefined) filters["last_sent_time_gt"] = new Date(config.last_sent_after).toISOString()
+  if (config.last_sent_after !== undefined) {
+    filters["last_sent_time_gt"] = new Date(config.last_sent_after).toISOString()
+  }
   if (config.event_after !== undefined) filters["event_time_gt"] = new Date(config.event_after).toISOString()
   return filters
 }
@@ -40,7 +42,9 @@ export const filtersOf = (config: Config): LeadFilters => {
  */
 const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategories).pipe(
   Effect.map((categories) => new Map(categories.map((category) => [category["id"], category["name"]]))),
-  Effect.catchAll((error) => Effect.as(Effect.logWarning(`Lead category names are left out: ${describe(error)}`), new Map<unknown, unknown>()))
+  Effect.catchAll((error) =>
+    Effect.as(Effect.logWarning(`Lead category names are left out: ${describe(error)}`), new Map<unknown, unknown>())
+  )
 )
 
 const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadApi>>>[0]) =>
@@ -49,7 +53,9 @@ const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadAp
     const list = yield* CampaignList
     const names = yield* Effect.cached(categoryNames)
     const filters = filtersOf(context.config)
-    const eventAfter = context.config.event_after === undefined ? undefined : Cursor.parseInstant(context.config.event_after)
+    const eventAfter = context.config.event_after === undefined
+      ? undefined
+      : Cursor.parseInstant(context.config.event_after)
     return Incremental.read<SmartLeadApi>({
       name: "leads",
       keys: KEYS,
@@ -58,7 +64,9 @@ const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadAp
         const params: Record<string, string> = { ...filters }
         if (query.from !== undefined) params["created_at_gt"] = Cursor.toIso(query.from)
         if (query.activitySince !== undefined) {
-          params["event_time_gt"] = Cursor.toIso(eventAfter === undefined ? query.activitySince : Math.max(eventAfter, query.activitySince))
+          params["event_time_gt"] = Cursor.toIso(
+            eventAfter === undefined ? query.activitySince : Math.max(eventAfter, query.activitySince)
+          )
         }
         return Effect.map(api.leadsPage(campaignId, params, offset, limit), (page) => ({
           rows: page.records,
@@ -72,10 +80,14 @@ const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadAp
       sweep: (config) => config.activity_sweep,
       dropBeforeFrom: true,
       enrich: (rows: Array<JsonObject>) => {
-        const unnamed = rows.filter((row) => row["category_name"] === undefined && row["category_id"] !== undefined && row["category_id"] !== null)
+        const unnamed = rows.filter((row) =>
+          row["category_name"] === undefined && row["category_id"] !== undefined && row["category_id"] !== null
+        )
         if (unnamed.length === 0) return Effect.void
         return Effect.map(names, (byId) => {
-          for (const row of unnamed) (row as Record<string, unknown>)["category_name"] = byId.get(row["category_id"]) ?? null
+          for (const row of unnamed) {
+            ;(row as Record<string, unknown>)["category_name"] = byId.get(row["category_id"]) ?? null
+          }
         })
       },
       campaigns: () => Effect.map(list.campaigns, (campaigns) => campaigns.map((campaign) => campaign.id))

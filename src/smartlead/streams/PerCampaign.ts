@@ -37,7 +37,9 @@ export const readCampaigns = <R>(options: {
             : Stream.execute(
               Effect.zipRight(
                 Effect.sync(() => failures.push({ campaignId: campaign.id, error })),
-                Effect.logWarning(`${stream}: campaign ${campaign.id} could not be read (the others are read on): ${describe(error)}`)
+                Effect.logWarning(
+                  `${stream}: campaign ${campaign.id} could not be read (the others are read on): ${describe(error)}`
+                )
               )
             )
         )

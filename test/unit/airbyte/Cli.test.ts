@@ -29,14 +29,17 @@ const run = (...args: Array<string>) =>
     messages: result.stdout.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line))
   }))
 
-const errors = (messages: ReadonlyArray<any>) => messages.filter((m) => m.type === "TRACE" && m.trace.type === "ERROR").map((m) => m.trace.error)
+const errors = (messages: ReadonlyArray<any>) =>
+  messages.filter((m) => m.type === "TRACE" && m.trace.type === "ERROR").map((m) => m.trace.error)
 
 describe("help", () => {
   it.effect("describes the program with the source's description", () =>
     Effect.gen(function*() {
       const { code, stdout } = yield* runInProcess(cli, ["--help"])
       expect(code).toBe(0)
-      expect(stdout).toContain("An Airbyte source for numbered things and their tags. stdout carries only Airbyte protocol messages")
+      expect(stdout).toContain(
+        "An Airbyte source for numbered things and their tags. stdout carries only Airbyte protocol messages"
+      )
     }))
 
   it.effect("read --help names the source's streams with their descriptions, and its examples after the runner's", () =>
@@ -51,9 +54,16 @@ describe("help", () => {
 
   it.effect("with the shell extension, read --help adds its flags and examples for the source's first stream", () =>
     Effect.gen(function*() {
-      const shell = Cli.make(FakeSource, { name: "fake", version: "0.0.0", env: Layer.empty, extensions: [Shell.readOptions] })
+      const shell = Cli.make(FakeSource, {
+        name: "fake",
+        version: "0.0.0",
+        env: Layer.empty,
+        extensions: [Shell.readOptions]
+      })
       const { stdout } = yield* runInProcess(shell, ["read", "--help"])
-      for (const flag of ["--records-only", "--format", "--columns", "--stream", "--state-output"]) expect(stdout).toContain(flag)
+      for (const flag of ["--records-only", "--format", "--columns", "--stream", "--state-output"]) {
+        expect(stdout).toContain(flag)
+      }
       expect(stdout).toContain("read --config config.json --records-only > items.jsonl")
       expect(stdout).toContain("Read only this stream: one of items, tags")
       expect(stdout).toContain("(default for items: id)")
@@ -68,7 +78,9 @@ describe("commands", () => {
       expect(spec.messages).toEqual([{ type: "SPEC", spec: FakeSource.spec }])
       const discover = yield* run("discover", "--config", write({ items: [], tags: 0 }))
       expect(discover.code).toBe(0)
-      expect(discover.messages.map((m) => m.catalog.streams.map((s: any) => [s.name, s.supported_sync_modes, s.default_cursor_field]))).toEqual([
+      expect(discover.messages.map((m) =>
+        m.catalog.streams.map((s: any) => [s.name, s.supported_sync_modes, s.default_cursor_field])
+      )).toEqual([
         [["items", ["full_refresh", "incremental"], ["id"]], ["tags", ["full_refresh"], undefined]]
       ])
     }))
@@ -79,7 +91,9 @@ describe("commands", () => {
       expect(code).toBe(0)
       expect(messages).toHaveLength(1)
       expect(messages[0].connectionStatus.status).toBe("FAILED")
-      expect(messages[0].connectionStatus.message).toMatch(/^Invalid configuration: tags: Expected number, actual "many"/)
+      expect(messages[0].connectionStatus.message).toMatch(
+        /^Invalid configuration: tags: Expected number, actual "many"/
+      )
     }))
 })
 
@@ -88,18 +102,25 @@ describe("exit codes and ERROR traces", () => {
     Effect.gen(function*() {
       const { code, messages } = yield* run("frobnicate")
       expect(code).toBe(2)
-      expect(errors(messages)).toEqual([expect.objectContaining({ failure_type: "config_error", message: expect.stringMatching(/^Usage error: /) })])
+      expect(errors(messages)).toEqual([
+        expect.objectContaining({ failure_type: "config_error", message: expect.stringMatching(/^Usage error: /) })
+      ])
     }))
 
   it.effect("an invalid state is a config_error naming the state file, with exit 1 and nothing read", () =>
     Effect.gen(function*() {
-      const state = write([{ type: "STREAM", stream: { stream_descriptor: { name: "items" }, stream_state: { cursor: -1 } } }])
+      const state = write([{
+        type: "STREAM",
+        stream: { stream_descriptor: { name: "items" }, stream_state: { cursor: -1 } }
+      }])
       const { code, messages } = yield* run("read", "--config", write({ items: [[1]], tags: 1 }), "--state", state)
       expect(code).toBe(1)
       expect(messages.filter((m) => m.type !== "TRACE" || m.trace.type !== "ERROR")).toEqual([])
       expect(errors(messages)).toEqual([{
         failure_type: "config_error",
-        message: `Invalid --state file ${JSON.stringify(state)}: the items state is invalid: cursor must be a non-negative integer (got -1)`
+        message: `Invalid --state file ${
+          JSON.stringify(state)
+        }: the items state is invalid: cursor must be a non-negative integer (got -1)`
       }])
     }))
 
@@ -108,7 +129,11 @@ describe("exit codes and ERROR traces", () => {
       const { code, messages } = yield* run("read", "--config", write({ items: [[1]], itemsFailAfter: 0, tags: 1 }))
       expect(code).toBe(1)
       expect(messages.filter((m) => m.type === "RECORD").map((m) => m.record.data)).toEqual([{ tag: "t0" }])
-      expect(errors(messages)).toEqual([{ failure_type: "transient_error", message: "items broke", stream_descriptor: { name: "items" } }])
+      expect(errors(messages)).toEqual([{
+        failure_type: "transient_error",
+        message: "items broke",
+        stream_descriptor: { name: "items" }
+      }])
       expect(messages.at(-1).trace.type).toBe("ERROR")
     }))
 })

@@ -41,7 +41,11 @@ describe("Conform.forRecords", () => {
   })
 
   it("makes numeric strings numbers where the field is integer or number, and leaves other fields alone", () => {
-    const { array, uncoercible } = conformed({ id: "42", name: "17", rate: "0.25", count: " 3 ", code: "9" }, { id: -5, rate: "1e3", count: "7.0" })
+    const { array, uncoercible } = conformed({ id: "42", name: "17", rate: "0.25", count: " 3 ", code: "9" }, {
+      id: -5,
+      rate: "1e3",
+      count: "7.0"
+    })
     expect(array).toEqual([
       { id: 42, name: "17", rate: 0.25, count: 3, code: "9" },
       { id: -5, name: null, rate: 1000, count: 7, code: null }
@@ -55,9 +59,15 @@ describe("Conform.forRecords", () => {
       { id: true, rate: "", count: "99999999999999999999" },
       { id: 1, rate: null, count: null }
     )
-    expect(array.map((record) => [record["id"], record["rate"], record["count"]])).toEqual([["x1", "fast", 1.5], [true, "", "99999999999999999999"], [1, null, null]])
+    expect(array.map((record) => [record["id"], record["rate"], record["count"]])).toEqual([["x1", "fast", 1.5], [
+      true,
+      "",
+      "99999999999999999999"
+    ], [1, null, null]])
     expect(uncoercible).toEqual([["id", 2], ["rate", 2], ["count", 2]])
-    expect(Conform.warning("s", uncoercible)).toBe("Stream \"s\": 6 values not of the declared type passed through as sent: id (2), rate (2), count (2)")
+    expect(Conform.warning("s", uncoercible)).toBe(
+      "Stream \"s\": 6 values not of the declared type passed through as sent: id (2), rate (2), count (2)"
+    )
   })
 
   it("replaces the records in the same array, and keeps a __proto__ field an own field", () => {
@@ -72,10 +82,23 @@ describe("Conform.forRecords", () => {
 
   it("makes a campaign with the API's numeric strings fit the campaigns schema", () => {
     const campaigns = fromSchema(CampaignRecord)
-    const batch: Array<JsonObject> = [{ id: 2710262, user_id: "196026", client_id: "4242", parent_campaign_id: "12", max_leads_per_day: "100", name: "Q1" }]
+    const batch: Array<JsonObject> = [{
+      id: 2710262,
+      user_id: "196026",
+      client_id: "4242",
+      parent_campaign_id: "12",
+      max_leads_per_day: "100",
+      name: "Q1"
+    }]
     expect(recordProblem("campaigns", batch[0])).toMatch(/must be integer/)
     Conform.forRecords(campaigns).conform(batch)
-    expect(batch[0]).toMatchObject({ user_id: 196026, client_id: 4242, parent_campaign_id: 12, max_leads_per_day: 100, tags: null })
+    expect(batch[0]).toMatchObject({
+      user_id: 196026,
+      client_id: 4242,
+      parent_campaign_id: 12,
+      max_leads_per_day: 100,
+      tags: null
+    })
     expect(recordProblem("campaigns", batch[0])).toBeUndefined()
   })
 })
@@ -84,9 +107,18 @@ describe("Conform.records", () => {
   it("conforms every batch of a stream and logs one WARN at its end naming the fields", async () => {
     const logs: Array<{ level: string; message: unknown }> = []
     const logger = Logger.make(({ logLevel, message }) => void logs.push({ level: logLevel.label, message }))
-    const events: Array<StreamEvent> = [records([{ id: "1", count: "x" }]), checkpoint({}), records([{ id: 2, count: "y" }, { id: "z" }])]
+    const events: Array<StreamEvent> = [
+      records([{ id: "1", count: "x" }]),
+      checkpoint({}),
+      records([{ id: 2, count: "y" }, { id: "z" }])
+    ]
     const out = await Effect.runPromise(
-      Stream.fromIterable(events).pipe(Conform.records("things", schema), Stream.runCollect, Effect.provide(Logger.replace(Logger.defaultLogger, logger)), Logger.withMinimumLogLevel(LogLevel.All))
+      Stream.fromIterable(events).pipe(
+        Conform.records("things", schema),
+        Stream.runCollect,
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.All)
+      )
     )
     const written = Array.from(out).flatMap((event) => (event._tag === "Records" ? event.records : []))
     expect(written).toEqual([
@@ -94,21 +126,29 @@ describe("Conform.records", () => {
       { id: 2, name: null, rate: null, count: "y", code: null },
       { id: "z", name: null, rate: null, count: null, code: null }
     ])
-    expect(logs).toEqual([{ level: "WARN", message: ["Stream \"things\": 3 values not of the declared type passed through as sent: id (1), count (2)"] }])
+    expect(logs).toEqual([{
+      level: "WARN",
+      message: ["Stream \"things\": 3 values not of the declared type passed through as sent: id (1), count (2)"]
+    }])
   })
 
   it("logs nothing when every value fits", async () => {
     const logs: Array<unknown> = []
     const logger = Logger.make(({ message }) => void logs.push(message))
     await Effect.runPromise(
-      Stream.make(records([{ id: "1" }])).pipe(Conform.records("things", schema), Stream.runDrain, Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      Stream.make(records([{ id: "1" }])).pipe(
+        Conform.records("things", schema),
+        Stream.runDrain,
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
     )
     expect(logs).toEqual([])
   })
 })
 
 describe("config values as Meltano passes them", () => {
-  const decode = (input: unknown) => Effect.runSync(Effect.either(decodeConfig(Config, spec.connectionSpecification, input)))
+  const decode = (input: unknown) =>
+    Effect.runSync(Effect.either(decodeConfig(Config, spec.connectionSpecification, input)))
 
   it("Conform.config makes numeric strings numbers and a date alone midnight UTC, where the spec says so", () => {
     expect(Conform.config(spec.connectionSpecification, {
@@ -133,10 +173,23 @@ describe("config values as Meltano passes them", () => {
   })
 
   it("a config with strings for numbers and date-only dates decodes (Airbyte and Singer alike)", () => {
-    const result = decode({ api_key: "k", max_requests_per_second: "50", request_timeout_seconds: "2.5", max_retries: "3", start_date: "2025-01-01", event_after: "2025-03-04" })
+    const result = decode({
+      api_key: "k",
+      max_requests_per_second: "50",
+      request_timeout_seconds: "2.5",
+      max_retries: "3",
+      start_date: "2025-01-01",
+      event_after: "2025-03-04"
+    })
     expect(Either.isRight(result)).toBe(true)
     const { config } = Either.getOrThrow(result)
-    expect(config).toMatchObject({ max_requests_per_second: 50, request_timeout_seconds: 2.5, max_retries: 3, start_date: "2025-01-01T00:00:00Z", event_after: "2025-03-04T00:00:00Z" })
+    expect(config).toMatchObject({
+      max_requests_per_second: 50,
+      request_timeout_seconds: 2.5,
+      max_retries: 3,
+      start_date: "2025-01-01T00:00:00Z",
+      event_after: "2025-03-04T00:00:00Z"
+    })
     expect(Date.parse(config.start_date!)).toBe(Date.UTC(2025, 0, 1))
   })
 
@@ -155,7 +208,9 @@ describe("config values as Meltano passes them", () => {
     expect(properties["page_size"]!["type"]).toBe("integer")
     expect(properties["start_date"]!["format"]).toBe("date-time")
     const pattern = new RegExp(properties["start_date"]!["pattern"] as string)
-    for (const value of ["2025-01-01", "2025-01-01T00:00:00Z", "2025-01-01T10:20:30.123+02:00"]) expect(pattern.test(value), value).toBe(true)
+    for (const value of ["2025-01-01", "2025-01-01T00:00:00Z", "2025-01-01T10:20:30.123+02:00"]) {
+      expect(pattern.test(value), value).toBe(true)
+    }
     for (const value of ["2025-01", "2025-01-01T10", "01/01/2025"]) expect(pattern.test(value), value).toBe(false)
     expect(Schema.decodeUnknownSync(Config)({ api_key: "k", start_date: "2025-01-01" }).start_date).toBe("2025-01-01")
   })

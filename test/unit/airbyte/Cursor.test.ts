@@ -171,8 +171,20 @@ describe("decode and encode", () => {
   it("writes entry keys in a stable order", () => {
     const json = Cursor.encode(KEYS, decoded(full)!) as { campaigns: Record<string, object> }
     expect(Object.keys(json)).toEqual(["created_at", "campaigns"])
-    expect(Object.keys(json.campaigns["12"]!)).toEqual(["created_at", "offset", "pass", "reconciled_at", "activity_at", "full_rows"])
-    expect(Object.keys((json.campaigns["12"] as { pass: object }).pass)).toEqual(["from", "total", "full", "started_at"])
+    expect(Object.keys(json.campaigns["12"]!)).toEqual([
+      "created_at",
+      "offset",
+      "pass",
+      "reconciled_at",
+      "activity_at",
+      "full_rows"
+    ])
+    expect(Object.keys((json.campaigns["12"] as { pass: object }).pass)).toEqual([
+      "from",
+      "total",
+      "full",
+      "started_at"
+    ])
   })
 
   it("normalises every instant to ISO 8601 UTC with milliseconds", () => {
@@ -217,33 +229,58 @@ describe("decode and encode", () => {
   })
 
   it("drops an offset that does not say what it was counted against (an older state): the pass restarts", () => {
-    const state = decoded({ created_at: "2025-01-01T00:00:00Z", campaigns: { "5": { created_at: "2025-01-01T00:00:00Z", offset: 30 } } })!
+    const state = decoded({
+      created_at: "2025-01-01T00:00:00Z",
+      campaigns: { "5": { created_at: "2025-01-01T00:00:00Z", offset: 30 } }
+    })!
     expect(state.partitions!.get("5")).toEqual({ cursor: at("2025-01-01T00:00:00Z") })
   })
 
   it("ignores full_rows that are not counts and a sweep_off that is not true", () => {
-    const state = decoded({ campaigns: { "5": { full_rows: -1, sweep_off: "yes" }, "6": { full_rows: 2.5, sweep_off: false } } })!
+    const state = decoded({
+      campaigns: { "5": { full_rows: -1, sweep_off: "yes" }, "6": { full_rows: 2.5, sweep_off: false } }
+    })!
     expect(state.partitions!.get("5")).toEqual({ cursor: undefined })
     expect(state.partitions!.get("6")).toEqual({ cursor: undefined })
   })
 
   it("names what is wrong", () => {
-    expect(decodeError({ created_at: "01/02/2025" })).toMatch(/^created_at must be an ISO 8601 date-time, got "01\/02\/2025"/)
+    expect(decodeError({ created_at: "01/02/2025" })).toMatch(
+      /^created_at must be an ISO 8601 date-time, got "01\/02\/2025"/
+    )
     expect(decodeError({ created_at: "2025-02-30T00:00:00Z" })).toMatch(/^created_at must be an ISO 8601 date-time/)
-    expect(decodeError({ cursor: "2025-01-01T00:00:00Z" })).toMatch(/created_at must be an ISO 8601 date-time when there is no campaigns map/)
+    expect(decodeError({ cursor: "2025-01-01T00:00:00Z" })).toMatch(
+      /created_at must be an ISO 8601 date-time when there is no campaigns map/
+    )
     expect(decodeError({ campaigns: [] })).toMatch(/campaigns must be an object keyed by id/)
     expect(decodeError({ campaigns: { abc: {} } })).toMatch(/campaigns key "abc" is not an id/)
     expect(decodeError({ campaigns: { "5": "2025-01-01" } })).toMatch(/campaigns\.5 must be an object/)
-    expect(decodeError({ campaigns: { "5": { created_at: 1735689600 } } })).toMatch(/campaigns\.5\.created_at must be an ISO 8601 date-time, got 1735689600/)
-    expect(decodeError({ campaigns: { "5": { offset: -3 } } })).toMatch(/campaigns\.5\.offset must be a non-negative integer, got -3/)
-    expect(decodeError({ campaigns: { "5": { offset: 2.5 } } })).toMatch(/campaigns\.5\.offset must be a non-negative integer, got 2\.5/)
+    expect(decodeError({ campaigns: { "5": { created_at: 1735689600 } } })).toMatch(
+      /campaigns\.5\.created_at must be an ISO 8601 date-time, got 1735689600/
+    )
+    expect(decodeError({ campaigns: { "5": { offset: -3 } } })).toMatch(
+      /campaigns\.5\.offset must be a non-negative integer, got -3/
+    )
+    expect(decodeError({ campaigns: { "5": { offset: 2.5 } } })).toMatch(
+      /campaigns\.5\.offset must be a non-negative integer, got 2\.5/
+    )
     expect(decodeError({ campaigns: { "5": { offset: "10" } } })).toMatch(/campaigns\.5\.offset/)
     const pass = { from: null, total: 3, full: true, started_at: "2025-01-01T00:00:00Z" }
-    expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, total: "3" } } } })).toMatch(/campaigns\.5\.pass\.total must be a non-negative integer or null/)
-    expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, from: "01/02/2025" } } } })).toMatch(/campaigns\.5\.pass\.from must be an ISO 8601 date-time/)
-    expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, started_at: "soon" } } } })).toMatch(/campaigns\.5\.pass\.started_at/)
-    expect(decodeError({ campaigns: { "5": { reconciled_at: "last week" } } })).toMatch(/campaigns\.5\.reconciled_at must be an ISO 8601 date-time/)
-    expect(decodeError({ campaigns: { "5": { activity_at: "2025-13-01T00:00:00Z" } } })).toMatch(/campaigns\.5\.activity_at must be an ISO 8601 date-time/)
+    expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, total: "3" } } } })).toMatch(
+      /campaigns\.5\.pass\.total must be a non-negative integer or null/
+    )
+    expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, from: "01/02/2025" } } } })).toMatch(
+      /campaigns\.5\.pass\.from must be an ISO 8601 date-time/
+    )
+    expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, started_at: "soon" } } } })).toMatch(
+      /campaigns\.5\.pass\.started_at/
+    )
+    expect(decodeError({ campaigns: { "5": { reconciled_at: "last week" } } })).toMatch(
+      /campaigns\.5\.reconciled_at must be an ISO 8601 date-time/
+    )
+    expect(decodeError({ campaigns: { "5": { activity_at: "2025-13-01T00:00:00Z" } } })).toMatch(
+      /campaigns\.5\.activity_at must be an ISO 8601 date-time/
+    )
   })
 })
 
@@ -297,7 +334,12 @@ describe("plan", () => {
     const pass: Pass = { from: cursor - 1, total: 90, full: false, startedAt: syncStart - 2 * HOUR }
     // even with another lookback, start date or an overdue reconciliation
     const other: Policy = { ...policy, lookbackMs: 0, startDate: at("2025-05-01T00:00:00Z"), reconcileMs: 0 }
-    expect(Cursor.plan({ ...read, offset: 40, pass }, other)).toEqual({ pass, offset: 40, reason: "resume", sweepSince: undefined })
+    expect(Cursor.plan({ ...read, offset: 40, pass }, other)).toEqual({
+      pass,
+      offset: 40,
+      reason: "resume",
+      sweepSince: undefined
+    })
   })
 
   it("reconciles with a full read when the last one is as old as the interval (from the start date, if any)", () => {
@@ -320,11 +362,12 @@ describe("plan", () => {
 
   it("an adopted entry (a cursor, no reconciled_at) starts its clock now; an entry without a cursor is read in full", () => {
     expect(Cursor.plan({ cursor }, { ...policy, reconcileMs: HOUR }).reason).toBe("incremental")
-    expect(Cursor.plan({ cursor: undefined, reconciledAt: syncStart - HOUR, activityAt: syncStart - HOUR }, policy)).toMatchObject({
-      reason: "reconcile",
-      pass: { from: undefined, full: true },
-      sweepSince: undefined
-    })
+    expect(Cursor.plan({ cursor: undefined, reconciledAt: syncStart - HOUR, activityAt: syncStart - HOUR }, policy))
+      .toMatchObject({
+        reason: "reconcile",
+        pass: { from: undefined, full: true },
+        sweepSince: undefined
+      })
   })
 })
 
@@ -379,8 +422,12 @@ describe("passCompleted", () => {
 
   it("never moves the cursor past the sync's start", () => {
     const future = at("2099-01-01T00:00:00Z")
-    expect(Cursor.passCompleted(undefined, fullPass, { newest: future, mayHaveMissed: false, rows: 3 }).cursor).toBe(start)
-    expect(Cursor.passCompleted({ cursor: newest }, incremental, { newest: future, mayHaveMissed: false, rows: 3 }).cursor).toBe(start)
+    expect(Cursor.passCompleted(undefined, fullPass, { newest: future, mayHaveMissed: false, rows: 3 }).cursor).toBe(
+      start
+    )
+    expect(
+      Cursor.passCompleted({ cursor: newest }, incremental, { newest: future, mayHaveMissed: false, rows: 3 }).cursor
+    ).toBe(start)
   })
 
   it("never moves the cursor backwards (a far-future cursor is kept)", () => {
@@ -391,15 +438,21 @@ describe("passCompleted", () => {
       activityAt: start,
       fullRows: 25
     })
-    expect(Cursor.passCompleted({ cursor: far }, incremental, { newest: undefined, mayHaveMissed: false, rows: 0 })).toEqual({
-      cursor: far,
-      reconciledAt: start,
-      activityAt: start
-    })
+    expect(Cursor.passCompleted({ cursor: far }, incremental, { newest: undefined, mayHaveMissed: false, rows: 0 }))
+      .toEqual({
+        cursor: far,
+        reconciledAt: start,
+        activityAt: start
+      })
   })
 
   it("does not move the cursor, nor count as a full read, when the pass may have missed rows", () => {
-    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 200 * HOUR, activityAt: start - HOUR, fullRows: 20 }
+    const before: Entry = {
+      cursor: at("2025-05-20T00:00:00Z"),
+      reconciledAt: start - 200 * HOUR,
+      activityAt: start - HOUR,
+      fullRows: 20
+    }
     expect(Cursor.passCompleted(before, fullPass, { newest, mayHaveMissed: true, rows: 25 })).toEqual(before)
     expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: true, rows: 4 })).toEqual(before)
     // a first read that moved: no cursor, so the next sync reads in full again
@@ -411,12 +464,27 @@ describe("passCompleted", () => {
   })
 
   it("an incremental pass moves only the cursor", () => {
-    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 24 * HOUR, activityAt: start - HOUR, fullRows: 20, sweepOff: true }
-    expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: false, rows: 4 })).toEqual({ ...before, cursor: newest })
+    const before: Entry = {
+      cursor: at("2025-05-20T00:00:00Z"),
+      reconciledAt: start - 24 * HOUR,
+      activityAt: start - HOUR,
+      fullRows: 20,
+      sweepOff: true
+    }
+    expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: false, rows: 4 })).toEqual({
+      ...before,
+      cursor: newest
+    })
   })
 
   it("a full pass (reconciliation) records its start and rows and turns sweeps back on", () => {
-    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 200 * HOUR, activityAt: start - HOUR, fullRows: 20, sweepOff: true }
+    const before: Entry = {
+      cursor: at("2025-05-20T00:00:00Z"),
+      reconciledAt: start - 200 * HOUR,
+      activityAt: start - HOUR,
+      fullRows: 20,
+      sweepOff: true
+    }
     expect(Cursor.passCompleted(before, fullPass, { newest, mayHaveMissed: false, rows: 25 })).toEqual({
       cursor: newest,
       reconciledAt: start,
@@ -440,7 +508,10 @@ describe("sweepCompleted", () => {
   const entry: Entry = { cursor: 5_000, reconciledAt: 1_000, activityAt: 2_000, fullRows: 300 }
 
   it("moves activity_at to the sync's start", () => {
-    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: false, turnOff: false })).toEqual({ ...entry, activityAt: 9_000 })
+    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: false, turnOff: false })).toEqual({
+      ...entry,
+      activityAt: 9_000
+    })
   })
 
   it("keeps activity_at when the sweep may have missed rows", () => {
@@ -448,7 +519,10 @@ describe("sweepCompleted", () => {
   })
 
   it("turns sweeps off (the API ignored the filter) without moving activity_at", () => {
-    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: false, turnOff: true })).toEqual({ ...entry, sweepOff: true })
+    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: false, turnOff: true })).toEqual({
+      ...entry,
+      sweepOff: true
+    })
   })
 })
 
@@ -460,8 +534,15 @@ describe("withEntry", () => {
   })
 
   it("spreads a hand-written cursor over every partition before replacing one", () => {
-    const state = Cursor.withEntry({ cursor: 500, partitions: undefined }, ["1", "2", "3"], "2", { cursor: 700, reconciledAt: 10 })
-    expect(Object.fromEntries(state.partitions!)).toEqual({ "1": { cursor: 500 }, "2": { cursor: 700, reconciledAt: 10 }, "3": { cursor: 500 } })
+    const state = Cursor.withEntry({ cursor: 500, partitions: undefined }, ["1", "2", "3"], "2", {
+      cursor: 700,
+      reconciledAt: 10
+    })
+    expect(Object.fromEntries(state.partitions!)).toEqual({
+      "1": { cursor: 500 },
+      "2": { cursor: 700, reconciledAt: 10 },
+      "3": { cursor: 500 }
+    })
     expect(state.cursor).toBe(700)
   })
 
@@ -469,7 +550,11 @@ describe("withEntry", () => {
     let state = Cursor.withEntry(undefined, ["1", "2"], "1", { cursor: 300 })
     state = Cursor.withEntry(state, ["1", "2"], "2", { cursor: 200 })
     expect(state.cursor).toBe(300)
-    state = Cursor.withEntry(state, ["1", "2"], "2", { cursor: undefined, offset: 5, pass: { from: undefined, total: 9, full: true, startedAt: 1 } })
+    state = Cursor.withEntry(state, ["1", "2"], "2", {
+      cursor: undefined,
+      offset: 5,
+      pass: { from: undefined, total: 9, full: true, startedAt: 1 }
+    })
     expect(state.cursor).toBe(300)
     state = Cursor.withEntry(state, ["1", "2"], "2", { cursor: 900 })
     expect(state.cursor).toBe(900)

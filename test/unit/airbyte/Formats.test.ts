@@ -24,7 +24,9 @@ const lead = {
 
 describe("jsonLines", () => {
   it("prints each record's data as one JSON line, nothing for an empty batch", () => {
-    expect(jsonLines.records("leads", [{ id: 1, a: "x" }, { id: 2, b: [1, 2] }], 0)).toBe('{"id":1,"a":"x"}\n{"id":2,"b":[1,2]}\n')
+    expect(jsonLines.records("leads", [{ id: 1, a: "x" }, { id: 2, b: [1, 2] }], 0)).toBe(
+      "{\"id\":1,\"a\":\"x\"}\n{\"id\":2,\"b\":[1,2]}\n"
+    )
     expect(jsonLines.records("leads", [], 0)).toBe("")
   })
 })
@@ -37,7 +39,9 @@ describe("messages other than records", () => {
         expect(format.message(logMessage("WARN", "slow down"))).toEqual({ stderr: "warn: slow down\n" })
         expect(format.message(logMessage("ERROR", "it broke"))).toEqual({ stderr: "error: it broke\n" })
         expect(format.message(logMessage("FATAL", "gone"))).toEqual({ stderr: "fatal: gone\n" })
-        expect(format.message(errorTraceMessage({ message: "HTTP 401 on GET /campaigns", failure_type: "config_error" })))
+        expect(
+          format.message(errorTraceMessage({ message: "HTTP 401 on GET /campaigns", failure_type: "config_error" }))
+        )
           .toEqual({ stderr: "error: HTTP 401 on GET /campaigns\n" })
       })
 
@@ -53,10 +57,13 @@ describe("messages other than records", () => {
       })
 
       it("prints a connection status, spec or catalog as JSON on stderr", () => {
-        const status: AirbyteMessage = { type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: "no" } }
+        const status: AirbyteMessage = {
+          type: "CONNECTION_STATUS",
+          connectionStatus: { status: "FAILED", message: "no" }
+        }
         expect(format.message(status)).toEqual({ stderr: JSON.stringify(status) + "\n" })
         const catalog: AirbyteMessage = { type: "CATALOG", catalog: { streams: [] } }
-        expect(format.message(catalog)).toEqual({ stderr: '{"type":"CATALOG","catalog":{"streams":[]}}\n' })
+        expect(format.message(catalog)).toEqual({ stderr: "{\"type\":\"CATALOG\",\"catalog\":{\"streams\":[]}}\n" })
       })
     })
   }
@@ -97,17 +104,17 @@ describe("csvField", () => {
   })
 
   it("quotes fields with commas, quotes, line breaks or edge spaces, doubling quotes", () => {
-    expect(csvField("Acme, Inc.")).toBe('"Acme, Inc."')
-    expect(csvField('say "hi"')).toBe('"say ""hi"""')
-    expect(csvField("a\nb")).toBe('"a\nb"')
-    expect(csvField("a\r\nb")).toBe('"a\r\nb"')
-    expect(csvField(" padded")).toBe('" padded"')
-    expect(csvField("padded\t")).toBe('"padded\t"')
+    expect(csvField("Acme, Inc.")).toBe("\"Acme, Inc.\"")
+    expect(csvField("say \"hi\"")).toBe("\"say \"\"hi\"\"\"")
+    expect(csvField("a\nb")).toBe("\"a\nb\"")
+    expect(csvField("a\r\nb")).toBe("\"a\r\nb\"")
+    expect(csvField(" padded")).toBe("\" padded\"")
+    expect(csvField("padded\t")).toBe("\"padded\t\"")
   })
 
   it("writes objects and arrays as JSON, quoted", () => {
-    expect(csvField({ job_title: "CEO" })).toBe('"{""job_title"":""CEO""}"')
-    expect(csvField([1, 2])).toBe('"[1,2]"')
+    expect(csvField({ job_title: "CEO" })).toBe("\"{\"\"job_title\"\":\"\"CEO\"\"}\"")
+    expect(csvField([1, 2])).toBe("\"[1,2]\"")
   })
 })
 
@@ -121,7 +128,7 @@ describe("csv", () => {
     const records = [lead, { id: 7, email: "a,b@c.d", custom_fields: null }]
     expect(format.records("leads", records, 0)).toBe(
       "john@example.com,2995276770,CEO,,\r\n" +
-        '"a,b@c.d",7,,,\r\n'
+        "\"a,b@c.d\",7,,,\r\n"
     )
     expect(format.records("leads", [], 0)).toBe("")
   })

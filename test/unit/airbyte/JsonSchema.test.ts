@@ -27,16 +27,18 @@ describe("JsonSchema.fromSchema", () => {
   })
 
   it("inlines $refs without the definition's title, merges nullable anyOf into type arrays", () => {
-    expect(fromSchema(Schema.Struct({ id: Schema.Int, n: Schema.optional(Schema.NullOr(Schema.Int)) }))["properties"]).toEqual({
-      id: { type: "integer" },
-      n: { type: ["integer", "null"] }
-    })
+    expect(fromSchema(Schema.Struct({ id: Schema.Int, n: Schema.optional(Schema.NullOr(Schema.Int)) }))["properties"])
+      .toEqual({
+        id: { type: "integer" },
+        n: { type: ["integer", "null"] }
+      })
   })
 
   it("keeps an anyOf it cannot merge, and sets any additionalProperties to true", () => {
-    expect(toAirbyte({ anyOf: [{ type: "string" }, { properties: {} }], additionalProperties: { type: "string" } })).toEqual({
-      anyOf: [{ type: "string" }, { properties: {} }],
-      additionalProperties: true
-    })
+    expect(toAirbyte({ anyOf: [{ type: "string" }, { properties: {} }], additionalProperties: { type: "string" } }))
+      .toEqual({
+        anyOf: [{ type: "string" }, { properties: {} }],
+        additionalProperties: true
+      })
   })
 })

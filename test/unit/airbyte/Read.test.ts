@@ -37,7 +37,11 @@ const failureOf = (outcome: Either.Either<FinalStates, CatalogMismatch | StateIn
 }
 
 /** Reads the fake source; returns what was written and the outcome. */
-const run = (config: FakeConfig, states: ReadonlyMap<string, JsonObject> = new Map(), configured: ConfiguredAirbyteCatalog = catalog) =>
+const run = (
+  config: FakeConfig,
+  states: ReadonlyMap<string, JsonObject> = new Map(),
+  configured: ConfiguredAirbyteCatalog = catalog
+) =>
   Effect.gen(function*() {
     emitted.length = 0
     const { layer, messages } = captureOutput()
@@ -75,7 +79,10 @@ describe("read", () => {
 
   it.effect("gives the stream its decoded state and returns the last checkpoint", () =>
     Effect.gen(function*() {
-      const { lines, outcome } = yield* run({ items: [[1, 2, 3], [4, 5]], tags: 0 }, new Map([["items", { cursor: 3 }]]))
+      const { lines, outcome } = yield* run(
+        { items: [[1, 2, 3], [4, 5]], tags: 0 },
+        new Map([["items", { cursor: 3 }]])
+      )
       expect(lines.filter((line) => line.startsWith("items"))).toEqual([
         "items STARTED",
         "items RUNNING",
@@ -84,7 +91,12 @@ describe("read", () => {
         `items STATE {"cursor":5} 2`,
         "items COMPLETE"
       ])
-      expect(lines.filter((line) => line.startsWith("tags"))).toEqual(["tags STARTED", "tags RUNNING", `tags STATE {} 0`, "tags COMPLETE"])
+      expect(lines.filter((line) => line.startsWith("tags"))).toEqual([
+        "tags STARTED",
+        "tags RUNNING",
+        `tags STATE {} 0`,
+        "tags COMPLETE"
+      ])
       expect(statesOf(outcome)).toEqual(new Map([["items", { cursor: 5 }], ["tags", {}]]))
     }))
 
@@ -182,8 +194,18 @@ describe("read", () => {
 
   it.effect("keeps the input state of an incremental stream that fails before its first checkpoint", () =>
     Effect.gen(function*() {
-      const { lines, outcome } = yield* run({ items: [[5]], itemsFailAfter: 0, tags: 0, tagsFail: true }, new Map([["items", { cursor: 2 }]]))
-      expect(lines).toEqual(["items STARTED", "items RUNNING", "items INCOMPLETE", "tags STARTED", "tags RUNNING", "tags INCOMPLETE"])
+      const { lines, outcome } = yield* run(
+        { items: [[5]], itemsFailAfter: 0, tags: 0, tagsFail: true },
+        new Map([["items", { cursor: 2 }]])
+      )
+      expect(lines).toEqual([
+        "items STARTED",
+        "items RUNNING",
+        "items INCOMPLETE",
+        "tags STARTED",
+        "tags RUNNING",
+        "tags INCOMPLETE"
+      ])
       expect(failureOf(outcome)).toEqual({
         _tag: "StreamsFailed",
         failures: [{ stream: "items", error: "items broke" }, { stream: "tags", error: "tags broke" }],

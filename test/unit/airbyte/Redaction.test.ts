@@ -41,15 +41,23 @@ describe("registerConfigSecrets", () => {
 
   it("registers the airbyte_secret values in every form a URL or log may carry", () => {
     registerConfigSecrets(properties, { api_key: "k3y/with+odd chars", base_url: "http://proxy.example" })
-    const url = `http://proxy.example/api/v1/campaigns?api_key=${new URLSearchParams({ k: "k3y/with+odd chars" }).toString().slice(2)}`
+    const url = `http://proxy.example/api/v1/campaigns?api_key=${
+      new URLSearchParams({ k: "k3y/with+odd chars" }).toString().slice(2)
+    }`
     expect(scrub(url)).toBe("http://proxy.example/api/v1/campaigns?api_key=****")
     expect(scrub(`/keys/${encodeURIComponent("k3y/with+odd chars")}`)).toBe("/keys/****")
     expect(scrub("raw k3y/with+odd chars")).toBe("raw ****")
   })
 
   it("does not register values the spec does not mark secret", () => {
-    registerConfigSecrets(properties, { api_key: "another-key-5678", base_url: "http://visible.example", token: "visible-token" })
-    expect(scrub("http://visible.example visible-token another-key-5678")).toBe("http://visible.example visible-token ****")
+    registerConfigSecrets(properties, {
+      api_key: "another-key-5678",
+      base_url: "http://visible.example",
+      token: "visible-token"
+    })
+    expect(scrub("http://visible.example visible-token another-key-5678")).toBe(
+      "http://visible.example visible-token ****"
+    )
   })
 
   it("skips non-string secret values and configs that are not objects", () => {

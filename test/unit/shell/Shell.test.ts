@@ -36,7 +36,9 @@ const flags = (overrides: Partial<ShellFlags> = {}): ShellFlags => ({
 
 describe("plan", () => {
   it("leaves a read without shell flags to the protocol, every stream", () => {
-    expect(Shell.plan(FakeSource, flags())).toEqual(Either.right({ rendering: { _tag: "Protocol" }, stream: undefined, stateOutput: undefined }))
+    expect(Shell.plan(FakeSource, flags())).toEqual(
+      Either.right({ rendering: { _tag: "Protocol" }, stream: undefined, stateOutput: undefined })
+    )
   })
 
   it("prints the first stream as JSON Lines with --records-only", () => {
@@ -52,9 +54,14 @@ describe("plan", () => {
   })
 
   it("takes --columns as CSV, trimmed, nested paths kept", () => {
-    expect(Shell.plan(FakeSource, flags({ columns: Option.some(" tag , meta.colour ,"), stream: Option.some("tags") }))).toEqual(
-      Either.right({ rendering: { _tag: "Csv", columns: ["tag", "meta.colour"] }, stream: "tags", stateOutput: undefined })
-    )
+    expect(Shell.plan(FakeSource, flags({ columns: Option.some(" tag , meta.colour ,"), stream: Option.some("tags") })))
+      .toEqual(
+        Either.right({
+          rendering: { _tag: "Csv", columns: ["tag", "meta.colour"] },
+          stream: "tags",
+          stateOutput: undefined
+        })
+      )
   })
 
   it("defaults CSV columns to the source's choice, else the primary key and cursor", () => {
@@ -72,7 +79,9 @@ describe("plan", () => {
       flags({ recordsOnly: true, stream: Option.some("gadgets") }),
       flags({ format: Option.some("jsonl"), columns: Option.some("id") }),
       flags({ columns: Option.some(" , ") })
-    ].map((given) => Either.match(Shell.plan(FakeSource, given), { onLeft: (error) => error.reason, onRight: () => "accepted" }))
+    ].map((given) =>
+      Either.match(Shell.plan(FakeSource, given), { onLeft: (error) => error.reason, onRight: () => "accepted" })
+    )
     expect(reasons).toEqual([
       `unknown stream "gadgets" (this source has items, tags)`,
       "--columns applies to --format csv, not jsonl",
@@ -81,10 +90,16 @@ describe("plan", () => {
   })
 })
 
-const shellCli = Cli.make(FakeSource, { name: "fake", version: "0.0.0", env: Layer.empty, extensions: [Shell.readOptions] })
+const shellCli = Cli.make(FakeSource, {
+  name: "fake",
+  version: "0.0.0",
+  env: Layer.empty,
+  extensions: [Shell.readOptions]
+})
 const protocolCli = Cli.make(FakeSource, { name: "fake", version: "0.0.0", env: Layer.empty })
 
-const read = (config: FakeConfig, ...args: Array<string>) => runInProcess(shellCli, ["read", "--config", write(config), ...args])
+const read = (config: FakeConfig, ...args: Array<string>) =>
+  runInProcess(shellCli, ["read", "--config", write(config), ...args])
 
 const lines = (text: string) => text.split("\n").filter((line) => line.length > 0)
 
@@ -108,7 +123,8 @@ describe("read with the shell flags", () => {
       const result = yield* read({ items: [[1]], tags: 1 }, "--stream", "tags")
       expect(result.code).toBe(0)
       const streams = lines(result.stdout).map((line) => JSON.parse(line)).map((message) =>
-        message.record?.stream ?? message.state?.stream.stream_descriptor.name ?? message.trace?.stream_status?.stream_descriptor.name
+        message.record?.stream ?? message.state?.stream.stream_descriptor.name ??
+          message.trace?.stream_status?.stream_descriptor.name
       )
       expect(new Set(streams)).toEqual(new Set(["tags"]))
       expect(streams).toHaveLength(5)
@@ -122,7 +138,9 @@ describe("read with the shell flags", () => {
         stdout: "",
         stderr: `error: Usage error: unknown stream "gadgets" (this source has items, tags)\n`
       })
-      const catalog = write({ streams: [{ stream: { name: "tags" }, sync_mode: "full_refresh", destination_sync_mode: "overwrite" }] })
+      const catalog = write({
+        streams: [{ stream: { name: "tags" }, sync_mode: "full_refresh", destination_sync_mode: "overwrite" }]
+      })
       const missing = yield* read({ items: [[1]], tags: 0 }, "--records-only", "--catalog", catalog)
       expect(missing).toEqual({
         code: 2,
@@ -139,7 +157,14 @@ describe("read with the shell flags", () => {
       expect(JSON.parse(readFileSync(state, "utf8"))).toEqual([
         { type: "STREAM", stream: { stream_descriptor: { name: "items" }, stream_state: { cursor: 3 } } }
       ])
-      const second = yield* read({ items: [[1, 2], [3, 4, 5]], tags: 1 }, "--records-only", "--state", state, "--state-output", state)
+      const second = yield* read(
+        { items: [[1, 2], [3, 4, 5]], tags: 1 },
+        "--records-only",
+        "--state",
+        state,
+        "--state-output",
+        state
+      )
       expect(second).toEqual({ code: 0, stdout: `{"id":4}\n{"id":5}\n`, stderr: "" })
       expect(JSON.parse(readFileSync(state, "utf8"))[0].stream.stream_state).toEqual({ cursor: 5 })
     }))
@@ -158,7 +183,12 @@ describe("read with the shell flags", () => {
   it.effect("--state-output saves the last checkpoint of a stream that failed, and the read exits 1", () =>
     Effect.gen(function*() {
       const state = join(dir, "failed-state.json")
-      const result = yield* read({ items: [[1, 2], [3], [4]], itemsFailAfter: 2, tags: 0 }, "--records-only", "--state-output", state)
+      const result = yield* read(
+        { items: [[1, 2], [3], [4]], itemsFailAfter: 2, tags: 0 },
+        "--records-only",
+        "--state-output",
+        state
+      )
       expect(result).toEqual({ code: 1, stdout: `{"id":1}\n{"id":2}\n{"id":3}\n`, stderr: "error: items broke\n" })
       expect(JSON.parse(readFileSync(state, "utf8"))).toEqual([
         { type: "STREAM", stream: { stream_descriptor: { name: "items" }, stream_state: { cursor: 3 } } }
@@ -170,14 +200,21 @@ describe("read with the shell flags", () => {
       const state = join(dir, "no-such-dir", "state.json")
       const result = yield* read({ items: [[1]], tags: 0 }, "--records-only", "--state-output", state)
       expect(result.code).toBe(1)
-      expect(result.stderr).toBe(`error: Invalid --state-output file ${JSON.stringify(state)}: cannot be written (NotFound)\n`)
+      expect(result.stderr).toBe(
+        `error: Invalid --state-output file ${JSON.stringify(state)}: cannot be written (NotFound)\n`
+      )
     }))
 })
 
 describe("read without the shell", () => {
   it.effect("has only the protocol flags: --records-only is a usage error", () =>
     Effect.gen(function*() {
-      const result = yield* runInProcess(protocolCli, ["read", "--config", write({ items: [[1]], tags: 0 }), "--records-only"])
+      const result = yield* runInProcess(protocolCli, [
+        "read",
+        "--config",
+        write({ items: [[1]], tags: 0 }),
+        "--records-only"
+      ])
       expect(result.code).toBe(2)
       expect(JSON.parse(lines(result.stdout)[0]!).trace.error.message).toMatch(/records-only/)
     }))

@@ -29,14 +29,20 @@ describe("About", () => {
     expect(properties["api_key"]).toMatchObject({ type: "string", secret: true, writeOnly: true })
     expect(JSON.stringify(properties)).not.toMatch(/airbyte_secret|"order"/)
     expect(about.settings.required).toEqual(["api_key"])
-    expect(hubSettings(about).find((s) => s.name === "max_requests_per_second")).toEqual({ name: "max_requests_per_second", kind: "number", required: false })
+    expect(hubSettings(about).find((s) => s.name === "max_requests_per_second")).toEqual({
+      name: "max_requests_per_second",
+      kind: "number",
+      required: false
+    })
   })
 
   it("renders the SDK's Markdown", () => {
     const text = About.render(about, "markdown")
     expect(text.startsWith("# `tap-smartlead`\n\n")).toBe(true)
     expect(text).toContain("## Capabilities\n\n- `catalog`\n- `discover`\n- `state`\n- `about`\n")
-    expect(text).toContain("| Setting | Required | Default | Description |\n|:--------|:--------:|:-------:|:------------|\n| api_key | True | None |")
+    expect(text).toContain(
+      "| Setting | Required | Default | Description |\n|:--------|:--------:|:-------:|:------------|\n| api_key | True | None |"
+    )
     expect(text).toContain("| max_requests_per_second | False | 1 |")
   })
 })

@@ -11,7 +11,7 @@ import { SmartLeadSource } from "../../../src/smartlead/Source.js"
 import { meltanoSelect } from "../../helpers/Meltano.js"
 
 const source = SmartLeadSource
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type Any = any
 
 const topOf = (stream: Any) => stream.metadata.find((m: Any) => m.breadcrumb.length === 0).metadata
@@ -52,12 +52,17 @@ describe("Singer.selectedCatalog", () => {
 
   it("a discovered catalog as is selects every stream and every field (selected-by-default)", () => {
     const selection = select(Singer.catalogOf(source))
-    expect(selection.catalog.streams.map((s) => [s.stream.name, s.sync_mode])).toEqual([["leads", "incremental"], ["campaigns", "full_refresh"], ["lead_categories", "full_refresh"]])
+    expect(selection.catalog.streams.map((s) => [s.stream.name, s.sync_mode])).toEqual([["leads", "incremental"], [
+      "campaigns",
+      "full_refresh"
+    ], ["lead_categories", "full_refresh"]])
     expect(selection.fields.size).toBe(0)
   })
 
   it("Meltano-style field selection keeps the selected fields, the keys and the replication key, in schema order", () => {
-    const selection = select(meltanoSelect(Singer.catalogOf(source), ["leads.email", "leads.first_name", "campaigns.*"]))
+    const selection = select(
+      meltanoSelect(Singer.catalogOf(source), ["leads.email", "leads.first_name", "campaigns.*"])
+    )
     expect(selection.catalog.streams.map((s) => s.stream.name)).toEqual(["leads", "campaigns"])
     expect(selection.fields.get("leads")).toEqual(["campaign_id", "id", "email", "first_name", "created_at"])
     expect(selection.fields.has("campaigns")).toBe(false)
@@ -91,9 +96,16 @@ describe("Singer.selectedCatalog", () => {
 
 describe("Singer.format", () => {
   const started = (name: string) => streamStatusMessage(name, "STARTED")
-  const run = (format: ReturnType<typeof Singer.format>, steps: ReadonlyArray<AirbyteMessage | { records: string; batch: Array<JsonObject> }>) => {
+  const run = (
+    format: ReturnType<typeof Singer.format>,
+    steps: ReadonlyArray<AirbyteMessage | { records: string; batch: Array<JsonObject> }>
+  ) => {
     let out = ""
-    for (const step of steps) out += "records" in step ? format.records(step.records, step.batch, 0) : (format.message(step).stdout ?? "")
+    for (const step of steps) {
+      out += "records" in step
+        ? format.records(step.records, step.batch, 0)
+        : (format.message(step).stdout ?? "")
+    }
     return out.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as Any)
   }
 
@@ -116,7 +128,10 @@ describe("Singer.format", () => {
 
   it("narrows the SCHEMA and the RECORDs of a stream with field selection", () => {
     const format = Singer.format(source, new Map(), new Map([["leads", ["campaign_id", "id", "email", "created_at"]]]))
-    const [schema, record] = run(format, [started("leads"), { records: "leads", batch: [{ campaign_id: 1, id: 2, email: "a@b.c", first_name: "A", created_at: null, extra: 1 }] }])
+    const [schema, record] = run(format, [started("leads"), {
+      records: "leads",
+      batch: [{ campaign_id: 1, id: 2, email: "a@b.c", first_name: "A", created_at: null, extra: 1 }]
+    }])
     expect(Object.keys(schema.schema.properties)).toEqual(["campaign_id", "id", "email", "created_at"])
     expect(schema.schema.required).toEqual(["campaign_id", "id"])
     expect(schema.key_properties).toEqual(["campaign_id", "id"])

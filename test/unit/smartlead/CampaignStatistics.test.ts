@@ -30,8 +30,14 @@ const liveRow = (overrides: Record<string, unknown> = {}) => ({
   ...overrides
 })
 
-const page = (rows: ReadonlyArray<unknown>, total: unknown = String(rows.length)) => ({ total_stats: total, offset: 0, limit: 100, data: rows })
-const left = <A>(either: Either.Either<A, string>): string => Either.match(either, { onLeft: (l) => l, onRight: () => "(decoded)" })
+const page = (rows: ReadonlyArray<unknown>, total: unknown = String(rows.length)) => ({
+  total_stats: total,
+  offset: 0,
+  limit: 100,
+  data: rows
+})
+const left = <A>(either: Either.Either<A, string>): string =>
+  Either.match(either, { onLeft: (l) => l, onRight: () => "(decoded)" })
 
 describe("decodeStatisticsPage", () => {
   it("makes a live row a typed record with campaign_id, and leaves the body out by default", () => {
@@ -61,8 +67,13 @@ describe("decodeStatisticsPage", () => {
   })
 
   it("keeps email_message when asked, and string stats_ids as they are", () => {
-    const decoded = Either.getOrThrow(decodeStatisticsPage(page([liveRow({ stats_id: "5f2c0e1a-77b0-4c2e-9d1f-0a1b2c3d4e5f" })]), 1, true))
-    expect(decoded.rows[0]).toMatchObject({ stats_id: "5f2c0e1a-77b0-4c2e-9d1f-0a1b2c3d4e5f", email_message: "<html>…</html>" })
+    const decoded = Either.getOrThrow(
+      decodeStatisticsPage(page([liveRow({ stats_id: "5f2c0e1a-77b0-4c2e-9d1f-0a1b2c3d4e5f" })]), 1, true)
+    )
+    expect(decoded.rows[0]).toMatchObject({
+      stats_id: "5f2c0e1a-77b0-4c2e-9d1f-0a1b2c3d4e5f",
+      email_message: "<html>…</html>"
+    })
   })
 
   it("accepts an empty page and a null total", () => {
@@ -71,9 +82,18 @@ describe("decodeStatisticsPage", () => {
   })
 
   it("refuses the documented per-step summary, with or without rows", () => {
-    const documented = { ok: true, data: [{ campaign_id: 123, sequence_number: 1, sent: 1240, opened: 372, clicked: 89, replied: 23 }], offset: 0, limit: 100 }
-    expect(left(decodeStatisticsPage(documented, 1, false))).toMatch(/^no total_stats: this is SmartLead's documented per-step summary \(keys ok, data, offset, limit\)/)
-    expect(left(decodeStatisticsPage({ ok: true, data: [], offset: 0, limit: 100 }, 1, false))).toMatch(/documented per-step summary/)
+    const documented = {
+      ok: true,
+      data: [{ campaign_id: 123, sequence_number: 1, sent: 1240, opened: 372, clicked: 89, replied: 23 }],
+      offset: 0,
+      limit: 100
+    }
+    expect(left(decodeStatisticsPage(documented, 1, false))).toMatch(
+      /^no total_stats: this is SmartLead's documented per-step summary \(keys ok, data, offset, limit\)/
+    )
+    expect(left(decodeStatisticsPage({ ok: true, data: [], offset: 0, limit: 100 }, 1, false))).toMatch(
+      /documented per-step summary/
+    )
     expect(left(decodeStatisticsPage({ total_stats: "1", data: documented.data }, 1, false))).toBe(
       "row 0 has no stats_id (it is a documented per-step summary row with sent, opened, …, not an email)"
     )
@@ -81,19 +101,33 @@ describe("decodeStatisticsPage", () => {
 
   it("refuses the documented campaign summary", () => {
     const documented = { success: true, data: { campaign_id: 123, total_leads: 5240, contacted: 4128, opened: 1236 } }
-    expect(left(decodeStatisticsPage(documented, 1, false))).toMatch(/^data is an object \(keys campaign_id, total_leads, contacted, opened\), SmartLead's documented campaign summary/)
+    expect(left(decodeStatisticsPage(documented, 1, false))).toMatch(
+      /^data is an object \(keys campaign_id, total_leads, contacted, opened\), SmartLead's documented campaign summary/
+    )
   })
 
   it("names what is wrong in a broken body", () => {
-    expect(left(decodeStatisticsPage([], 1, false))).toBe("expected a statistics page {total_stats, offset, limit, data:[…]}, got an array")
+    expect(left(decodeStatisticsPage([], 1, false))).toBe(
+      "expected a statistics page {total_stats, offset, limit, data:[…]}, got an array"
+    )
     expect(left(decodeStatisticsPage({}, 1, false))).toBe("a statistics page needs a data array; got {}")
-    expect(left(decodeStatisticsPage(page([liveRow()], "many"), 1, false))).toBe("total_stats must be a whole number, got a string")
+    expect(left(decodeStatisticsPage(page([liveRow()], "many"), 1, false))).toBe(
+      "total_stats must be a whole number, got a string"
+    )
     expect(left(decodeStatisticsPage(page([liveRow(), "x"]), 1, false))).toBe("row 1 is a string, not an object")
     expect(left(decodeStatisticsPage(page([liveRow({ stats_id: null })]), 1, false))).toBe("row 0 has no stats_id")
-    expect(left(decodeStatisticsPage(page([liveRow({ stats_id: { id: 1 } })]), 1, false))).toBe("row 0: stats_id must be a string or a number, got an object")
-    expect(left(decodeStatisticsPage(page([liveRow({ open_count: "3.5" })]), 1, false))).toBe("row 0: open_count must be a whole number, got a string")
-    expect(left(decodeStatisticsPage(page([liveRow({ sent_time: "yesterday" })]), 1, false))).toBe("row 0: sent_time must be an ISO 8601 date-time, got a string")
-    expect(left(decodeStatisticsPage(page([liveRow({ is_bounced: "maybe" })]), 1, false))).toBe("row 0: is_bounced must be true or false, got a string")
+    expect(left(decodeStatisticsPage(page([liveRow({ stats_id: { id: 1 } })]), 1, false))).toBe(
+      "row 0: stats_id must be a string or a number, got an object"
+    )
+    expect(left(decodeStatisticsPage(page([liveRow({ open_count: "3.5" })]), 1, false))).toBe(
+      "row 0: open_count must be a whole number, got a string"
+    )
+    expect(left(decodeStatisticsPage(page([liveRow({ sent_time: "yesterday" })]), 1, false))).toBe(
+      "row 0: sent_time must be an ISO 8601 date-time, got a string"
+    )
+    expect(left(decodeStatisticsPage(page([liveRow({ is_bounced: "maybe" })]), 1, false))).toBe(
+      "row 0: is_bounced must be true or false, got a string"
+    )
   })
 })
 

@@ -4,10 +4,38 @@ import { dropCredentials, isCredentialKey } from "../../../src/smartlead/Credent
 
 describe("isCredentialKey", () => {
   it("matches password, secret and token anywhere in the name, in any case", () => {
-    for (const key of ["password", "imap_password", "smtp_password", "PASSWORD", "oauthPassword", "client_secret", "ClientSecret", "secret", "token", "access_token", "refresh_TOKEN", "x-auth-token", "tokens"]) {
+    for (
+      const key of [
+        "password",
+        "imap_password",
+        "smtp_password",
+        "PASSWORD",
+        "oauthPassword",
+        "client_secret",
+        "ClientSecret",
+        "secret",
+        "token",
+        "access_token",
+        "refresh_TOKEN",
+        "x-auth-token",
+        "tokens"
+      ]
+    ) {
       expect(isCredentialKey(key), key).toBe(true)
     }
-    for (const key of ["id", "from_email", "username", "imap_username", "warmup_key_id", "pass", "description", "tok", "warmup_details"]) {
+    for (
+      const key of [
+        "id",
+        "from_email",
+        "username",
+        "imap_username",
+        "warmup_key_id",
+        "pass",
+        "description",
+        "tok",
+        "warmup_details"
+      ]
+    ) {
       expect(isCredentialKey(key), key).toBe(false)
     }
   })

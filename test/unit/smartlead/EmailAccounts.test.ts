@@ -2,8 +2,8 @@
  * The `email_accounts` decoder: credentials dropped before anything else, counts typed, the
  * documented example read, broken bodies refused by name without quoting a value.
  */
-import { describe, expect, it } from "vitest"
 import { Either } from "effect"
+import { describe, expect, it } from "vitest"
 import { decodeEmailAccountsPage } from "../../../src/smartlead/models/EmailAccounts.js"
 
 /** SmartLead's documented example (api-reference/email-accounts/get-all), credentials made distinctive. */
@@ -50,7 +50,8 @@ const documented = () => [{
     blocked_reason: null
   }
 }]
-const left = (either: Either.Either<unknown, string>): string => Either.match(either, { onLeft: (l) => l, onRight: () => "(decoded)" })
+const left = (either: Either.Either<unknown, string>): string =>
+  Either.match(either, { onLeft: (l) => l, onRight: () => "(decoded)" })
 
 describe("decodeEmailAccountsPage", () => {
   it("reads the documented example without its passwords", () => {
@@ -66,7 +67,13 @@ describe("decodeEmailAccountsPage", () => {
       daily_sent_count: "",
       smtp_password: "LIVE-SMTP-PASSWORD",
       oauth: { access_token: "LIVE-TOKEN" },
-      warmup_details: { total_sent_count: "450", reply_rate: "12.5", is_warmup_blocked: "false", warmup_reputation: 95, provider: { ClientSecret: "LIVE-SECRET" } },
+      warmup_details: {
+        total_sent_count: "450",
+        reply_rate: "12.5",
+        is_warmup_blocked: "false",
+        warmup_reputation: 95,
+        provider: { ClientSecret: "LIVE-SECRET" }
+      },
       tags: [{ id: 11, name: "primary" }]
     }
     const [record] = Either.getOrThrow(decodeEmailAccountsPage([live]))
@@ -75,7 +82,13 @@ describe("decodeEmailAccountsPage", () => {
       message_per_day: 50,
       daily_sent_count: null,
       oauth: {},
-      warmup_details: { total_sent_count: 450, reply_rate: 12.5, is_warmup_blocked: false, warmup_reputation: "95", provider: {} },
+      warmup_details: {
+        total_sent_count: 450,
+        reply_rate: 12.5,
+        is_warmup_blocked: false,
+        warmup_reputation: "95",
+        provider: {}
+      },
       tags: [{ id: 11, name: "primary" }]
     })
     expect(JSON.stringify(record)).not.toMatch(/LIVE-/)
@@ -88,8 +101,14 @@ describe("decodeEmailAccountsPage", () => {
       ["X-PASSWORD", "expected a JSON array of email accounts, got a string"],
       [[{ id: 1 }, "X-PASSWORD"], "email account 1 is a string, not an object"],
       [[{ password: "X-PASSWORD", from_email: "a@b" }], "email account 0 has no id"],
-      [[{ id: 1, message_per_day: "X-PASSWORD" }], "email account 0: message_per_day must be a whole number, got a string"],
-      [[{ id: 1, warmup_details: { total_sent_count: { secret: "X-PASSWORD" } } }], "email account 0: warmup_details.total_sent_count must be a whole number, got an object"]
+      [
+        [{ id: 1, message_per_day: "X-PASSWORD" }],
+        "email account 0: message_per_day must be a whole number, got a string"
+      ],
+      [
+        [{ id: 1, warmup_details: { total_sent_count: { secret: "X-PASSWORD" } } }],
+        "email account 0: warmup_details.total_sent_count must be a whole number, got an object"
+      ]
     ]
     for (const [body, message] of cases) {
       const problem = left(decodeEmailAccountsPage(body))

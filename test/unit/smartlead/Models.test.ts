@@ -86,7 +86,12 @@ describe("decodeLeadsPage", () => {
     const lead = { id: 11, email: "a@b.co", first_name: "Ann", custom_fields: { k: "v" } }
     const row = { status: "COMPLETED", lead_category_id: 2, created_at: "2025-03-01T00:00:00.000Z" }
     const real = right(decodeLeadsPage({ total_leads: "1", data: [{ ...row, lead: { ...lead } }] }, 3))
-    const documented = right(decodeLeadsPage({ total: 1, leads: [{ ...lead, status: "COMPLETED", category_id: 2, created_at: row.created_at }] }, 3))
+    const documented = right(
+      decodeLeadsPage({
+        total: 1,
+        leads: [{ ...lead, status: "COMPLETED", category_id: 2, created_at: row.created_at }]
+      }, 3)
+    )
     expect(real.records).toEqual(documented.records)
     expect(real.total).toBe(documented.total)
   })
@@ -117,7 +122,14 @@ describe("decodeLeadsPage", () => {
     const page = right(decodeLeadsPage({
       data: [{ id: 900, status: "PAUSED", lead: { id: 5, status: "STARTED", email: "x@y.z" } }]
     }, 1))
-    expect(page.records[0]).toEqual({ id: 5, row_id: 900, status: "PAUSED", lead_status: "STARTED", email: "x@y.z", campaign_id: 1 })
+    expect(page.records[0]).toEqual({
+      id: 5,
+      row_id: 900,
+      status: "PAUSED",
+      lead_status: "STARTED",
+      email: "x@y.z",
+      campaign_id: 1
+    })
   })
 
   it("has no total when the body's is missing, negative or not a number", () => {
@@ -138,7 +150,11 @@ describe("decodeLeadsPage", () => {
       ["a string", "<html>Bad Gateway</html>", "expected a JSON object, got string"],
       ["a number", 42, "expected a JSON object, got number"],
       ["an empty object", {}, "a leads page needs a data or leads array; got {}"],
-      ["data not an array", { data: { lead: { id: 1 } }, total_leads: "1" }, "a leads page needs a data or leads array; got keys data, total_leads"],
+      [
+        "data not an array",
+        { data: { lead: { id: 1 } }, total_leads: "1" },
+        "a leads page needs a data or leads array; got keys data, total_leads"
+      ],
       ["a row that is not an object", { data: [{ lead: { id: 1 } }, "x"] }, "row 1 is not an object"],
       ["a null row", { leads: [null] }, "row 0 is not an object"],
       ["a real row with no lead object", { data: [{ id: 1, lead: "nope" }] }, "row 0: a row has no lead object"],
@@ -152,7 +168,9 @@ describe("decodeLeadsPage", () => {
     }
 
     it("the 401 body SmartLead sends", () => {
-      expect(left(decodeLeadsPage(sample(UNAUTHORIZED), 1))).toBe("a leads page needs a data or leads array; got keys message")
+      expect(left(decodeLeadsPage(sample(UNAUTHORIZED), 1))).toBe(
+        "a leads page needs a data or leads array; got keys message"
+      )
     })
   })
 
@@ -191,12 +209,19 @@ describe("decodeObjectArray", () => {
   })
 
   it("makes digit-string ids numbers and leaves other fields alone", () => {
-    expect(right(decodeObjectArray([{ id: "12", name: "007" }, { id: 3 }], "campaign"))).toEqual([{ id: 12, name: "007" }, { id: 3 }])
+    expect(right(decodeObjectArray([{ id: "12", name: "007" }, { id: 3 }], "campaign"))).toEqual([{
+      id: 12,
+      name: "007"
+    }, { id: 3 }])
   })
 
   it("answers a bad body with a Left naming what is wrong", () => {
-    expect(left(decodeObjectArray(sample(UNAUTHORIZED), "campaign"))).toBe("expected a JSON array of campaign, got an object with keys message")
-    expect(left(decodeObjectArray({}, "campaign"))).toBe("expected a JSON array of campaign, got an object with keys none")
+    expect(left(decodeObjectArray(sample(UNAUTHORIZED), "campaign"))).toBe(
+      "expected a JSON array of campaign, got an object with keys message"
+    )
+    expect(left(decodeObjectArray({}, "campaign"))).toBe(
+      "expected a JSON array of campaign, got an object with keys none"
+    )
     expect(left(decodeObjectArray("oops", "campaign"))).toBe("expected a JSON array of campaign, got string")
     expect(left(decodeObjectArray([{ id: 1 }, 2], "lead category"))).toBe("lead category 1 is not an object")
     expect(left(decodeObjectArray([{ id: 1 }, [3]], "lead category"))).toBe("lead category 1 is not an object")

@@ -41,7 +41,10 @@ describe("schema guard", () => {
   it("the spec is a draft-07 object schema with the source's settings, without the deprecated keys", () => {
     expect(SmartLeadSource.spec).not.toHaveProperty("supportsIncremental")
     expect(SmartLeadSource.spec).not.toHaveProperty("supported_destination_sync_modes")
-    const properties = SmartLeadSource.spec.connectionSpecification["properties"] as Record<string, Record<string, unknown>>
+    const properties = SmartLeadSource.spec.connectionSpecification["properties"] as Record<
+      string,
+      Record<string, unknown>
+    >
     expect(properties["campaign_ids"]!["items"]).toEqual({ type: "integer", minimum: 1 })
     expect(properties["base_url"]!["description"]).toMatch(/Airbyte Cloud only reaches .*server\.smartlead\.ai/)
   })
@@ -71,12 +74,23 @@ describe("schema problems are found (the guard can fail)", () => {
       "#/properties/d: has anyOf"
     ])
     expect(() => strictDraft04().compile({ type: "object", required: [] })).toThrow()
-    expect(() => strictDraft07().compile({ type: "object", properties: { a: { $id: "/x" } }, additionalProperties: { $id: "/x" } })).toThrow()
+    expect(() =>
+      strictDraft07().compile({ type: "object", properties: { a: { $id: "/x" } }, additionalProperties: { $id: "/x" } })
+    ).toThrow()
   })
 
   it("records are checked against their stream's schema with formats on", () => {
-    expect(recordProblem("lead_categories", { id: 1, name: "x", sentiment_type: null, created_at: "2024-01-15T10:30:00.000Z" })).toBeUndefined()
-    expect(recordProblem("lead_categories", { id: 1, created_at: "yesterday" })).toMatch(/created_at must match format "date-time"/)
+    expect(
+      recordProblem("lead_categories", {
+        id: 1,
+        name: "x",
+        sentiment_type: null,
+        created_at: "2024-01-15T10:30:00.000Z"
+      })
+    ).toBeUndefined()
+    expect(recordProblem("lead_categories", { id: 1, created_at: "yesterday" })).toMatch(
+      /created_at must match format "date-time"/
+    )
     expect(recordProblem("campaigns", { id: 1, user_id: "196026" })).toMatch(/user_id must be integer/)
   })
 })
