@@ -7,18 +7,19 @@
 //
 //   npm run test:image               (or `npm run test:image -- --no-cache` for a cold build)
 //
-// Engine: `docker` when `docker info` succeeds, else buildah through ../shared/tools
-// (container-build / container-run). Env: IMAGE_TAG (default airbyte/source-smartlead:test),
-// IMAGE_ENGINE=docker|buildah to force one.
+// Engine: `docker` when `docker info` succeeds; else the buildah tools `container-build` and
+// `container-run` when both exist (on PATH, or in ../shared/tools beside the repository); else it
+// prints "no container engine found …; image test skipped" and exits 0. Env: IMAGE_TAG (default
+// airbyte/source-smartlead:test), IMAGE_ENGINE=docker|buildah to force one (then a missing engine
+// is a failure, not a skip).
 import AjvModule from "ajv"
 import { spawn, spawnSync } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..")
-const shared = resolve(repo, "..", "shared")
 const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"))
 const TAG = process.env.IMAGE_TAG ?? "airbyte/source-smartlead:test"
 const ENTRYPOINT = ["/usr/local/bin/node", "/airbyte/integration_code/dist/main.js"]
@@ -55,7 +56,8 @@ const assert = (condition, message) => {
 
 // ---- protocol validation -------------------------------------------------------------------------
 
-const protocol = JSON.parse(readFileSync(join(shared, "airbyte-protocol", "airbyte_protocol.json"), "utf8"))
+// The protocol schema is a test fixture in the repository (release v0.18.0; see its README).
+const protocol = JSON.parse(readFileSync(join(repo, "test", "fixtures", "airbyte-protocol", "airbyte_protocol.json"), "utf8"))
 const Ajv = AjvModule.default ?? AjvModule
 const ajv = new Ajv({ strict: false, allErrors: true })
 // The schema uses format "uri" (ajv-formats is not a dependency): accept what URL parses.
@@ -89,8 +91,38 @@ const succeeds = (cmd, args) => {
     return false
   }
 }
-const engine = process.env.IMAGE_ENGINE ?? (succeeds("docker", ["info"]) ? "docker" : "buildah")
-const tool = (name) => join(shared, "tools", name)
+/** The path of an executable `name`: on PATH, else in ../shared/tools beside the repository. */
+const findTool = (name) => {
+  for (const dir of [...(process.env.PATH ?? "").split(":").filter(Boolean), resolve(repo, "..", "shared", "tools")]) {
+    const file = join(dir, name)
+    try {
+      accessSync(file, constants.X_OK)
+      if (statSync(file).isFile()) return file
+    } catch {}
+  }
+  return undefined
+}
+const buildahTools = () => {
+  const build = findTool("container-build")
+  const run = findTool("container-run")
+  return build && run ? { "container-build": build, "container-run": run } : undefined
+}
+const forced = process.env.IMAGE_ENGINE
+if (forced !== undefined && forced !== "docker" && forced !== "buildah") {
+  log(`image test: IMAGE_ENGINE must be docker or buildah, not ${JSON.stringify(forced)} — FAIL`)
+  process.exit(2)
+}
+const tools = forced === "docker" ? undefined : buildahTools()
+const engine = forced ?? (succeeds("docker", ["info"]) ? "docker" : tools ? "buildah" : undefined)
+if (engine === undefined) {
+  log("no container engine found (docker or container-build); image test skipped")
+  process.exit(0)
+}
+if (engine === "buildah" && tools === undefined) {
+  log("image test: IMAGE_ENGINE=buildah but container-build/container-run are neither on PATH nor in ../shared/tools — FAIL")
+  process.exit(1)
+}
+const tool = (name) => tools[name]
 
 const noCache = process.argv.includes("--no-cache") ? ["--no-cache"] : []
 const buildCommand = () =>
@@ -240,7 +272,7 @@ const countRecords = (messages, stream) =>
 const listFiles = (dir) => readdirSync(dir, { recursive: true }).map(String).sort()
 
 const main = async () => {
-  log(`image test: ${TAG} (package ${pkg.name}@${pkg.version}), engine ${engine}`)
+  log(`image test: ${TAG} (package ${pkg.name}@${pkg.version}), engine ${engine === "docker" ? "docker" : `buildah (${tool("container-build")})`}`)
 
   if (!existsSync(join(repo, "dist", "main.js")) || !existsSync(join(repo, "dist-dev", "simulator.js"))) {
     log("dist missing: npm run build")

@@ -1,31 +1,25 @@
 /**
- * The command line and its edge. Defines `spec`, `check --config`, `discover --config` and
- * `read --config [--catalog] [--state]` with `@effect/cli`, runs them against a `Source`, and is
- * the one place where failures become protocol output: an ERROR trace with a `failure_type`
- * (and, for `check`, a FAILED connection status) plus the process exit code. Exit codes: 0
- * success (including a FAILED check), 1 a failed command, 2 a usage error.
+ * The Airbyte command line. Defines `spec`, `check --config`, `discover --config` and
+ * `read --config [--catalog] [--state]` with `@effect/cli` and runs them against a `Source`;
+ * failures become protocol output and exit codes in `Edge`. Help texts are generic, completed by
+ * the source's description, streams and examples. `read` is the protocol read and nothing else;
+ * a layer above the runner (the shell's records-only exports, say) adds its own flags to it as a
+ * `ReadExtension`, given by `main`, and wraps the read: it may change the rendering, narrow the
+ * catalog and use the final states the read returns.
  */
 import type { CliApp } from "@effect/cli"
-import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { FileSystem } from "@effect/platform"
-import { Cause, Data, Duration, Effect, Layer, Option } from "effect"
-import type { ConfigInvalid } from "./Inputs.js"
-import { decodeConfig, InputError, readCatalog, readJsonFile } from "./Inputs.js"
-import * as Formats from "./Formats.js"
-import type { Format } from "./Output.js"
-import { Output, protocolFormat } from "./Output.js"
-import type { AirbyteMessage, ErrorTrace, FailureType } from "./Protocol.js"
-import { errorTraceMessage } from "./Protocol.js"
-import type { CatalogMismatch } from "./Read.js"
-import type { StreamsFailed } from "./Read.js"
+import { Command, Options } from "@effect/cli"
+import { Duration, Effect, Layer, Option } from "effect"
+import type { EdgeError, UsageError } from "./Edge.js"
+import { emit, layerFor, loadConfig, runCommand, stateFileError, UsageError as UsageErrorClass } from "./Edge.js"
+import { readCatalog } from "./Inputs.js"
+import type { Output } from "./Output.js"
+import type { ConfiguredAirbyteCatalog } from "./Protocol.js"
+import type { FinalStates } from "./Read.js"
 import { defaultCatalog, read } from "./Read.js"
-import { registerConfigSecrets, scrub } from "./Redaction.js"
+import { scrub } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
-import type { StreamStates } from "./State.js"
 import { readState } from "./State.js"
-
-/** Exit codes of the CLI. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
 
 /** How long `check` may take before it answers FAILED. */
 export const CHECK_TIMEOUT = Duration.seconds(25)
@@ -34,144 +28,94 @@ const configOption = Options.text("config").pipe(
   Options.withDescription("Path to the connector config JSON (see spec.json)")
 )
 const catalogOption = Options.text("catalog").pipe(
-  Options.withDescription("Path to a configured catalog JSON; defaults to every stream (leads incremental)"),
+  Options.withDescription("Path to a configured catalog JSON; defaults to every stream, incremental where supported"),
   Options.optional
 )
 const stateOption = Options.text("state").pipe(
-  Options.withDescription("Path to a state JSON (the platform's array of per-stream states, or the last STATE's stream_state)"),
-  Options.optional
-)
-
-const recordsOnlyOption = Options.boolean("records-only").pipe(
-  Options.withDescription("Print only the records' data as JSON Lines (for jq, files); warnings and errors go to stderr")
-)
-const formatOption = Options.choice("format", ["jsonl", "csv"]).pipe(
-  Options.withDescription("With --records-only: jsonl (default) or csv"),
-  Options.withDefault("jsonl" as const)
-)
-const columnsOption = Options.text("columns").pipe(
-  Options.withDescription("With --format csv: comma-separated columns, nested fields by dotted path (custom_fields.job_title)"),
-  Options.optional
-)
-const streamOption = Options.text("stream").pipe(
-  Options.withDescription("With --records-only: the stream to print (default: leads)"),
-  Options.optional
-)
-const stateOutputOption = Options.text("state-output").pipe(
   Options.withDescription(
-    "Write the last STATE of each stream to this file when the read ends, for the next run's --state (incremental exports with --records-only)"
+    "Path to a state JSON (the platform's array of per-stream states, or the last STATE's stream_state)"
   ),
   Options.optional
 )
 
-/** The command line itself is wrong (exit 2). */
-export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason: string }> {
-  override get message(): string {
-    return this.reason
-  }
+/** The paths `read` was given. */
+export interface ReadInputs {
+  readonly config: string
+  readonly catalog: Option.Option<string>
+  readonly state: Option.Option<string>
 }
 
-/** Every failure the edge turns into protocol output and an exit code. */
-export type EdgeError = InputError | ConfigInvalid | CatalogMismatch | StreamsFailed<unknown> | ValidationError.ValidationError | UsageError
+/** What `read` runs in: the platform's services and the `Output`. */
+export type ReadEnvironment = CliApp.CliApp.Environment | Output
 
-const trace = (failureType: FailureType, message: string, extra: Partial<ErrorTrace> = {}): AirbyteMessage =>
-  errorTraceMessage({
-    failure_type: failureType,
-    ...extra,
-    message: scrub(message),
-    ...(extra.internal_message === undefined ? {} : { internal_message: scrub(extra.internal_message) })
-  })
+/** Narrows the configured catalog before anything is read (to one stream, say). */
+export type SelectStreams = (
+  catalog: ConfiguredAirbyteCatalog,
+  inputs: ReadInputs
+) => Effect.Effect<ConfiguredAirbyteCatalog, UsageError>
 
-const emit = (message: AirbyteMessage) => Effect.flatMap(Output, (output) => output.write(message))
+/**
+ * The protocol read as an extension calls it: loads config, catalog and state, narrows the
+ * catalog with `select`, reads, and returns the final state of every stream read (on failure,
+ * `StreamsFailed.states` holds them).
+ */
+export type ReadStep = (select?: SelectStreams) => Effect.Effect<FinalStates, EdgeError, ReadEnvironment>
 
-const specProperties = (source: AnySource<unknown>) =>
-  (source.spec.connectionSpecification["properties"] ?? {}) as Record<string, unknown>
-
-/** Reads and decodes a `--config` file; registers its secrets and warns about unknown keys. */
-export const loadConfig = (source: AnySource<unknown>, path: string) =>
-  Effect.gen(function*() {
-    const json = yield* readJsonFile("config", path)
-    const properties = specProperties(source)
-    registerConfigSecrets(properties, json)
-    const { config, unknownKeys } = yield* decodeConfig(source.configSchema, source.spec.connectionSpecification, json)
-    if (unknownKeys.length > 0) {
-      yield* Effect.logWarning(`Ignoring unknown config keys: ${unknownKeys.join(", ")}`)
-    }
-    return config as unknown
-  })
-
-/** Checks each stream's input state with the stream's own rules, naming the state file. */
-export const validateStates = (source: AnySource<unknown>, states: StreamStates, path: string | undefined) =>
-  Effect.gen(function*() {
-    for (const stream of source.streams) {
-      const state = states.get(stream.name)
-      const problem = state === undefined ? undefined : stream.validateState?.(state)
-      if (problem !== undefined) {
-        return yield* new InputError({ flag: "state", path: path ?? "", reason: `the ${stream.name} state is invalid: ${problem}` })
-      }
-    }
-  })
-
-/** The output and exit code of a failure: ERROR traces (rendered by the current format) and 1, or 2 for usage errors. */
-export const reportFailure = (source: AnySource<unknown>, error: EdgeError): Effect.Effect<number, never, Output> => {
-  if (error instanceof UsageError) {
-    return Effect.as(emit(trace("config_error", `Usage error: ${error.message}`)), ExitCode.usage)
-  }
-  if (ValidationError.isValidationError(error)) {
-    const text = "error" in error ? HelpDoc.toAnsiText(error.error).trim() : (error as { _tag: string })._tag
-    return Effect.as(emit(trace("config_error", `Usage error: ${text}`)), ExitCode.usage)
-  }
-  switch (error._tag) {
-    case "InputError":
-    case "ConfigInvalid":
-    case "CatalogMismatch":
-      return Effect.as(emit(trace("config_error", error.message)), ExitCode.failed)
-    case "StreamsFailed":
-      return Effect.as(
-        Effect.forEach(error.failures, ({ error: streamError, stream }) => {
-          const report = source.describeError(streamError)
-          return emit(trace(report.failureType, report.message, {
-            stream_descriptor: { name: stream },
-            ...(report.internalMessage === undefined ? {} : { internal_message: report.internalMessage })
-          }))
-        }),
-        ExitCode.failed
-      )
-  }
+/**
+ * A layer above the protocol `read`, made for one source: flags of its own, examples for
+ * `read --help`, and what it does around the read.
+ */
+export interface ReadExtension<A> {
+  readonly options: Options.Options<A>
+  readonly examples?: ReadonlyArray<string>
+  /** Runs the read (`read`), doing what its flags (`value`) ask before and after it. */
+  readonly around: (value: A, read: ReadStep) => Effect.Effect<FinalStates, EdgeError, ReadEnvironment>
 }
 
-/** A source's services for a config, with what its layer needs from the platform. */
-export const layerFor = <Env>(source: AnySource<Env>, env: Layer.Layer<Env>, config: unknown) =>
-  Layer.provide(source.layer(config), env)
+/** Makes a `ReadExtension` for a source (its flags' help can then name the source's streams). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ReadExtensionFor = (source: AnySource<unknown>) => ReadExtension<any>
 
-/** Runs a command to its exit code: failures and defects are reported, never thrown. */
-export const toExitCode = <R>(source: AnySource<unknown>, command: Effect.Effect<void, EdgeError, R>) =>
-  command.pipe(
-    Effect.as(ExitCode.ok as number),
-    Effect.catchAll((error) => reportFailure(source, error)),
-    Effect.catchAllDefect((defect) =>
-      Effect.as(
-        emit(trace("system_error", `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`, {
-          internal_message: Cause.pretty(Cause.die(defect))
-        })),
-        ExitCode.failed
-      )
-    )
-  )
+const andThen = (first: SelectStreams | undefined, second: SelectStreams | undefined): SelectStreams | undefined =>
+  first === undefined
+    ? second
+    : second === undefined
+    ? first
+    : (catalog, inputs) => Effect.flatMap(first(catalog, inputs), (narrowed) => second(narrowed, inputs))
+
+/** A help text with its examples. */
+const withExamples = (text: string, examples: ReadonlyArray<string>): string =>
+  examples.length === 0 ? text : `${text} Example${examples.length === 1 ? "" : "s"}: ${examples.join("; ")}`
+
+/** The streams of a source, one phrase each, for help texts. */
+export const streamsHelp = (source: AnySource<unknown>): string =>
+  source.streams.map((stream) => stream.description === undefined ? stream.name : `${stream.name} (${stream.description})`)
+    .join(", ")
 
 /**
  * Builds the CLI program of a source: given argv, it runs one command and returns the exit code.
  * `env` provides what the source's layer needs (an HTTP client, say); it is built only by the
- * commands that talk to the API, so `spec` and `discover` never load it.
+ * commands that talk to the API, so `spec` and `discover` never load it. `extensions` add flags
+ * to `read` (see `ReadExtension`); without them `read` is the protocol read alone.
  */
 export const make = <Env>(
   source: AnySource<Env>,
-  info: { readonly name: string; readonly version: string; readonly env: Layer.Layer<Env> }
+  info: {
+    readonly name: string
+    readonly version: string
+    readonly env: Layer.Layer<Env>
+    readonly extensions?: ReadonlyArray<ReadExtensionFor>
+  }
 ) => {
   const sourceLayer = (config: unknown) => layerFor(source, info.env, config)
+  const extensions = (info.extensions ?? []).map((extensionFor) => extensionFor(source))
+  const examplesOf = (command: string) => source.examples?.[command] ?? []
 
   const spec = Command.make("spec", {}, () => emit({ type: "SPEC", spec: source.spec })).pipe(
-    Command.withDescription("Print the connector specification (the config's JSON Schema). Example: spec > spec.json")
+    Command.withDescription(withExamples(
+      "Print the connector specification (the config's JSON Schema).",
+      ["spec > spec.json", ...examplesOf("spec")]
+    ))
   )
 
   const check = Command.make("check", { config: configOption }, ({ config: path }) =>
@@ -181,7 +125,10 @@ export const make = <Env>(
         Effect.catchTag("ConfigInvalid", (error) => Effect.succeed({ invalid: error }))
       )
       if ("invalid" in loaded) {
-        return yield* emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: scrub(loaded.invalid.message) } })
+        return yield* emit({
+          type: "CONNECTION_STATUS",
+          connectionStatus: { status: "FAILED", message: scrub(loaded.invalid.message) }
+        })
       }
       const config = loaded.config
       const outcome = yield* source.check(config).pipe(
@@ -197,9 +144,10 @@ export const make = <Env>(
       }
       const message = typeof outcome.left === "string" ? outcome.left : source.describeError(outcome.left).message
       yield* emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: scrub(message) } })
-    })).pipe(Command.withDescription(
-    "Validate the config, then test the connection to the API; answers SUCCEEDED or FAILED (exit 0 either way). Example: check --config secrets/config.json"
-  ))
+    })).pipe(Command.withDescription(withExamples(
+      "Validate the config, then test the connection to the API; answers SUCCEEDED or FAILED (exit 0 either way).",
+      ["check --config secrets/config.json", ...examplesOf("check")]
+    )))
 
   const discover = Command.make("discover", { config: configOption }, ({ config: path }) =>
     Effect.gen(function*() {
@@ -217,25 +165,26 @@ export const make = <Env>(
           }))
         }
       })
-    })).pipe(Command.withDescription(
-    "Print the catalog of streams this source offers (no API call). Example: discover --config secrets/config.json"
-  ))
+    })).pipe(Command.withDescription(withExamples(
+      "Print the catalog of streams this source offers (no API call).",
+      ["discover --config secrets/config.json", ...examplesOf("discover")]
+    )))
 
-  const shellFormat = (options: {
-    readonly recordsOnly: boolean
-    readonly format: "jsonl" | "csv"
-    readonly columns: Option.Option<string>
-    readonly stream: Option.Option<string>
-  }) => {
-    if (!options.recordsOnly && options.format === "jsonl" && Option.isNone(options.columns)) return undefined
-    const stream = Option.getOrElse(options.stream, () => source.streams[0]!.name)
-    if (options.format === "jsonl") return { stream, format: Formats.jsonLines, prelude: undefined }
-    const columns = Option.match(options.columns, {
-      onNone: () => source.defaultColumns?.[stream] ?? ["id"],
-      onSome: (text) => text.split(",").map((column) => column.trim()).filter((column) => column.length > 0)
+  const protocolRead = (inputs: ReadInputs): ReadStep => (select) =>
+    Effect.gen(function*() {
+      const config = yield* loadConfig(source, inputs.config)
+      const configured = yield* Option.match(inputs.catalog, {
+        onNone: () => Effect.succeed(defaultCatalog(source)),
+        onSome: readCatalog
+      })
+      const catalog = select === undefined ? configured : yield* select(configured, inputs)
+      const statePath = Option.getOrUndefined(inputs.state)
+      const states = yield* readState(statePath, source.bareStateStream)
+      return yield* read(source, config, catalog, states).pipe(
+        Effect.catchTag("StateInvalid", (error) => Effect.fail(stateFileError(statePath)(error))),
+        Effect.provide(sourceLayer(config))
+      )
     })
-    return { stream, format: Formats.csv(columns), prelude: Formats.csvLine(columns) }
-  }
 
   const readCommand = Command.make(
     "read",
@@ -243,73 +192,35 @@ export const make = <Env>(
       config: configOption,
       catalog: catalogOption,
       state: stateOption,
-      recordsOnly: recordsOnlyOption,
-      format: formatOption,
-      columns: columnsOption,
-      stream: streamOption,
-      stateOutput: stateOutputOption
+      extensions: Options.all(extensions.map((extension) => extension.options))
     },
-    (options) =>
-      Effect.gen(function*() {
-        const shell = shellFormat(options)
-        const lastStates = new Map<string, unknown>()
-        if (shell !== undefined || Option.isSome(options.stateOutput)) {
-          const base = shell?.format ?? protocolFormat
-          const format: Format = {
-            records: base.records,
-            message: (message) => {
-              if (message.type === "STATE") lastStates.set(message.state.stream.stream_descriptor.name, message.state)
-              return base.message(message)
-            }
-          }
-          yield* Effect.flatMap(Output, (output) => output.useFormat(format, shell?.prelude))
-        }
-        const saveStates = Option.match(options.stateOutput, {
-          onNone: () => Effect.void,
-          onSome: (path) =>
-            Effect.flatMap(FileSystem.FileSystem, (fs) =>
-              fs.writeFileString(path, JSON.stringify(Array.from(lastStates.values()), null, 2) + "\n")
-            ).pipe(
-              Effect.catchAll((error) => Effect.logError(`Could not write --state-output ${JSON.stringify(path)}: ${error.message}`))
-            )
-        })
-        const config = yield* loadConfig(source, options.config)
-        const fullCatalog = yield* Option.match(options.catalog, {
-          onNone: () => Effect.succeed(defaultCatalog(source)),
-          onSome: readCatalog
-        })
-        const catalog = shell === undefined || Option.isSome(options.catalog)
-          ? fullCatalog
-          : { streams: fullCatalog.streams.filter((stream) => stream.stream.name === shell.stream) }
-        if (catalog.streams.length === 0 && shell !== undefined) {
-          return yield* new UsageError({ reason: `unknown stream ${JSON.stringify(shell.stream)} (this source has ${source.streams.map((s) => s.name).join(", ")})` })
-        }
-        const statePath = Option.getOrUndefined(options.state)
-        const states = yield* readState(statePath, source.bareStateStream)
-        yield* validateStates(source, states, statePath)
-        yield* read(source, config, catalog, states).pipe(
-          Effect.provide(sourceLayer(config)),
-          Effect.ensuring(Effect.suspend(() => (lastStates.size > 0 ? saveStates : Effect.void)))
-        )
-      })
-  ).pipe(Command.withDescription(
-    "Read records, emitting STATE checkpoints (every stream when no --catalog). Examples: " +
-      "read --config secrets/config.json > messages.jsonl; " +
-      "read --config c.json --records-only | jq .email; " +
-      "read --config c.json --records-only --format csv --columns email,first_name,custom_fields.job_title > leads.csv"
-  ))
+    ({ extensions: values, ...inputs }) => {
+      const step = extensions.reduceRight<ReadStep>(
+        (next, extension, index) => (select) =>
+          extension.around(values[index], (own) => next(andThen(select, own))),
+        protocolRead(inputs)
+      )
+      return Effect.asVoid(step())
+    }
+  ).pipe(Command.withDescription(withExamples(
+    `Read records, emitting STATE checkpoints (every stream when no --catalog). Streams: ${streamsHelp(source)}.`,
+    [
+      "read --config secrets/config.json > messages.jsonl",
+      "read --config secrets/config.json --catalog catalog.json --state state.json",
+      ...extensions.flatMap((extension) => extension.examples ?? []),
+      ...examplesOf("read")
+    ]
+  )))
 
   const root = Command.make(info.name, {}, () =>
-    Effect.fail(new UsageError({ reason: "missing command: expected one of spec, check, discover, read" }))).pipe(
+    Effect.fail(new UsageErrorClass({ reason: "missing command: expected one of spec, check, discover, read" }))).pipe(
       Command.withDescription(
-        "An Airbyte source: stdout carries only Airbyte protocol messages, one JSON per line. " +
+        `An Airbyte source for ${source.description}. stdout carries only Airbyte protocol messages, one JSON per line. ` +
           "Exit codes: 0 success (a FAILED check included), 1 failed (an ERROR trace says why), 2 usage error, " +
           "130/143 interrupted, 141 stdout closed. Run `<command> --help` for each command's flags."
       ),
       Command.withSubcommands([spec, check, discover, readCommand])
     )
 
-  const cli = Command.run(root, { name: info.name, version: info.version })
-
-  return (argv: ReadonlyArray<string>) => toExitCode(source, cli(argv) as Effect.Effect<void, EdgeError, CliApp.CliApp.Environment | Output>)
+  return runCommand(source, root, info)
 }

@@ -1,7 +1,7 @@
 /**
  * Renderings of `read` for the shell, next to the default Airbyte protocol: only the records, as
- * JSON Lines (`| jq`, `> leads.jsonl`) or as CSV with chosen columns (nested fields by dotted
- * path, e.g. `custom_fields.job_title`). Everything that is not a record goes to stderr as
+ * JSON Lines (`| jq`, `> records.jsonl`) or as CSV with chosen columns (nested fields by dotted
+ * path, e.g. `address.city`). Everything that is not a record goes to stderr as
  * plain text: warnings and errors one line each, nothing for STATE and progress traces.
  */
 import type { Format } from "./Output.js"
@@ -30,7 +30,7 @@ export const jsonLines: Format = {
   message: toStderr
 }
 
-/** The value at a dotted path (`custom_fields.job_title`); a key containing dots wins if present. */
+/** The value at a dotted path (`address.city`); a key containing dots wins if present. */
 export const valueAt = (record: JsonObject, path: string): unknown => {
   if (path in record) return record[path]
   let current: unknown = record

@@ -10,9 +10,9 @@ import * as Conform from "./Conform.js"
 import type { JsonObject } from "./Protocol.js"
 import { ConfiguredAirbyteCatalog } from "./Protocol.js"
 
-/** A command-line input that cannot be used; `flag` is `config`, `catalog` or `state`. */
+/** A file named on the command line that cannot be used; `flag` is `config`, `catalog`, `state` or an output's flag. */
 export class InputError extends Data.TaggedError("InputError")<{
-  readonly flag: "config" | "catalog" | "state"
+  readonly flag: "config" | "catalog" | "state" | "state-output"
   readonly path: string
   readonly reason: string
 }> {

@@ -1,19 +1,23 @@
 /**
  * The `read` command, independent of any connector. Checks the configured catalog against the
- * source's streams, then reads the streams one after another: STREAM_STATUS STARTED and
- * RUNNING, record batches (one write per page, its STATE included), STATE messages whose `sourceStats.recordCount` is
- * exactly the records since the stream's previous STATE, and COMPLETE or INCOMPLETE. Records are
- * conformed to the stream's schema on the way (`Conform.records`). A stream
- * that fails does not stop the others; the read fails at the end with every stream's error.
+ * source's streams and decodes every input state with its stream's rules before anything is
+ * read, then reads the streams one after another: STREAM_STATUS STARTED and RUNNING, record
+ * batches (one write per page, its STATE included), STATE messages whose
+ * `sourceStats.recordCount` is exactly the records since the stream's previous STATE, and
+ * COMPLETE or INCOMPLETE. Every stream ends with a STATE; an incremental stream that emitted no
+ * checkpoint echoes its input state, never `{}` over a cursor. A stream that fails does not stop
+ * the others; the read fails at the end with every stream's error. The final state of each
+ * stream read is returned. Records are conformed to the stream's schema on the way
+ * (`Conform.records`).
  */
 import type { Chunk } from "effect"
-import { Data, Effect, Stream } from "effect"
+import { Data, Effect, Either, Stream } from "effect"
 import * as Conform from "./Conform.js"
 import * as Memory from "./Memory.js"
 import { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } from "./Protocol.js"
 import { estimateMessage, stateMessage, streamStatusMessage } from "./Protocol.js"
-import type { AnySource, SourceStream, StreamEvent } from "./Source.js"
+import type { AnySource, AnyStream, SourceStream, StreamEvent } from "./Source.js"
 import type { StreamStates } from "./State.js"
 
 /** The catalog names streams the source does not have, or sync modes they do not support. */
@@ -23,14 +27,29 @@ export class CatalogMismatch extends Data.TaggedError("CatalogMismatch")<{ reado
   }
 }
 
-/** One or more streams failed; the others were read. */
+/** A stream's input state breaks the stream's rules; nothing was read. */
+export class StateInvalid extends Data.TaggedError("StateInvalid")<{ readonly stream: string; readonly reason: string }> {
+  override get message(): string {
+    return `the ${this.stream} state is invalid: ${this.reason}`
+  }
+}
+
+/** One or more streams failed; the others were read. `states` holds every stream's last state, as `read` returns them. */
 export class StreamsFailed<E> extends Data.TaggedError("StreamsFailed")<{
   readonly failures: ReadonlyArray<{ readonly stream: string; readonly error: E }>
-}> {}
+  readonly states: FinalStates
+}> {
+  override get message(): string {
+    return `${this.failures.length} stream${this.failures.length === 1 ? "" : "s"} failed: ${this.failures.map((f) => f.stream).join(", ")}`
+  }
+}
+
+/** The final state of each stream read, by stream name. */
+export type FinalStates = ReadonlyMap<string, JsonObject>
 
 /** The catalog `read` uses without `--catalog`: every stream, incremental where supported. */
 export const defaultCatalog = (source: AnySource<unknown>): ConfiguredAirbyteCatalog => ({
-  streams: source.streams.map((stream: SourceStream<unknown, unknown, unknown>) => {
+  streams: source.streams.map((stream: AnyStream) => {
     const incremental = stream.supportedSyncModes.includes("incremental")
     return {
       stream: { name: stream.name },
@@ -45,7 +64,7 @@ export const defaultCatalog = (source: AnySource<unknown>): ConfiguredAirbyteCat
 const resolve = <Env>(source: AnySource<Env>, catalog: ConfiguredAirbyteCatalog) => {
   const problems: Array<string> = []
   const names = source.streams.map((stream) => stream.name)
-  const resolved: Array<{ readonly configured: ConfiguredAirbyteStream; readonly stream: SourceStream<unknown, unknown, unknown> }> = []
+  const resolved: Array<{ readonly configured: ConfiguredAirbyteStream; readonly stream: AnyStream }> = []
   for (const configured of catalog.streams) {
     const stream = source.streams.find((candidate) => candidate.name === configured.stream.name)
     if (stream === undefined) {
@@ -59,12 +78,34 @@ const resolve = <Env>(source: AnySource<Env>, catalog: ConfiguredAirbyteCatalog)
   return problems.length > 0 ? Effect.fail(new CatalogMismatch({ problems })) : Effect.succeed(resolved)
 }
 
-/** Reads one stream, writing its messages; fails with the stream's error after INCOMPLETE. */
-const readStream = <Config, E, R>(
-  stream: SourceStream<Config, E, R>,
+/** Decodes every input state of a known stream with that stream's rules. */
+export const decodeStates = (source: AnySource<unknown>, states: StreamStates) =>
+  Effect.gen(function*() {
+    const decoded = new Map<string, unknown>()
+    for (const stream of source.streams as ReadonlyArray<AnyStream>) {
+      const state = states.get(stream.name)
+      if (state === undefined) continue
+      if (stream.decodeState === undefined) {
+        decoded.set(stream.name, state)
+        continue
+      }
+      const result = stream.decodeState(state)
+      if (Either.isLeft(result)) return yield* new StateInvalid({ stream: stream.name, reason: result.left })
+      decoded.set(stream.name, result.right)
+    }
+    return decoded as ReadonlyMap<string, unknown>
+  })
+
+/**
+ * Reads one stream, writing its messages; its last state written is kept in `finals`. Fails with
+ * the stream's error after INCOMPLETE.
+ */
+const readStream = <Config, E, R, S>(
+  stream: SourceStream<Config, E, R, S>,
   configured: ConfiguredAirbyteStream,
   config: Config,
-  state: JsonObject | undefined
+  input: { readonly json: JsonObject; readonly decoded: S } | undefined,
+  finals: Map<string, JsonObject>
 ) =>
   Effect.gen(function*() {
     const output = yield* Output
@@ -87,6 +128,7 @@ const readStream = <Config, E, R>(
             pending = []
             sinceState = 0
             lastState = event.state
+            finals.set(name, event.state)
             break
           case "Estimate":
             if (pending.length > 0) writes.push(output.writeRecords(name, pending))
@@ -106,19 +148,22 @@ const readStream = <Config, E, R>(
     }
     yield* output.write(streamStatusMessage(name, "STARTED"))
     yield* output.write(streamStatusMessage(name, "RUNNING"))
-    const context = { config, syncMode: configured.sync_mode, state: configured.sync_mode === "incremental" ? state : undefined }
+    const incremental = configured.sync_mode === "incremental"
+    const context = { config, syncMode: configured.sync_mode, state: incremental ? input?.decoded : undefined }
     yield* stream.read(context).pipe(
       Conform.records(name, stream.jsonSchema),
       Stream.runForEachChunk(handle),
       Effect.tapError(() => output.write(streamStatusMessage(name, "INCOMPLETE")))
     )
+    const final: JsonObject = lastState ?? (incremental ? input?.json : undefined) ?? {}
     if (lastState === undefined || sinceState > 0) {
-      yield* output.write(stateMessage(name, lastState ?? {}, sinceState))
+      yield* output.write(stateMessage(name, final, sinceState))
     }
+    finals.set(name, final)
     yield* output.write(streamStatusMessage(name, "COMPLETE"))
   })
 
-/** Reads the configured streams in catalog order. */
+/** Reads the configured streams in catalog order; returns the final state of each stream read. */
 export const read = <Env>(
   source: AnySource<Env>,
   config: unknown,
@@ -131,11 +176,17 @@ export const read = <Env>(
     for (const name of states.keys()) {
       if (!known.has(name)) yield* Effect.logWarning(`Ignoring state for unknown stream ${JSON.stringify(name)}`)
     }
+    const decoded = yield* decodeStates(source, states)
     const failures: Array<{ stream: string; error: unknown }> = []
+    const finals = new Map<string, JsonObject>()
     for (const { configured, stream } of resolved) {
-      yield* readStream(stream, configured, config, states.get(stream.name)).pipe(
+      const json = states.get(stream.name)
+      const input = json === undefined ? undefined : { json, decoded: decoded.get(stream.name) }
+      if (input !== undefined && configured.sync_mode === "incremental") finals.set(stream.name, input.json)
+      yield* readStream(stream, configured, config, input, finals).pipe(
         Effect.catchAll((error) => Effect.sync(() => void failures.push({ stream: stream.name, error })))
       )
     }
-    if (failures.length > 0) return yield* new StreamsFailed({ failures })
+    if (failures.length > 0) return yield* new StreamsFailed({ failures, states: finals })
+    return finals as FinalStates
   })

@@ -4,43 +4,55 @@
  * (`Read`, `Cli`) does everything protocol-shaped around it. A stream reads as an Effect `Stream`
  * of `StreamEvent`s: batches of records, checkpoints of its state, and row estimates. A
  * checkpoint claims only the records emitted before it. A batch's array is handed over: the
- * runner empties it once written, so a page never outlives its write.
+ * runner owns it and empties it once written, so a page never outlives its write. The runner
+ * owns the state contract: it decodes every input state with the stream's `decodeState` before
+ * any stream starts (a stream only ever sees a decoded state), and when an incremental stream
+ * ends without a checkpoint it echoes the input state rather than writing `{}` over a cursor.
  */
-import type { Effect, Layer, Schema, Stream } from "effect"
+import type { Effect, Either, Layer, Schema, Stream } from "effect"
 import type { JsonSchemaObject } from "./JsonSchema.js"
 import type { ConnectorSpecification, FailureType, JsonObject, SyncMode } from "./Protocol.js"
 
 /** What a stream produces while it reads. */
 export type StreamEvent =
-  | { readonly _tag: "Records"; readonly records: ReadonlyArray<JsonObject> }
+  | { readonly _tag: "Records"; readonly records: Array<JsonObject> }
   | { readonly _tag: "Checkpoint"; readonly state: JsonObject }
   | { readonly _tag: "Estimate"; readonly rows: number }
 
-/** A batch of records, emitted with one write. The runner owns the array once emitted and empties it after writing it. */
-export const records = (batch: ReadonlyArray<JsonObject>): StreamEvent => ({ _tag: "Records", records: batch })
+/**
+ * A batch of records, emitted with one write. The array is handed over: the runner owns it once
+ * emitted and empties it after writing, so never emit an array that is kept elsewhere.
+ */
+export const records = (batch: Array<JsonObject>): StreamEvent => ({ _tag: "Records", records: batch })
 /** A checkpoint: the stream's state after every record emitted so far. */
 export const checkpoint = (state: JsonObject): StreamEvent => ({ _tag: "Checkpoint", state })
 /** A row estimate for the stream (added to the previous ones). */
 export const estimate = (rows: number): StreamEvent => ({ _tag: "Estimate", rows })
 
 /** What a stream is given when it reads. */
-export interface ReadContext<Config> {
+export interface ReadContext<Config, S = JsonObject> {
   readonly config: Config
   readonly syncMode: SyncMode
-  /** The stream's state from the state input, if any (ignored by full-refresh reads). */
-  readonly state: JsonObject | undefined
+  /** The stream's decoded input state, if any (always undefined for a full-refresh read). */
+  readonly state: S | undefined
 }
 
-/** One stream of a source. */
-export interface SourceStream<Config, E, R> {
+/** One stream of a source; `S` is its decoded state. */
+export interface SourceStream<Config, E, R, S = JsonObject> {
   readonly name: string
+  /** One line on what a record of this stream is, for help texts and Singer descriptions. */
+  readonly description?: string
   readonly jsonSchema: JsonSchemaObject
   readonly supportedSyncModes: ReadonlyArray<SyncMode>
   readonly primaryKey: ReadonlyArray<ReadonlyArray<string>>
   readonly cursorField?: ReadonlyArray<string>
-  readonly read: (context: ReadContext<Config>) => Stream.Stream<StreamEvent, E, R>
-  /** Checks a state from the state input before anything is read; returns what is wrong, if anything. */
-  readonly validateState?: (state: JsonObject) => string | undefined
+  readonly read: (context: ReadContext<Config, S>) => Stream.Stream<StreamEvent, E, R>
+  /**
+   * Decodes a state from the state input; Left names what is wrong. The runner calls it for
+   * every input state of this stream before any stream is read. Without it the state is passed
+   * as it is.
+   */
+  readonly decodeState?: (state: JsonObject) => Either.Either<S, string>
 }
 
 /** How an error is shown to the platform: an ERROR trace's `message`, `internal_message` and `failure_type`. */
@@ -52,22 +64,32 @@ export interface FailureReport {
 
 /** A connector, as the runner sees it. `Env` is what its layer needs from `main` (an HTTP client, say). */
 export interface Source<Config, ConfigEncoded, E, R, Env> {
-  /** One sentence on what the source reads, for `--about` and package listings (Meltano Hub). */
-  readonly description?: string
+  /** One sentence on what the source reads, for help texts, `--about` and package listings. */
+  readonly description: string
+  /**
+   * Example command lines for a command's `--help`, by command name (`read`, say), shown after
+   * the runner's generic ones: arguments only, without the program's name.
+   */
+  readonly examples?: Readonly<Record<string, ReadonlyArray<string>>>
   readonly spec: ConnectorSpecification
   readonly configSchema: Schema.Schema<Config, ConfigEncoded>
   /** The services the streams and the check need, built from the config. */
   readonly layer: (config: Config) => Layer.Layer<R, never, Env>
   /** Succeeds when the source can read with this config. */
   readonly check: (config: Config) => Effect.Effect<void, E, R | Env>
-  readonly streams: ReadonlyArray<SourceStream<Config, E, R>>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly streams: ReadonlyArray<SourceStream<Config, E, R, any>>
   /** The stream a bare (non-protocol) state object belongs to, if the source accepts one. */
   readonly bareStateStream?: string
   readonly describeError: (error: E) => FailureReport
-  /** CSV columns printed by `read --format csv` per stream, when `--columns` is not given. */
+  /** CSV columns per stream for shell exports (`read --format csv`) when `--columns` is not given. */
   readonly defaultColumns?: Readonly<Record<string, ReadonlyArray<string>>>
 }
 
 /** Any source, for code that does not care about its type parameters. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnySource<Env> = Source<any, any, any, any, Env>
+
+/** Any stream, for code that does not care about its type parameters. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStream = SourceStream<any, any, any, any>

@@ -3,6 +3,7 @@
  * AirbyteStateMessages, extra fields such as `sourceStats` ignored), an empty array, a single
  * such message, and, for a source that names one, a bare stream-state object for that stream.
  * Produces the stream states by stream name; anything else is an `InputError` naming the file.
+ * `stateInputOf` writes stream states back in the platform's form.
  */
 import { Effect, Either, Schema } from "effect"
 import { formatIssues, InputError, isJsonObject, readJsonFile } from "./Inputs.js"
@@ -44,3 +45,10 @@ export const readState = (path: string | undefined, bareStateStream: string | un
   path === undefined
     ? Effect.succeed(new Map() as StreamStates)
     : Effect.flatMap(readJsonFile("state", path), (json) => parseState(json, path, bareStateStream))
+
+/**
+ * The state input for these stream states: an array of per-stream AirbyteStateMessages, as the
+ * platform passes to `--state` (and as `parseState` reads back).
+ */
+export const stateInputOf = (states: StreamStates): Array<StreamStateInput> =>
+  Array.from(states, ([name, state]) => ({ type: "STREAM" as const, stream: { stream_descriptor: { name }, stream_state: state } }))

@@ -1,12 +1,12 @@
 /**
- * The `tap-smartlead` command line: a Singer tap over the same source, streams and API client
- * as the Airbyte connector. `--about [--format json]`, `--config F --discover` (Singer catalog),
+ * A source's Singer tap command line: the same source, streams and API client as its Airbyte
+ * connector. `--about [--format json]`, `--config F --discover` (Singer catalog),
  * `--config F [--catalog F] [--state F]` (a sync of the selected streams: SCHEMA, RECORD and
  * STATE messages on stdout; logs and errors on stderr). Exit codes as the Airbyte CLI's.
  */
 import { Command, Options } from "@effect/cli"
 import { Effect, Layer, Option } from "effect"
-import { layerFor, loadConfig, toExitCode, UsageError, validateStates } from "../airbyte/Cli.js"
+import { layerFor, loadConfig, runCommand, stateFileError, UsageError } from "../airbyte/Edge.js"
 import { InputError, readJsonFile } from "../airbyte/Inputs.js"
 import { Output } from "../airbyte/Output.js"
 import type { Format } from "../airbyte/Output.js"
@@ -76,20 +76,19 @@ export const make = <Env>(
               ? Effect.fail(new InputError({ flag: "state", path: statePath, reason: bookmarks }))
               : Effect.succeed(bookmarks)
           })
-        yield* validateStates(source, states, statePath)
         yield* output.useFormat(Singer.format(source, states, selection.fields))
-        yield* read(source, config, selection.catalog, states).pipe(Effect.provide(layerFor(source, info.env, config)))
+        yield* read(source, config, selection.catalog, states).pipe(
+          Effect.catchTag("StateInvalid", (error) => Effect.fail(stateFileError(statePath)(error))),
+          Effect.provide(layerFor(source, info.env, config))
+        )
       })
   ).pipe(Command.withDescription(
-    "Singer tap for SmartLead. Examples: tap-smartlead --about --format json; " +
-      "tap-smartlead --config config.json --discover > catalog.json; " +
-      "tap-smartlead --config config.json --catalog catalog.json --state state.json | target-jsonl"
+    `Singer tap for ${source.description}. Examples: ${info.name} --about --format json; ` +
+      `${info.name} --config config.json --discover > catalog.json; ` +
+      `${info.name} --config config.json --catalog catalog.json --state state.json | target-jsonl`
   ))
 
-  const cli = Command.run(command, { name: info.name, version: info.version })
+  const cli = runCommand(source, command, info)
   return (argv: ReadonlyArray<string>) =>
-    Effect.zipRight(
-      Effect.flatMap(Output, (output) => output.useFormat(stderrOnly)),
-      toExitCode(source, cli(argv) as Effect.Effect<void, import("../airbyte/Cli.js").EdgeError, import("@effect/cli").CliApp.CliApp.Environment | Output>)
-    )
+    Effect.zipRight(Effect.flatMap(Output, (output) => output.useFormat(stderrOnly)), cli(argv))
 }

@@ -4,15 +4,16 @@
  * shared `RateLimit`, bounds each attempt by the request timeout, turns every outcome into a
  * typed `ApiError`, and retries the retryable ones with capped, jittered exponential backoff,
  * honouring Retry-After (header, seconds or HTTP date, or the body's `retry_after`). Each wait
- * is logged. Requests make no tracing spans (a span would record the URL, key included). Leads
- * come as a `Stream` of pages that stops on a short or empty page or at the
- * reported total and refuses to loop on a server that ignores `offset`.
+ * is logged. A wait the API asks for (Retry-After, or a spent X-RateLimit-* budget) longer than
+ * `max_wait_seconds` is not slept: the request fails with `WaitTooLong`. Requests make no tracing
+ * spans (a span would record the URL, key included); the key is scrubbed from every text an
+ * error carries by `Redaction`. Paging is the `Paginator`'s.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Either, Layer, Option, Random, Redacted, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Random, Redacted } from "effect"
 import type { JsonObject } from "../airbyte/Protocol.js"
-import { secretForms } from "../airbyte/Redaction.js"
+import { registerSecret, scrub, secretForms } from "../airbyte/Redaction.js"
 import { VERSION } from "../Package.js"
 import type { Config } from "./Config.js"
 import type { ApiError } from "./Errors.js"
@@ -26,7 +27,8 @@ import {
   RequestTimeout,
   ServerError,
   TransportError,
-  Unauthorized
+  Unauthorized,
+  WaitTooLong
 } from "./Errors.js"
 import type { LeadsPage } from "./Models.js"
 import { decodeLeadsPage, decodeObjectArray } from "./Models.js"
@@ -43,24 +45,24 @@ export interface ApiOptions {
   readonly maxRetries: number
   readonly retryInitialDelayMs: number
   readonly requestTimeoutMs: number
+  /** The longest wait the API may ask for before a request fails instead. */
+  readonly maxWaitMs: number
 }
 
 /** The filters of a leads query; `created_at_gt` is added per request. */
 export type LeadFilters = Readonly<Record<string, string>>
 
-/** One page of a campaign's leads, the offset it was asked at, and whether it is the last. */
-export interface PageAt {
-  readonly offset: number
-  readonly page: LeadsPage
-  readonly last: boolean
-}
-
 export interface SmartLeadApiShape {
+  /** A GET with retries, its JSON body decoded by `decode` (Left: why the body is unusable). */
+  readonly get: <A>(
+    path: string,
+    params: Readonly<Record<string, string>>,
+    decode: (json: unknown) => Either.Either<A, string>
+  ) => Effect.Effect<A, ApiError>
   readonly listCampaigns: Effect.Effect<ReadonlyArray<JsonObject>, ApiError>
   readonly listLeadCategories: Effect.Effect<ReadonlyArray<JsonObject>, ApiError>
-  readonly leadsPage: (campaignId: number, filters: LeadFilters, offset: number) => Effect.Effect<LeadsPage, ApiError>
-  /** The pages of a campaign's leads from `startOffset` on. */
-  readonly leadPages: (campaignId: number, filters: LeadFilters, startOffset: number) => Stream.Stream<PageAt, ApiError>
+  /** One page of a campaign's leads. */
+  readonly leadsPage: (campaignId: number, filters: LeadFilters, offset: number, limit: number) => Effect.Effect<LeadsPage, ApiError>
   /** Requests sent so far (every attempt counts). */
   readonly requestCount: Effect.Effect<number>
 }
@@ -75,7 +77,8 @@ export const optionsFromConfig = (config: Config): ApiOptions => ({
   pageSize: config.page_size,
   maxRetries: config.max_retries,
   retryInitialDelayMs: config.retry_initial_delay_ms,
-  requestTimeoutMs: config.request_timeout_seconds * 1000
+  requestTimeoutMs: config.request_timeout_seconds * 1000,
+  maxWaitMs: config.max_wait_seconds * 1000
 })
 
 const display = (path: string, params: Readonly<Record<string, string>>): string => {
@@ -142,8 +145,8 @@ export const make = (options: ApiOptions) =>
     const key = Redacted.value(options.apiKey)
     let requests = 0
 
-    const keyForms = key.length > 0 ? secretForms(key) : []
-    const hideKey = (text: string) => keyForms.reduce((result, form) => result.split(form).join("****"), text)
+    for (const form of secretForms(key)) registerSecret(form)
+    const hideKey = scrub
 
     const transportDetail = (error: HttpClientError.HttpClientError): string => {
       const cause = error.cause as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined
@@ -175,12 +178,21 @@ export const make = (options: ApiOptions) =>
         })
       )
 
-    const noteBudget = (headers: Readonly<Record<string, string>>, now: number) => {
+    /** Holds every request back while the X-RateLimit-* budget is nearly spent; a pause over the bound fails the request. */
+    const noteBudget = (headers: Readonly<Record<string, string>>, now: number, request: string): Effect.Effect<void, WaitTooLong> => {
       const remaining = Number(headers["x-ratelimit-remaining"])
       const reset = Number(headers["x-ratelimit-reset"])
       if (!Number.isFinite(remaining) || !Number.isFinite(reset) || remaining >= 10) return Effect.void
       const resetMs = reset > 1e9 ? reset * 1000 - now : reset * 1000
-      return limiter.pauseUntil(now + (remaining <= 0 ? resetMs : resetMs / (remaining + 1)))
+      const pauseMs = Math.max(0, Math.round(remaining <= 0 ? resetMs : resetMs / (remaining + 1)))
+      if (pauseMs > options.maxWaitMs) {
+        return Effect.fail(new WaitTooLong({ request, waitMs: pauseMs, maxWaitMs: options.maxWaitMs, source: "X-RateLimit-Reset" }))
+      }
+      if (pauseMs === 0) return Effect.void
+      return Effect.zipRight(
+        Effect.logInfo(`Rate limit: ${Math.max(0, remaining)} requests left in the API's window; pausing requests for ${(pauseMs / 1000).toFixed(1)} s`),
+        limiter.pauseUntil(now + pauseMs)
+      )
     }
 
     /** One attempt: rate limit, send, classify, parse. */
@@ -195,12 +207,17 @@ export const make = (options: ApiOptions) =>
         requests++
         const response = yield* send(path, params, request)
         const now = yield* Clock.currentTimeMillis
-        yield* noteBudget(response.headers, now)
+        yield* noteBudget(response.headers, now, request)
         const { body, status } = response
         if (status === 401 || status === 403) return yield* new Unauthorized({ request, status, detail: hideKey(detailOf(status, body)) })
         if (status === 404) return yield* new NotFound({ request, detail: hideKey(detailOf(status, body)) })
         if (status === 429) {
-          const retryAfterMs = parseRetryAfter(response.headers["retry-after"], now) ?? retryAfterFromBody(body)
+          const header = parseRetryAfter(response.headers["retry-after"], now)
+          const retryAfterMs = header ?? retryAfterFromBody(body)
+          if (retryAfterMs !== undefined && retryAfterMs > options.maxWaitMs) {
+            const source = header === undefined ? "retry_after in the body" : "Retry-After"
+            return yield* new WaitTooLong({ request, waitMs: retryAfterMs, maxWaitMs: options.maxWaitMs, source })
+          }
           if (retryAfterMs !== undefined) yield* limiter.pauseUntil(now + retryAfterMs)
           return yield* new RateLimited({ request, retryAfterMs })
         }
@@ -271,42 +288,18 @@ export const make = (options: ApiOptions) =>
       return loop(0)
     }
 
-    const leadsPage = (campaignId: number, filters: LeadFilters, offset: number) =>
+    const leadsPage = (campaignId: number, filters: LeadFilters, offset: number, limit: number) =>
       get(
         `/campaigns/${campaignId}/leads`,
-        { ...filters, offset: String(offset), limit: String(options.pageSize) },
+        { ...filters, offset: String(offset), limit: String(limit) },
         (json) => decodeLeadsPage(json, campaignId)
       )
 
-    const leadPages = (campaignId: number, filters: LeadFilters, startOffset: number): Stream.Stream<PageAt, ApiError> =>
-      Stream.unfoldEffect(
-        Option.some({ offset: startOffset, firstId: undefined as unknown }),
-        (cursor) => {
-          if (Option.isNone(cursor)) return Effect.succeed(Option.none())
-          const { firstId, offset } = cursor.value
-          return Effect.flatMap(leadsPage(campaignId, filters, offset), (page) => {
-            const count = page.records.length
-            const first = count > 0 ? page.records[0]!["id"] : undefined
-            if (first !== undefined && first === firstId) {
-              return Effect.fail(
-                new InvalidResponse({
-                  request: display(`/campaigns/${campaignId}/leads`, { ...filters, offset: String(offset) }),
-                  detail: "the API answered the previous page again (it ignores offset); stopping rather than looping"
-                })
-              )
-            }
-            const next = offset + count
-            const done = count === 0 || count < options.pageSize || (page.total !== undefined && next >= page.total)
-            return Effect.succeed(Option.some([{ offset, page, last: done }, done ? Option.none() : Option.some({ offset: next, firstId: first })] as const))
-          })
-        }
-      )
-
     return {
+      get,
       listCampaigns: get("/campaigns", {}, (json) => decodeObjectArray(json, "campaign")),
       listLeadCategories: get("/leads/fetch-categories", {}, (json) => decodeObjectArray(json, "lead category")),
       leadsPage,
-      leadPages,
       requestCount: Effect.sync(() => requests)
     } satisfies SmartLeadApiShape
   })

@@ -8,6 +8,9 @@ import { Schema } from "effect"
 import { fromSchema } from "../airbyte/JsonSchema.js"
 import type { ConnectorSpecification } from "../airbyte/Protocol.js"
 
+/** The longest lookback accepted: one year. */
+export const MAX_LOOKBACK_SECONDS = 31_536_000
+
 /** SmartLead's API root. */
 export const DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
 
@@ -44,7 +47,13 @@ const HttpUrl = Schema.String.pipe(
     } catch {
       return false
     }
-  }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } })
+  }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } }),
+  // the jsonSchema annotation also keeps the field's title, description and default in the spec:
+  // Effect drops the annotations of a refinement that has none
+  Schema.filter((value) => !value.includes("?") && !value.includes("#"), {
+    message: (issue) => `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`,
+    jsonSchema: { pattern: "^[^?#]*$" }
+  })
 )
 
 const integer = (min: number, max?: number) => {
@@ -147,10 +156,21 @@ export const Config = Schema.Struct({
     title: "Page size",
     description: "Leads per request (the API allows at most 100)."
   }), 100),
-  lookback_window_seconds: withDefault(integer(0).annotations({
+  lookback_window_seconds: withDefault(integer(0, MAX_LOOKBACK_SECONDS).annotations({
     title: "Lookback window (seconds)",
-    description: "Incremental syncs re-read leads created this long before the saved cursor, for late-arriving leads."
+    description:
+      "Incremental syncs re-read leads created this long before the saved cursor, for late-arriving leads (at most one year)."
   }), 0),
+  reconcile_interval_hours: withDefault(integer(0).annotations({
+    title: "Reconciliation interval (hours)",
+    description:
+      "Every campaign whose last full read of leads is older than this is read again in full during an incremental sync, so every change to a lead (status, category, custom fields) reaches the destination within this interval. 0 reads every campaign in full on every sync."
+  }), 168),
+  activity_sweep: withDefault(Schema.Boolean.annotations({
+    title: "Activity sweep",
+    description:
+      "Incremental syncs also ask each campaign for leads with email activity (sends, opens, clicks, replies) since the previous sync, so those changes arrive with the next sync rather than at the next reconciliation."
+  }), true),
   max_requests_per_second: withDefault(positiveNumber.annotations({
     title: "Max requests per second",
     description:
@@ -168,7 +188,12 @@ export const Config = Schema.Struct({
   request_timeout_seconds: withDefault(positiveNumber.annotations({
     title: "Request timeout (seconds)",
     description: "A request without a complete answer in this time (greater than 0) is abandoned and retried."
-  }), 60)
+  }), 60),
+  max_wait_seconds: withDefault(integer(0).annotations({
+    title: "Max wait (seconds)",
+    description:
+      "The longest pause the API may ask for (Retry-After, or a spent X-RateLimit budget). A longer one is not slept: the sync stops with a transient error naming the wait, and the next sync resumes where it stopped."
+  }), 900)
 })
 export type Config = typeof Config.Type
 

@@ -12,51 +12,95 @@ export class Unauthorized extends Data.TaggedError("Unauthorized")<{
   readonly request: string
   readonly status: number
   readonly detail: string
-}> {}
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
 
 /** 404: the campaign (or endpoint) does not exist for this key. */
 export class NotFound extends Data.TaggedError("NotFound")<{
   readonly request: string
   readonly detail: string
-}> {}
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
 
 /** 429: too many requests; `retryAfterMs` is the wait the API asked for, if it said. */
 export class RateLimited extends Data.TaggedError("RateLimited")<{
   readonly request: string
   readonly retryAfterMs: number | undefined
-}> {}
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
 
 /** 5xx, as JSON or as an HTML page from a proxy. */
 export class ServerError extends Data.TaggedError("ServerError")<{
   readonly request: string
   readonly status: number
   readonly detail: string
-}> {}
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
 
 /** Other 4xx (400, 422, …): the request itself is wrong; retrying will not help. */
 export class ClientError extends Data.TaggedError("ClientError")<{
   readonly request: string
   readonly status: number
   readonly detail: string
-}> {}
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
 
 /** No complete answer within the request timeout. */
 export class RequestTimeout extends Data.TaggedError("RequestTimeout")<{
   readonly request: string
   readonly timeoutMs: number
-}> {}
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
 
 /** The connection failed: refused, reset, DNS. */
 export class TransportError extends Data.TaggedError("TransportError")<{
   readonly request: string
   readonly detail: string
-}> {}
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
 
 /** A 2xx whose body is not what was expected: not JSON, HTML, cut short, `{}` or the wrong shape. */
 export class InvalidResponse extends Data.TaggedError("InvalidResponse")<{
   readonly request: string
   readonly detail: string
-}> {}
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
+
+/** The API asked for a pause longer than `max_wait_seconds` (Retry-After or X-RateLimit-*): not slept. */
+export class WaitTooLong extends Data.TaggedError("WaitTooLong")<{
+  readonly request: string
+  readonly waitMs: number
+  readonly maxWaitMs: number
+  readonly source: string
+}> {
+  override get message(): string {
+    return describe(this)
+  }
+}
 
 /** Any error of a single API call. */
 export type ApiError =
@@ -68,11 +112,17 @@ export type ApiError =
   | RequestTimeout
   | TransportError
   | InvalidResponse
+  | WaitTooLong
 
-/** Some campaigns of the leads stream could not be read; the others were. */
+/** Some campaigns of a per-campaign stream could not be read; the others were. */
 export class CampaignsFailed extends Data.TaggedError("CampaignsFailed")<{
+  readonly stream: string
   readonly failures: ReadonlyArray<{ readonly campaignId: number; readonly error: ApiError }>
-}> {}
+}> {
+  override get message(): string {
+    return report(this).message
+  }
+}
 
 /** Every error the SmartLead source can fail with. */
 export type SmartLeadError = ApiError | CampaignsFailed
@@ -112,6 +162,10 @@ export const describe = (error: ApiError): string => {
       return `Could not reach SmartLead (${error.detail}) on ${error.request}`
     case "InvalidResponse":
       return `SmartLead sent an unusable response (${error.detail}) on ${error.request}`
+    case "WaitTooLong":
+      return `SmartLead asked to wait ${Math.ceil(error.waitMs / 1000)} s (${error.source}) on ${error.request}, longer than max_wait_seconds (${
+        Math.round(error.maxWaitMs / 1000)
+      } s); the sync stops here and the next one resumes`
   }
 }
 
@@ -134,6 +188,6 @@ export const report = (error: SmartLeadError): FailureReport => {
   const type = types.includes("config_error") ? "config_error" : types.includes("system_error") ? "system_error" : "transient_error"
   return {
     failureType: type,
-    message: `Leads of ${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""} could not be read: ${parts.join("; ")}. The other campaigns were read and checkpointed; the next sync resumes the failed ones.`
+    message: `${error.stream} of ${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""} could not be read: ${parts.join("; ")}. The other campaigns were read and checkpointed; the next sync resumes the failed ones.`
   }
 }

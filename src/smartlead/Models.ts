@@ -12,7 +12,9 @@ import type { JsonObject } from "../airbyte/Protocol.js"
 /** One page of leads, normalised. `rows` counts the server's rows, whatever their content. */
 export interface LeadsPage {
   readonly total: number | undefined
-  readonly records: ReadonlyArray<JsonObject>
+  /** The limit the API says it applied, when it echoes one. */
+  readonly limit: number | undefined
+  readonly records: Array<JsonObject>
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -87,7 +89,7 @@ export const decodeLeadsPage = (body: unknown, campaignId: number): Either.Eithe
     if (typeof record === "string") return Either.left(`row ${index}: ${record}`)
     records[index] = record
   }
-  return Either.right({ total: readTotal(body["total_leads"] ?? body["total"]), records })
+  return Either.right({ total: readTotal(body["total_leads"] ?? body["total"]), limit: readTotal(body["limit"]), records })
 }
 
 /** Decodes a bare array of objects (campaigns, categories); Left is why it is unusable. */

@@ -3,14 +3,15 @@
  * slots, `1 / max_requests_per_second` apart, and no slot is handed out while the previous
  * `ceil(R)` slots fall within the last second plus a small margin, so concurrent campaign reads
  * together stay within R requests in any rolling second even when network jitter bunches their
- * arrivals. A 429's Retry-After, or a nearly spent `X-RateLimit-Remaining` budget, pushes the
- * next free slot later for everyone. Time comes from Effect's `Clock`, so tests can drive it
+ * arrivals. A slot is recorded at the time its request actually goes out (a busy event loop may
+ * wake a sleeper late), so the window holds for what the server sees. A 429's Retry-After, or a
+ * nearly spent `X-RateLimit-Remaining` budget, pushes the next free slot later for everyone. Time comes from Effect's `Clock`, so tests can drive it
  * with `TestClock`.
  */
 import { Clock, Context, Effect, Layer } from "effect"
 
 /** Extra room kept in every rolling one-second window, for jitter between send and arrival. */
-export const WINDOW_MARGIN_MS = 20
+export const WINDOW_MARGIN_MS = 50
 
 export interface RateLimitShape {
   /** Waits for the next free slot. */
@@ -30,16 +31,24 @@ export const make = (perSecond: number) =>
     const granted: Array<number> = []
     let next = 0
     const grant = (now: number): number => {
-      const oldest = granted.length === window ? granted[0]! + 1000 + WINDOW_MARGIN_MS : 0
+      const oldest = granted.length === window ? Math.min(...granted) + 1000 + WINDOW_MARGIN_MS : 0
       const slot = Math.max(now, next, perSecond >= 1 ? oldest : 0)
       next = slot + intervalMs
       granted.push(slot)
       if (granted.length > window) granted.shift()
       return slot
     }
+    /** Moves a granted slot to when its request really leaves, if that is later. */
+    const sent = (slot: number, at: number) => {
+      if (at <= slot) return
+      const index = granted.lastIndexOf(slot)
+      if (index >= 0) granted[index] = at
+      if (slot + intervalMs === next) next = at + intervalMs
+    }
     const take = Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const slot = grant(now)
-      return slot > now ? Effect.sleep(slot - now) : Effect.void
+      if (slot <= now) return Effect.void
+      return Effect.zipRight(Effect.sleep(slot - now), Effect.map(Clock.currentTimeMillis, (at) => sent(slot, at)))
     })
     const pauseUntil = (epochMs: number) =>
       Effect.sync(() => {

@@ -35,6 +35,12 @@ const check = (config: ConfigType) =>
 /** The SmartLead source. */
 export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLeadError, Api.SmartLeadApi, HttpClient.HttpClient> = {
   description: "Leads (incremental), campaigns and lead categories from the SmartLead cold-email platform's API",
+  examples: {
+    read: [
+      "read --config config.json --records-only | jq .email",
+      "read --config config.json --format csv --columns email,first_name,custom_fields.job_title > leads.csv"
+    ]
+  },
   spec,
   configSchema: Config,
   layer: (config) => Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second),

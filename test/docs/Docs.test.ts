@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml } from "yaml"
-import { decode as decodeLeadsState } from "../../src/smartlead/streams/LeadsState.js"
+import { decode as decodeCursorState } from "../../src/airbyte/Cursor.js"
+import { KEYS as LEADS_KEYS } from "../../src/smartlead/streams/Leads.js"
 import { ofType, runConnector } from "../helpers/Connector.js"
 import { protocolErrors } from "../helpers/Protocol.js"
 import { recordProblem } from "../helpers/Schemas.js"
@@ -276,7 +277,7 @@ describe("integration_tests/", () => {
         const name = state.stream.stream_descriptor.name
         expect(streamNames).toContain(name)
         expect(name).toBe("leads")
-        const decoded = decodeLeadsState(state.stream.stream_state)
+        const decoded = decodeCursorState(LEADS_KEYS, state.stream.stream_state)
         expect(Either.isRight(decoded), JSON.stringify(decoded)).toBe(true)
       }
     })

@@ -19,9 +19,12 @@ import {
   toRealRow
 } from "./data.js"
 import type { Order, Rng, Shape, SimCampaign, SimLead } from "./data.js"
+import type { HostileOptions, Mutations } from "./Mutations.js"
+import { latestActivity, makeHostile } from "./Mutations.js"
 
 export { CATEGORIES, EMAIL_STATUS_VALUES, toDocumentedLead, toRealRow } from "./data.js"
 export type { Order, Shape, SimCampaign, SimCategory, SimLead } from "./data.js"
+export type { HostileOptions, LeadsPageRequest, LimitEcho, Mutations, TimestampFormat, TotalsMode } from "./Mutations.js"
 
 export const DEFAULT_API_KEY = "sim-key-7f3a9c1e5b2d"
 export const API_PREFIX = "/api/v1"
@@ -88,6 +91,8 @@ export interface SimulatorOptions {
   extraFieldsEvery?: number
   /** Port to listen on (default 0 = ephemeral). Always 127.0.0.1. */
   port?: number
+  /** The mutation ("hostile") mode: see Mutations.ts. */
+  hostile?: HostileOptions
 }
 
 export interface Simulator {
@@ -118,6 +123,8 @@ export interface Simulator {
   clearRequests(): void
   /** Closes the server and destroys all sockets, including hung ones. */
   close(): Promise<void>
+  /** The mutation mode's handle (Mutations.ts): delete, insert, re-categorise, misreport, … */
+  readonly mutations: Mutations
 }
 
 // ---------------------------------------------------------------------------
@@ -210,7 +217,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   const baseMs = Date.parse(options.baseTime ?? DEFAULT_BASE_TIME)
   if (Number.isNaN(baseMs)) throw new Error(`invalid baseTime: ${String(options.baseTime)}`)
   const latencyMs = options.latencyMs ?? 0
-  const ignoreCreatedAtFilter = options.ignoreCreatedAtFilter ?? false
+  let ignoreCreatedAtFilter = options.ignoreCreatedAtFilter ?? false
   const extraEvery = options.extraFieldsEvery ?? 0
   let shape: Shape = options.shape ?? "real"
   let order: Order = options.order ?? "ascending"
@@ -310,10 +317,45 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     return a
   }
 
+  const addLeads = (campaignId: number, count: number, createdAt?: string): ReadonlyArray<SimLead> => {
+    if (!campaignIndex.has(campaignId)) throw new Error(`unknown campaign ${campaignId}`)
+    let times: Array<number>
+    if (createdAt !== undefined) {
+      const ms = Date.parse(createdAt)
+      if (Number.isNaN(ms)) throw new Error(`invalid createdAt: ${createdAt}`)
+      times = Array.from({ length: count }, () => ms)
+    } else {
+      let t = Number.isFinite(maxCreatedMs) ? maxCreatedMs : baseMs
+      times = Array.from({ length: count }, () => (t += timelineRng.int(1, 60) * 1000 + timelineRng.int(0, 999)))
+    }
+    const added = times.map((t) => pushLead(campaignId, t))
+    invalidate(campaignId)
+    return added
+  }
+
   const shapeOf = (campaignId: number): "real" | "documented" => {
     if (shape !== "mixed") return shape
     return (campaignIndex.get(campaignId) ?? 0) % 2 === 0 ? "real" : "documented"
   }
+
+  // ----- mutation mode (Mutations.ts) --------------------------------------------------
+  const hostile = makeHostile(
+    {
+      campaigns: () => campaigns,
+      rows: (campaignId) => {
+        const rows = leadsByCampaign.get(campaignId)
+        if (rows === undefined) throw new Error(`unknown campaign ${campaignId}`)
+        return rows
+      },
+      served: (campaignId) => ordered(campaignId),
+      addLeads: (campaignId, count, createdAt) => addLeads(campaignId, count, createdAt),
+      invalidate: (campaignId) => invalidate(campaignId),
+      setIgnoreCreatedAtFilter: (ignore) => {
+        ignoreCreatedAtFilter = ignore
+      }
+    },
+    options.hostile
+  )
 
   // ----- faults & rate limits ---------------------------------------------------------
   const faults: Array<{ fault: Fault; remaining: number }> = []
@@ -396,6 +438,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     if (typeof limit !== "number") return limit
     const offset = parseIntParam(query, "offset", { required: false, min: 0, fallback: 0 })
     if (typeof offset !== "number") return offset
+    hostile.beforeLeadsPage(campaignId, offset, limit, query)
 
     const createdGt = parseInstant(query, "created_at_gt")
     if (createdGt !== undefined && typeof createdGt !== "number") return createdGt
@@ -416,12 +459,11 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     }
 
     const createdFilter = ignoreCreatedAtFilter ? undefined : createdGt
-    const sentFilter =
-      lastSentGt === undefined ? eventGt : eventGt === undefined ? lastSentGt : Math.max(lastSentGt, eventGt)
     const all = ordered(campaignId)
     const anyFilter =
       createdFilter !== undefined ||
-      sentFilter !== undefined ||
+      lastSentGt !== undefined ||
+      eventGt !== undefined ||
       status !== undefined ||
       categoryId !== undefined ||
       emailStatus !== undefined
@@ -436,7 +478,11 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
           const ms = c === idx.strs[i] ? (idx.ms[i] as number) : msOf(c)
           if (!(ms > createdFilter)) continue
         }
-        if (sentFilter !== undefined && (l.lastSentTime === null || !(msOf(l.lastSentTime) > sentFilter))) continue
+        if (lastSentGt !== undefined && (l.lastSentTime === null || !(msOf(l.lastSentTime) > lastSentGt))) continue
+        if (eventGt !== undefined) {
+          const activity = latestActivity(l)
+          if (activity === null || !(msOf(activity) > eventGt)) continue
+        }
         if (status !== undefined && l.status !== status) continue
         if (categoryId !== undefined && l.categoryId !== categoryId) continue
         if (emailStatus !== undefined) {
@@ -447,17 +493,29 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         filtered.push(l)
       }
     }
-    const page = filtered.slice(offset, offset + limit)
+    // mutation mode: capped limit, echoed limit, reported total, served created_at text
+    const applied = hostile.appliedLimit(limit)
+    const page = filtered.slice(offset, offset + applied)
+    const total = hostile.total(filtered.length, campaignId)
+    const echoed = hostile.echoedLimit(limit, applied)
+    const limitField = echoed === undefined ? {} : { limit: echoed }
+    const render = (toRow: (l: SimLead) => Record<string, unknown>) =>
+      page.map((l) => {
+        const row = toRow(l)
+        const text = hostile.createdAtText(l)
+        if (text !== l.createdAt) row["created_at"] = text
+        return row
+      })
     if (shapeOf(campaignId) === "real") {
-      return json(200, { total_leads: String(filtered.length), offset, limit, data: page.map(toRealRow) })
+      return json(200, { total_leads: String(total), offset, ...limitField, data: render(toRealRow) })
     }
-    return json(200, { total: filtered.length, leads: page.map(toDocumentedLead), offset, limit })
+    return json(200, { total, leads: render(toDocumentedLead), offset, ...limitField })
   }
 
   const route200 = (route: Route, query: Record<string, string>): SimResponse => {
     switch (route.kind) {
       case "campaigns":
-        return json(200, campaigns)
+        return json(200, hostile.listing(campaigns))
       case "campaign": {
         const idx = route.campaignId === undefined ? undefined : campaignIndex.get(route.campaignId)
         const c = idx === undefined ? undefined : campaigns[idx]
@@ -636,21 +694,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     campaigns: () => campaigns,
     leads: (campaignId) =>
       campaignId === undefined ? campaigns.flatMap((c) => ascending(c.id)) : [...ascending(campaignId)],
-    addLeads: (campaignId, count, createdAt) => {
-      if (!campaignIndex.has(campaignId)) throw new Error(`unknown campaign ${campaignId}`)
-      let times: Array<number>
-      if (createdAt !== undefined) {
-        const ms = Date.parse(createdAt)
-        if (Number.isNaN(ms)) throw new Error(`invalid createdAt: ${createdAt}`)
-        times = Array.from({ length: count }, () => ms)
-      } else {
-        let t = Number.isFinite(maxCreatedMs) ? maxCreatedMs : baseMs
-        times = Array.from({ length: count }, () => (t += timelineRng.int(1, 60) * 1000 + timelineRng.int(0, 999)))
-      }
-      const added = times.map((t) => pushLead(campaignId, t))
-      invalidate(campaignId)
-      return added
-    },
+    addLeads,
     addCampaign: (leadCount) => createCampaign(leadCount),
     setShape: (s) => {
       shape = s
@@ -669,6 +713,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     clearRequests: () => {
       requests.length = 0
     },
+    mutations: hostile.mutations,
     close: () => {
       if (closing !== undefined) return closing
       closed = true

@@ -30,6 +30,8 @@ export interface SimLead {
   unsubscribedClientIdMap: unknown
   /** Extra unknown fields the API "adds"; merged into the top level of the response row (both shapes). */
   extra?: Record<string, unknown>
+  /** Latest email activity other than a send (open, click, reply), set by the mutation mode; see `latestActivity`. */
+  activityAt?: string
 }
 
 export interface SimCategory {

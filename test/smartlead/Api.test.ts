@@ -4,7 +4,7 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Clock, Effect, Either, Fiber, Redacted, Stream, TestClock } from "effect"
+import { Clock, Effect, Either, Exit, Fiber, Option, Random, Redacted, TestClock } from "effect"
 import type { ApiOptions } from "../../src/smartlead/Api.js"
 import * as Api from "../../src/smartlead/Api.js"
 import { describe as describeError } from "../../src/smartlead/Errors.js"
@@ -45,6 +45,7 @@ const options = (overrides: Partial<ApiOptions> = {}): ApiOptions => ({
   maxRetries: 5,
   retryInitialDelayMs: 1000,
   requestTimeoutMs: 5000,
+  maxWaitMs: 900_000,
   ...overrides
 })
 
@@ -102,10 +103,15 @@ describe("retries", () => {
 
   it.effect("caps the backoff at 60 s", () =>
     Effect.gen(function*() {
+      // The highest jitter (×1.25) would make 75 s of a 60 s backoff: the cap must cut it to 60 s.
       const { calls, client } = scripted([{ status: 503 }, { status: 503 }, campaigns])
-      yield* runFor(withApi(client, (api) => api.listCampaigns, { retryInitialDelayMs: 100_000 }), 130)
-      expect(gaps(calls).every((gap) => gap <= 60_000)).toBe(true)
-      expect(calls).toHaveLength(3)
+      const fiber = yield* Effect.fork(
+        withApi(client, (api) => api.listCampaigns, { retryInitialDelayMs: 100_000 }).pipe(Effect.withRandom(Random.fixed([0.999])))
+      )
+      for (let i = 0; i < 130; i++) yield* TestClock.adjust("1 second")
+      expect(calls.map((call) => call.at)).toEqual([0, 60_000, 120_000])
+      const exit = yield* Fiber.poll(fiber)
+      expect(Option.isSome(exit) && Exit.isSuccess(exit.value)).toBe(true)
     }))
 
   for (const status of [400, 401, 403, 404, 422]) {
@@ -187,7 +193,7 @@ describe("retries", () => {
       Effect.gen(function*() {
         const page = ok({ total_leads: "1", offset: 0, limit: 100, data: [{ created_at: "2025-01-01T00:00:00.000Z", lead: { id: 7 } }] })
         const { calls, client } = scripted([reply, page])
-        const result = yield* runFor(withApi(client, (api) => api.leadsPage(1, {}, 0)), 5)
+        const result = yield* runFor(withApi(client, (api) => api.leadsPage(1, {}, 0, 100)), 5)
         expect(calls).toHaveLength(2)
         expect(Either.isRight(result) && result.right.records[0]).toMatchObject({ id: 7, campaign_id: 1 })
       }))
@@ -195,10 +201,10 @@ describe("retries", () => {
 })
 
 describe("requests", () => {
-  it.effect("sends the key as api_key, a User-Agent, and never more than page_size", () =>
+  it.effect("sends the key as api_key, a User-Agent, offset and limit", () =>
     Effect.gen(function*() {
       const { calls, client } = scripted([ok({ total: 0, leads: [], offset: 0, limit: 7 })])
-      yield* runFor(withApi(client, (api) => api.leadsPage(42, { status: "STARTED" }, 14), { pageSize: 7 }), 1)
+      yield* runFor(withApi(client, (api) => api.leadsPage(42, { status: "STARTED" }, 14, 7)), 1)
       const url = calls[0]!.url
       expect(url.pathname).toBe("/api/v1/campaigns/42/leads")
       expect(url.searchParams.get("api_key")).toBe(KEY)
@@ -219,7 +225,7 @@ describe("rate limit", () => {
       )
       expect(Either.isRight(result)).toBe(true)
       const times = calls.map((call) => call.at)
-      expect(times).toEqual([0, 500, 1020, 1520, 2040, 2540])
+      expect(times).toEqual([0, 500, 1050, 1550, 2100, 2600])
       expect(gaps(calls).every((gap) => gap >= 500)).toBe(true)
       for (const t of times) expect(times.filter((u) => u > t - 1000 && u <= t).length).toBeLessThanOrEqual(2)
     }))
@@ -251,52 +257,38 @@ describe("rate limit", () => {
     }))
 })
 
-describe("pagination", () => {
-  const realPage = (offset: number, count: number, total: number | string) =>
-    ok({
-      total_leads: String(total),
-      offset,
-      limit: 3,
-      data: Array.from({ length: count }, (_, i) => ({ created_at: "2025-01-01T00:00:00.000Z", lead: { id: offset + i + 1 } }))
-    })
-
-  const pagesOf = (client: HttpClient.HttpClient, pageSize = 3) =>
-    withApi(client, (api) => Stream.runCollect(api.leadPages(5, {}, 0)).pipe(Effect.map(Chunk.toArray)), { pageSize })
-
-  it.effect("advances by the rows received and stops at the total", () =>
+describe("bounded waits", () => {
+  it.effect("a Retry-After longer than max_wait_seconds is not slept: the request fails with WaitTooLong naming the wait", () =>
     Effect.gen(function*() {
-      const { calls, client } = scripted((_, url) => {
-        const offset = Number(url.searchParams.get("offset"))
-        return realPage(offset, 3, 6)
-      })
-      const result = yield* runFor(pagesOf(client), 1)
-      expect(calls.map((call) => call.url.searchParams.get("offset"))).toEqual(["0", "3"])
-      expect(Either.isRight(result) && result.right.flatMap((p) => p.page.records.map((r) => r["id"]))).toEqual([1, 2, 3, 4, 5, 6])
-    }))
-
-  it.effect("stops on a short page", () =>
-    Effect.gen(function*() {
-      const { calls, client } = scripted((_, url) => realPage(Number(url.searchParams.get("offset")), 2, 100))
-      yield* runFor(pagesOf(client), 1)
+      const { calls, client } = scripted([{ status: 429, headers: { "retry-after": "3600" } }, campaigns])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { maxWaitMs: 900_000 }), 5)
       expect(calls).toHaveLength(1)
+      expect(Either.isLeft(result) && result.left._tag).toBe("WaitTooLong")
+      expect(Either.isLeft(result) && result.left.message).toMatch(/wait 3600 s \(Retry-After\).*max_wait_seconds \(900 s\)/)
     }))
 
-  it.effect("stops on an empty page", () =>
+  it.effect("a body retry_after longer than max_wait_seconds fails the same way", () =>
     Effect.gen(function*() {
-      const { calls, client } = scripted((_, url) => {
-        const offset = Number(url.searchParams.get("offset"))
-        return offset < 3 ? ok({ total: 999, leads: [{ id: 1 }, { id: 2 }, { id: 3 }] }) : ok({ total: 999, leads: [] })
-      })
-      yield* runFor(pagesOf(client), 1)
-      expect(calls).toHaveLength(2)
+      const { calls, client } = scripted([{ status: 429, body: JSON.stringify({ retry_after: 7200 }) }, campaigns])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { maxWaitMs: 60_000 }), 5)
+      expect(calls).toHaveLength(1)
+      expect(Either.isLeft(result) && result.left.message).toMatch(/wait 7200 s \(retry_after in the body\)/)
     }))
 
-  it.effect("refuses to loop on a server that ignores offset", () =>
+  it.effect("a Retry-After within max_wait_seconds is slept and retried", () =>
     Effect.gen(function*() {
-      const { calls, client } = scripted([realPage(0, 3, 1_000_000)])
-      const result = yield* runFor(pagesOf(client), 1)
-      expect(calls.length).toBeLessThanOrEqual(2 + 5 * 1)
-      expect(Either.isLeft(result) && result.left._tag).toBe("InvalidResponse")
+      const { calls, client } = scripted([{ status: 429, headers: { "retry-after": "30" } }, campaigns])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { maxWaitMs: 60_000 }), 40)
+      expect(Either.isRight(result)).toBe(true)
+      expect(calls[1]!.at).toBeGreaterThanOrEqual(30_000)
+    }))
+
+  it.effect("an X-RateLimit pause longer than max_wait_seconds fails the request instead of pausing", () =>
+    Effect.gen(function*() {
+      const { client } = scripted([{ status: 200, body: "[]", headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "5000" } }])
+      const result = yield* runFor(withApi(client, (api) => api.listCampaigns, { maxWaitMs: 900_000 }), 1)
+      expect(Either.isLeft(result) && result.left._tag).toBe("WaitTooLong")
+      expect(Either.isLeft(result) && result.left.message).toMatch(/wait 5000 s \(X-RateLimit-Reset\)/)
     }))
 })
 

@@ -16,7 +16,7 @@ import {
   statesOf,
   statusesOf
 } from "../helpers/Connector.js"
-import { expectedKeys, setup } from "../helpers/Reads.js"
+import { EPOCH, expectedKeys, setup } from "../helpers/Reads.js"
 
 const { configFor, files, leadsOnly, readLeads, start } = setup()
 
@@ -132,7 +132,18 @@ describe("full reads", () => {
     expect(result.code).toBe(0)
     expect(recordsOf(result.messages, "leads")).toEqual([])
     expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
-    expect(statesOf(result.messages, "leads").length).toBeGreaterThanOrEqual(1)
+    // No input state, no start_date, nothing read: the cursor stays at the epoch, with no campaign cursors.
+    const states = statesOf(result.messages, "leads").map((m) => m["state"].stream.stream_state)
+    expect(states.length).toBeGreaterThanOrEqual(1)
+    for (const state of states) expect(state).toEqual({ created_at: EPOCH, campaigns: {} })
+
+    // With an input state and still nothing new, the state is echoed unchanged (never reset).
+    const input = { created_at: "2025-02-01T00:00:00.000Z", campaigns: { [sim.campaignIds[0]!]: { created_at: "2025-02-01T00:00:00.000Z" } } }
+    const again = await readLeads(sim, {}, input)
+    expect(again.code).toBe(0)
+    const echoed = statesOf(again.messages, "leads").map((m) => m["state"].stream.stream_state)
+    expect(echoed.length).toBeGreaterThanOrEqual(1)
+    for (const state of echoed) expect(state).toEqual(input)
   })
 
   it("sends the configured filters to the API", async () => {

@@ -15,17 +15,19 @@ import { CampaignRecord, LeadCategoryRecord } from "../Models.js"
 /** The `campaigns` stream. */
 export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   name: "campaigns",
+  description: "one row per campaign",
   jsonSchema: fromSchema(CampaignRecord),
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
-  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listCampaigns, records)))
+  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listCampaigns, (list) => records(Array.from(list)))))
 }
 
 /** The `lead_categories` stream. */
 export const leadCategories: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   name: "lead_categories",
+  description: "the account's lead categories",
   jsonSchema: fromSchema(LeadCategoryRecord),
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
-  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listLeadCategories, records)))
+  read: () => Stream.fromEffect(Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listLeadCategories, (list) => records(Array.from(list)))))
 }

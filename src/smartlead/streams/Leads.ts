@@ -1,32 +1,27 @@
 /**
  * The `leads` stream: every lead of every selected campaign, one record per lead per campaign,
- * incremental on `created_at` with per-campaign cursors (rules in `LeadsState`). Campaigns are
- * read concurrently, as many at once as the rate limit can keep busy; their pages merge into one
- * sequence that checkpoints after every page, so a STATE never claims a row not yet written.
- * A campaign that fails (after retries) does not stop the others: the stream ends with the
- * failures once the rest are read. A rejected key stops everything at once. Where the API
- * leaves out `category_name` (its real shape), it is filled in from the lead categories.
+ * incremental on `created_at` with per-campaign cursors. It is configuration of the per-campaign
+ * engine (`Incremental`): its page request (GET /campaigns/{id}/leads with the config's filters,
+ * `created_at_gt` for incremental reads and `event_time_gt` for the activity sweep), its key,
+ * its lookback, reconciliation and sweep settings. Where the API leaves out `category_name` (its
+ * real shape), it is filled in from the lead categories.
  */
-import { Chunk, Effect, Either, Option, Schedule, Stream } from "effect"
+import { Effect } from "effect"
+import * as Cursor from "../../airbyte/Cursor.js"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
-import type { ReadContext, SourceStream, StreamEvent } from "../../airbyte/Source.js"
-import { checkpoint, estimate, records } from "../../airbyte/Source.js"
+import type { SourceStream } from "../../airbyte/Source.js"
 import type { LeadFilters } from "../Api.js"
 import { SmartLeadApi } from "../Api.js"
+import { campaignIds } from "../CampaignIds.js"
 import type { Config } from "../Config.js"
-import type { ApiError, SmartLeadError } from "../Errors.js"
-import { CampaignsFailed, describe } from "../Errors.js"
+import type { SmartLeadError } from "../Errors.js"
+import { describe } from "../Errors.js"
+import * as Incremental from "../Incremental.js"
 import { LeadRecord } from "../Models.js"
-import * as LeadsState from "./LeadsState.js"
 
-/**
- * Campaigns read at once: enough to keep `perSecond` requests in flight for answers taking up to
- * ~0.5 s, at least 2 (one page parsed while the next is fetched), at most 8 (more only holds more
- * pages in memory).
- */
-export const concurrencyFor = (perSecond: number, campaigns: number): number =>
-  Math.max(1, Math.min(campaigns, 8, Math.max(2, Math.ceil(perSecond / 2))))
+/** Where the leads state keeps its cursors. */
+export const KEYS: Cursor.Keys = { cursor: "created_at", partitions: "campaigns" }
 
 /** The API filters the config asks for (without `created_at_gt`). */
 export const filtersOf = (config: Config): LeadFilters => {
@@ -39,178 +34,61 @@ export const filtersOf = (config: Config): LeadFilters => {
   return filters
 }
 
-/** What one campaign's reader reports. */
-type CampaignEvent =
-  | {
-    readonly _tag: "Page"
-    readonly campaignId: number
-    readonly cursor: string | undefined
-    readonly records: ReadonlyArray<JsonObject>
-    readonly nextOffset: number
-    readonly done: boolean
-    readonly newest: string | undefined
-    readonly estimate: number | undefined
-  }
-  | { readonly _tag: "Failed"; readonly campaignId: number; readonly error: ApiError }
-
-const readCampaign = (
-  campaignId: number,
-  start: { readonly cursor: string | undefined; readonly offset: number },
-  config: Config,
-  filters: LeadFilters,
-  categories: Effect.Effect<ReadonlyMap<unknown, unknown>>,
-  counters: { pages: number }
-): Stream.Stream<CampaignEvent, ApiError, SmartLeadApi> =>
-  Stream.unwrap(
-    Effect.map(SmartLeadApi, (api) => {
-      const gt = start.cursor === undefined ? undefined : LeadsState.queryCursor(start.cursor, config.lookback_window_seconds)
-      const gtMs = gt === undefined ? -Infinity : Date.parse(gt)
-      const query = gt === undefined ? filters : { ...filters, created_at_gt: gt }
-      let newest: string | undefined
-      let newestMs = -Infinity
-      let skipped = 0
-      return api.leadPages(campaignId, query, start.offset).pipe(
-        Stream.mapEffect(({ last, offset, page }): Effect.Effect<CampaignEvent> => {
-          counters.pages++
-          const kept: Array<JsonObject> = []
-          const unnamed: Array<Record<string, unknown>> = []
-          for (const record of page.records) {
-            const createdAt = record["created_at"]
-            const ms = typeof createdAt === "string" ? Date.parse(createdAt) : Number.NaN
-            if (ms <= gtMs) {
-              skipped++
-              continue
-            }
-            if (ms > newestMs) {
-              newestMs = ms
-              newest = createdAt as string
-            }
-            if (record["category_name"] === undefined && record["category_id"] !== undefined && record["category_id"] !== null) {
-              unnamed.push(record as Record<string, unknown>)
-            }
-            kept.push(record)
-          }
-          const nextOffset = offset + page.records.length
-          ;(page.records as Array<JsonObject>).length = 0
-          const event: CampaignEvent = {
-            _tag: "Page",
-            campaignId,
-            cursor: start.cursor,
-            records: kept,
-            nextOffset,
-            done: last,
-            newest,
-            estimate: offset === start.offset && page.total !== undefined ? Math.max(0, page.total - start.offset) : undefined
-          }
-          if (unnamed.length === 0) return Effect.succeed(event)
-          return Effect.map(categories, (names) => {
-            for (const record of unnamed) record["category_name"] = names.get(record["category_id"]) ?? null
-            return event
-          })
-        }),
-        Stream.ensuring(
-          Effect.suspend(() =>
-            skipped === 0
-              ? Effect.void
-              : Effect.logInfo(`Campaign ${campaignId}: skipped ${skipped} leads created at or before ${gt} that the API returned despite created_at_gt`)
-          )
-        ),
-        Stream.catchAll((error) =>
-          error._tag === "Unauthorized" ? Stream.fail(error) : Stream.make({ _tag: "Failed", campaignId, error } as CampaignEvent)
-        )
-      )
-    })
-  )
-
-const campaignIdsOf = (config: Config) =>
-  config.campaign_ids !== undefined && config.campaign_ids.length > 0
-    ? Effect.succeed(Array.from(new Set(config.campaign_ids)))
-    : Effect.map(SmartLeadApi, (api) => api.listCampaigns).pipe(
-      Effect.flatten,
-      Effect.map((campaigns) => campaigns.map((campaign) => campaign["id"] as number))
-    )
-
 /**
- * Category names by id, to fill `category_name` where the API leaves it out (its real shape);
- * requested once, in the background as the read starts, and awaited only by a page that needs
- * one; empty if they cannot be read.
+ * Category names by id, to fill `category_name` where the API leaves it out; requested once per
+ * sync, on first need, and empty (with a warning) if they cannot be read.
  */
 const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategories).pipe(
   Effect.map((categories) => new Map(categories.map((category) => [category["id"], category["name"]]))),
-  Effect.catchAll((error) =>
-    Effect.as(
-      Effect.logWarning(`Lead category names are left out: ${describe(error)}`),
-      new Map<unknown, unknown>()
-    )
-  )
+  Effect.catchAll((error) => Effect.as(Effect.logWarning(`Lead category names are left out: ${describe(error)}`), new Map<unknown, unknown>()))
 )
 
-const read = (context: ReadContext<Config>): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
-  Stream.unwrapScoped(
-    Effect.gen(function*() {
-      const { config } = context
-      const api = yield* SmartLeadApi
-      const input = context.state === undefined ? undefined : Either.getOrThrow(LeadsState.decode(context.state))
-      const categories = yield* Effect.cached(Effect.provideService(categoryNames, SmartLeadApi, api))
-      yield* Effect.forkScoped(categories)
-      const campaignIds = yield* campaignIdsOf(config)
-      const filters = filtersOf(config)
-      const counters = { pages: 0, emitted: 0 }
-      const failures: Array<{ campaignId: number; error: ApiError }> = []
-      const startedAt = Date.now()
-      const concurrency = concurrencyFor(config.max_requests_per_second, campaignIds.length)
-      yield* Effect.logInfo(
-        `Reading leads of ${campaignIds.length} campaign${campaignIds.length === 1 ? "" : "s"}, ${concurrency} at a time`
-      )
-      yield* Effect.gen(function*() {
-        const requests = yield* api.requestCount
-        const seconds = (Date.now() - startedAt) / 1000
-        yield* Effect.logInfo(
-          `leads: ${counters.emitted} records, ${counters.pages} pages, ${(requests / Math.max(seconds, 0.001)).toFixed(2)} requests/s`
-        )
-      }).pipe(Effect.repeat(Schedule.spaced("10 seconds")), Effect.delay("10 seconds"), Effect.forkScoped)
-
-      const campaigns = campaignIds.map((id) =>
-        readCampaign(id, LeadsState.startOf(input, id, config.start_date), config, filters, categories, counters)
-      )
-      let state = input
-      const pages = concurrency === 1 ? Stream.concatAll(Chunk.fromIterable(campaigns)) : Stream.mergeAll(campaigns, { concurrency, bufferSize: 1 })
-      const events = pages.pipe(
-        Stream.mapConcat((event): ReadonlyArray<StreamEvent> => {
-          if (event._tag === "Failed") {
-            failures.push({ campaignId: event.campaignId, error: event.error })
-            return []
-          }
-          state = event.done
-            ? LeadsState.withCompleted(state, campaignIds, event.campaignId, event.cursor, event.newest)
-            : LeadsState.withProgress(state, campaignIds, event.campaignId, event.cursor, event.nextOffset)
-          counters.emitted += event.records.length
-          const out: Array<StreamEvent> = []
-          if (event.estimate !== undefined) out.push(estimate(event.estimate))
-          out.push(records(event.records), checkpoint(LeadsState.toJson(state)))
-          return out
+const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadApi>>>[0]) =>
+  Effect.gen(function*() {
+    const api = yield* SmartLeadApi
+    const names = yield* Effect.cached(categoryNames)
+    const filters = filtersOf(context.config)
+    const eventAfter = context.config.event_after === undefined ? undefined : Cursor.parseInstant(context.config.event_after)
+    return Incremental.read<SmartLeadApi>({
+      name: "leads",
+      keys: KEYS,
+      keyOf: (row) => row["id"],
+      fetch: (campaignId, query, offset, limit) => {
+        const params: Record<string, string> = { ...filters }
+        if (query.from !== undefined) params["created_at_gt"] = Cursor.toIso(query.from)
+        if (query.activitySince !== undefined) {
+          params["event_time_gt"] = Cursor.toIso(eventAfter === undefined ? query.activitySince : Math.max(eventAfter, query.activitySince))
+        }
+        return Effect.map(api.leadsPage(campaignId, params, offset, limit), (page) => ({
+          rows: page.records,
+          total: page.total,
+          limit: page.limit
+        }))
+      },
+      pageSize: (config) => config.page_size,
+      lookbackMs: (config) => config.lookback_window_seconds * 1000,
+      reconcileMs: (config) => config.reconcile_interval_hours * 3_600_000,
+      sweep: (config) => config.activity_sweep,
+      dropBeforeFrom: true,
+      enrich: (rows: Array<JsonObject>) => {
+        const unnamed = rows.filter((row) => row["category_name"] === undefined && row["category_id"] !== undefined && row["category_id"] !== null)
+        if (unnamed.length === 0) return Effect.void
+        return Effect.map(names, (byId) => {
+          for (const row of unnamed) (row as Record<string, unknown>)["category_name"] = byId.get(row["category_id"]) ?? null
         })
-      )
-      const finish = Effect.suspend(() => {
-        if (failures.length > 0) return Effect.fail(new CampaignsFailed({ failures: [...failures] }))
-        return Effect.succeed(
-          Option.match(Option.fromNullable(state), {
-            onNone: () => [] as Array<StreamEvent>,
-            onSome: (final) => (final === input ? [checkpoint(LeadsState.toJson(final))] : [])
-          })
-        )
-      })
-      return Stream.concat(events, Stream.fromIterableEffect(finish))
-    })
-  )
+      },
+      campaigns: campaignIds
+    })(context)
+  })
 
 /** The `leads` stream. */
-export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
+export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi, Cursor.State | undefined> = {
   name: "leads",
+  description: "one row per lead of a campaign, incremental on created_at",
   jsonSchema: fromSchema(LeadRecord),
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["id"]],
   cursorField: ["created_at"],
-  read,
-  validateState: (state) => Either.match(LeadsState.decode(state), { onLeft: (reason) => reason, onRight: () => undefined })
+  read: (context) => Incremental.unwrap(read(context)),
+  decodeState: (json) => Cursor.decode(KEYS, json)
 }

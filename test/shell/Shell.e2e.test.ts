@@ -128,7 +128,7 @@ describe("incremental exports", () => {
     }
   })
 
-  it("--state-output works in protocol mode too, saving the last STATE of every stream", async () => {
+  it("--state-output works in protocol mode too, saving the last STATE of every stream as a state input", async () => {
     const { config } = await start()
     const state = `${files.dir}/protocol-state.json`
     const { code, stdout } = await run(["read", "--config", config, "--state-output", state])
@@ -136,7 +136,7 @@ describe("incremental exports", () => {
     const lastPerStream = new Map<string, unknown>()
     for (const line of stdout.trim().split("\n")) {
       const message = JSON.parse(line)
-      if (message.type === "STATE") lastPerStream.set(message.state.stream.stream_descriptor.name, message.state)
+      if (message.type === "STATE") lastPerStream.set(message.state.stream.stream_descriptor.name, { type: "STREAM", stream: message.state.stream })
     }
     expect(JSON.parse(readFileSync(state, "utf8"))).toEqual(Array.from(lastPerStream.values()))
     expect(lastPerStream.size).toBe(3)

@@ -1,0 +1,273 @@
+/**
+ * Helpers of the hostile end-to-end suites (issue 12): runs of the built connector against the
+ * simulator's mutation mode, with every message checked against the Airbyte protocol, every
+ * lead record against the `leads` schema that `discover` announces, the STATE record counts,
+ * and the cursor rules the issue fixes (ISO 8601 UTC with milliseconds, never past the sync's
+ * start + 5 min, campaign keys that are ids). Also: a run killed with SIGKILL once its stdout
+ * reached a given byte count (what the platform saw up to there, complete lines only), seeded
+ * hooks that delete and insert leads while pages are served, and set assertions on lead keys.
+ */
+import AjvModule from "ajv"
+import { spawn } from "node:child_process"
+import { expect } from "vitest"
+import type { Message, RunResult } from "../helpers/Connector.js"
+import { assertNoSecrets, assertStateCounts, leadKeys, MAIN, recordsOf, runConnector, stateInput, tempFiles } from "../helpers/Connector.js"
+import { assertValidMessages } from "../helpers/Protocol.js"
+import { setup } from "../helpers/Reads.js"
+import type { LeadsPageRequest, Mutations, Simulator, SimulatorOptions, TimestampFormat } from "../simulator/Simulator.js"
+import { makeRng } from "../simulator/data.js"
+import type { Rng } from "../simulator/data.js"
+
+export { throughout } from "../simulator/Mutations.js"
+export { makeRng }
+export type { Rng }
+
+/** Skew the issue allows a cursor past the sync's start. */
+export const SKEW_MS = 5 * 60_000
+/** A cursor as the issue fixes it: ISO 8601 UTC with milliseconds. */
+export const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+// ----- the discovered leads schema ------------------------------------------------------
+
+const Ajv = AjvModule.default ?? AjvModule
+let leadsValidator: Promise<(record: unknown) => string | undefined> | undefined
+
+const withoutNestedIds = (schema: unknown, depth = 0): unknown => {
+  if (Array.isArray(schema)) return schema.map((item) => withoutNestedIds(item, depth + 1))
+  if (typeof schema !== "object" || schema === null) return schema
+  return Object.fromEntries(
+    Object.entries(schema).filter(([key]) => depth === 0 || key !== "$id").map(([key, value]) => [key, withoutNestedIds(value, depth + 1)])
+  )
+}
+
+/** Validates records against the `leads` json_schema printed by `discover` (run once per process). */
+export const leadsSchemaValidator = (): Promise<(record: unknown) => string | undefined> => {
+  leadsValidator ??= (async () => {
+    const files = tempFiles()
+    try {
+      const result = await runConnector(["discover", "--config", files.write({ api_key: "k-discover-1234" })])
+      const catalog = result.messages.find((m) => m.type === "CATALOG")
+      if (catalog === undefined) throw new Error(`discover printed no CATALOG: ${result.stdout.slice(0, 300)}`)
+      const stream = (catalog["catalog"].streams as Array<{ name: string; json_schema: object }>).find((s) => s.name === "leads")
+      if (stream === undefined) throw new Error("discover announced no leads stream")
+      // formats are annotations here: the issue wants unparseable created_at values emitted as they are
+      const ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateFormats: false })
+      // discover marks every free-form value with the same nested `$id` ("/schemas/unknown"), which
+      // ajv refuses as an ambiguous reference; the ids name nothing here, so they are dropped
+      const validate = ajv.compile(withoutNestedIds(stream.json_schema) as object)
+      return (record: unknown) => (validate(record) ? undefined : ajv.errorsText(validate.errors))
+    } finally {
+      files.cleanup()
+    }
+  })()
+  return leadsValidator
+}
+
+/** Asserts every leads record of a run matches the discovered schema. */
+export const assertRecordsMatchSchema = async (messages: ReadonlyArray<Message>): Promise<void> => {
+  const validate = await leadsSchemaValidator()
+  for (const record of recordsOf(messages, "leads")) {
+    const errors = validate(record)
+    if (errors !== undefined) throw new Error(`lead record does not match the discovered schema: ${errors}: ${JSON.stringify(record).slice(0, 300)}`)
+  }
+}
+
+// ----- state rules -------------------------------------------------------------------------
+
+interface CampaignEntry {
+  created_at: string
+  offset?: number
+  reconciled_at?: string
+  activity_at?: string
+  [key: string]: unknown
+}
+/** The leads stream_state as the issue describes it. */
+export interface LeadsStateJson {
+  created_at: string
+  campaigns?: Record<string, CampaignEntry>
+}
+
+/** The leads stream_states of a run, in order. */
+export const leadStates = (messages: ReadonlyArray<Message>): Array<LeadsStateJson> =>
+  messages
+    .filter((m) => m.type === "STATE" && m["state"].stream.stream_descriptor.name === "leads")
+    .map((m) => m["state"].stream.stream_state as LeadsStateJson)
+
+/**
+ * Asserts the cursor rules on every leads STATE of a run that started at or before `syncStartBound`
+ * (ms): cursors are ISO 8601 UTC with milliseconds and never later than the sync's start + 5 min;
+ * `reconciled_at`/`activity_at`, when present, are ISO 8601 UTC; campaign keys are numeric ids.
+ * Soft assertions: a test goes on to check what was delivered, and reports both.
+ */
+export const assertCursorRules = (messages: ReadonlyArray<Message>, syncStartBound: number): void => {
+  const violations = new Set<string>()
+  for (const state of leadStates(messages)) {
+    const cursors: Array<[string, unknown]> = [["created_at", state.created_at]]
+    for (const [id, entry] of Object.entries(state.campaigns ?? {})) {
+      if (!/^\d+$/.test(id)) violations.add(`campaigns key ${JSON.stringify(id)} is not a campaign id`)
+      cursors.push([`campaigns.${id}.created_at`, entry.created_at])
+      for (const field of ["reconciled_at", "activity_at"] as const) {
+        const value = entry[field]
+        if (value !== undefined && !(typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value))) {
+          violations.add(`campaigns.${id}.${field} ${JSON.stringify(value)} is not ISO 8601 UTC`)
+        }
+      }
+    }
+    for (const [where, value] of cursors) {
+      if (!(typeof value === "string" && ISO_UTC_MS.test(value))) {
+        violations.add(`${where} ${JSON.stringify(value)} is not ISO 8601 UTC with milliseconds`)
+      } else if (Date.parse(value) > syncStartBound + SKEW_MS) {
+        violations.add(`${where} ${value} is past the sync's start + 5 min`)
+      }
+    }
+  }
+  expect.soft([...violations].slice(0, 10), "leads STATE cursor rules").toEqual([])
+}
+
+// ----- runs ------------------------------------------------------------------------------------
+
+/** The run of a read: its result and when it was started (an upper bound of the sync's start). */
+export interface HostileRun extends RunResult {
+  readonly startedAt: number
+}
+
+/** `campaign:id` keys of the leads records of some messages. */
+export const keysOf = (messages: ReadonlyArray<Message>): Array<string> => leadKeys(recordsOf(messages, "leads"))
+
+/** Asserts `actual` holds every key of `expected`; names the missing ones. */
+export const expectSuperset = (actual: Iterable<string>, expected: Iterable<string>, what: string): void => {
+  const have = new Set(actual)
+  const missing = [...expected].filter((key) => !have.has(key)).sort()
+  expect(missing, `${what}: leads not delivered`).toEqual([])
+}
+
+/** Asserts every delivered key belongs to a lead the server ever held (no invented records). */
+export const expectOnlyKnown = (actual: Iterable<string>, sim: Simulator): void => {
+  const ever = sim.mutations.ever()
+  expect([...new Set(actual)].filter((key) => !ever.has(key)), "records of leads the server never held").toEqual([])
+}
+
+/** The suites' reads: leads only, fast retries, TZ of the child as given; every output checked. */
+export const hostileSetup = (tz: string) => {
+  const base = setup()
+  const env = { TZ: tz }
+
+  const start = (options: SimulatorOptions) => base.start(options)
+
+  /** A read to its end. */
+  const read = async (sim: Simulator, extra: Record<string, unknown> = {}, state?: unknown, timeoutMs?: number): Promise<HostileRun> => {
+    const startedAt = Date.now()
+    const result = await base.readLeads(sim, extra, state, { env, ...(timeoutMs === undefined ? {} : { timeoutMs }) })
+    await assertRecordsMatchSchema(result.messages)
+    assertCursorRules(result.messages, startedAt)
+    return { ...result, startedAt }
+  }
+
+  /**
+   * A read killed with SIGKILL as soon as its stdout reached `cutBytes`: the result holds what the
+   * platform saw up to that byte (complete lines only). `committed` are the records up to the last
+   * STATE, which is all a destination keeps of a killed sync.
+   */
+  const readKilled = async (sim: Simulator, extra: Record<string, unknown>, state: unknown, cutBytes: number) => {
+    const startedAt = Date.now()
+    const args = ["read", "--config", base.configFor(sim, extra), "--catalog", base.leadsOnly()]
+    if (state !== undefined) args.push("--state", base.files.write(state))
+    const { stdout, stderr, code, signal } = await new Promise<{ stdout: Buffer; stderr: string; code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+      const out: Array<Buffer> = []
+      const err: Array<Buffer> = []
+      let seen = 0
+      child.stdout.on("data", (chunk: Buffer) => {
+        out.push(chunk)
+        seen += chunk.length
+        if (seen >= cutBytes && child.exitCode === null) child.kill("SIGKILL")
+      })
+      child.stderr.on("data", (chunk: Buffer) => err.push(chunk))
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
+      child.on("error", reject)
+      child.on("close", (exitCode, exitSignal) => {
+        clearTimeout(timer)
+        resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8"), code: exitCode, signal: exitSignal })
+      })
+    })
+    const seenText = stdout.subarray(0, Math.min(cutBytes, stdout.length)).toString("utf8")
+    assertNoSecrets(stdout.toString("utf8"), "stdout")
+    assertNoSecrets(stderr, "stderr")
+    const complete = seenText.endsWith("\n") ? seenText : seenText.slice(0, seenText.lastIndexOf("\n") + 1)
+    const messages = complete.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as Message)
+    assertValidMessages(messages)
+    await assertRecordsMatchSchema(messages)
+    assertCursorRules(messages, startedAt)
+    const lastState = messages.map((m) => m.type).lastIndexOf("STATE")
+    const upToState = lastState < 0 ? [] : messages.slice(0, lastState + 1)
+    assertStateCounts(upToState)
+    return {
+      code,
+      signal,
+      messages,
+      committed: keysOf(upToState),
+      /** the platform's state after this run: the input state when no STATE was seen */
+      nextState: lastState < 0 ? state : stateInput(upToState),
+      killed: signal === "SIGKILL"
+    }
+  }
+
+  return { ...base, start, read, readKilled, env }
+}
+
+// ----- mutating hooks ------------------------------------------------------------------------
+
+/** What a hook changed, per campaign. */
+export interface HookCounts {
+  deletes: Map<number, number>
+  inserts: Map<number, number>
+}
+
+/**
+ * A hook for `beforeLeadsPage`: before each leads request at an offset > 0 (at most
+ * `maxDeletesPerCampaign` per campaign) it deletes one lead at a position before that offset in
+ * the served order — a row the reader has already passed, so every later row moves one place
+ * left; with `insertEvery` it also inserts one new lead on every n-th request of a campaign (at
+ * most `maxInsertsPerCampaign`). Seeded per campaign, so a campaign's changes do not depend on
+ * how requests of different campaigns interleave.
+ */
+export const mutatingHook = (options: {
+  seed: number
+  maxDeletesPerCampaign: number
+  insertEvery?: number
+  maxInsertsPerCampaign?: number
+  counts?: HookCounts
+}) => {
+  const rngs = new Map<number, Rng>()
+  const counts: HookCounts = options.counts ?? { deletes: new Map(), inserts: new Map() }
+  const hook = (request: LeadsPageRequest, m: Mutations) => {
+    const { campaignId, offset, requestNumber } = request
+    let rng = rngs.get(campaignId)
+    if (rng === undefined) {
+      rng = makeRng((options.seed ^ campaignId) >>> 0)
+      rngs.set(campaignId, rng)
+    }
+    const served = m.served(campaignId)
+    const deletes = counts.deletes.get(campaignId) ?? 0
+    if (offset > 0 && deletes < options.maxDeletesPerCampaign && served.length > 1) {
+      m.deleteAt(campaignId, rng.int(0, Math.min(offset, served.length) - 1))
+      counts.deletes.set(campaignId, deletes + 1)
+    }
+    const inserts = counts.inserts.get(campaignId) ?? 0
+    if (options.insertEvery !== undefined && requestNumber % options.insertEvery === 0 && inserts < (options.maxInsertsPerCampaign ?? Infinity)) {
+      m.insertLeads(campaignId, 1)
+      counts.inserts.set(campaignId, inserts + 1)
+    }
+  }
+  return { hook, counts }
+}
+
+/** Total of a per-campaign count. */
+export const sum = (counts: ReadonlyMap<number, number>): number => [...counts.values()].reduce((a, b) => a + b, 0)
+
+/** The simulator options of a suite: its order and timestamp format. */
+export const suiteOptions = (order: NonNullable<SimulatorOptions["order"]>, timestamps: TimestampFormat, more: SimulatorOptions = {}): SimulatorOptions => ({
+  ...more,
+  order,
+  hostile: { ...more.hostile, timestamps }
+})
