@@ -10,8 +10,8 @@
 import type { CliApp } from "@effect/cli"
 import { Command, Options } from "@effect/cli"
 import { Duration, Effect, Layer, Option } from "effect"
-import type { EdgeError, UsageError } from "./Edge.js"
-import { emit, layerFor, loadConfig, runCommand, stateFileError, UsageError as UsageErrorClass } from "./Edge.js"
+import type { EdgeError } from "./Edge.js"
+import { emit, layerFor, loadConfig, runCommand, stateFileError, UsageError } from "./Edge.js"
 import { readCatalog } from "./Inputs.js"
 import type { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog } from "./Protocol.js"
@@ -73,7 +73,6 @@ export interface ReadExtension<A> {
 }
 
 /** Makes a `ReadExtension` for a source (its flags' help can then name the source's streams). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ReadExtensionFor = (source: AnySource<unknown>) => ReadExtension<any>
 
 const andThen = (first: SelectStreams | undefined, second: SelectStreams | undefined): SelectStreams | undefined =>
@@ -88,7 +87,7 @@ const withExamples = (text: string, examples: ReadonlyArray<string>): string =>
   examples.length === 0 ? text : `${text} Example${examples.length === 1 ? "" : "s"}: ${examples.join("; ")}`
 
 /** The streams of a source, one phrase each, for help texts. */
-export const streamsHelp = (source: AnySource<unknown>): string =>
+const streamsHelp = (source: AnySource<unknown>): string =>
   source.streams.map((stream) => stream.description === undefined ? stream.name : `${stream.name} (${stream.description})`)
     .join(", ")
 
@@ -213,7 +212,7 @@ export const make = <Env>(
   )))
 
   const root = Command.make(info.name, {}, () =>
-    Effect.fail(new UsageErrorClass({ reason: "missing command: expected one of spec, check, discover, read" }))).pipe(
+    Effect.fail(new UsageError({ reason: "missing command: expected one of spec, check, discover, read" }))).pipe(
       Command.withDescription(
         `An Airbyte source for ${source.description}. stdout carries only Airbyte protocol messages, one JSON per line. ` +
           "Exit codes: 0 success (a FAILED check included), 1 failed (an ERROR trace says why), 2 usage error, " +

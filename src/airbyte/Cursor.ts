@@ -225,6 +225,10 @@ export interface Plan {
 export const fromCursor = (cursor: number | undefined, lookbackMs: number): number | undefined =>
   cursor === undefined ? undefined : Math.max(0, cursor - lookbackMs - 1) || undefined
 
+/** The query lower bound for a start date: 1 ms before it, so a record created exactly at the start date is read. */
+export const fromStartDate = (startDate: number | undefined): number | undefined =>
+  startDate === undefined ? undefined : startDate - 1
+
 /**
  * A full read is due when the last one is older than the interval. An entry with a cursor but
  * no `reconciledAt` (a hand-written state, or one from an older version) is not due: its
@@ -240,7 +244,7 @@ const reconcileDue = (entry: Entry, policy: Policy): boolean =>
  */
 export const plan = (entry: Entry | undefined, policy: Policy): Plan => {
   const full = (reason: Plan["reason"]): Plan => ({
-    pass: { from: policy.startDate, total: undefined, full: true, startedAt: policy.syncStart },
+    pass: { from: fromStartDate(policy.startDate), total: undefined, full: true, startedAt: policy.syncStart },
     offset: 0,
     reason,
     sweepSince: undefined

@@ -6,8 +6,8 @@
  * (a protocol line, or text on stderr), and the exit code is 0 success, 1 a failed command, 2 a
  * usage error. Defects are reported the same way, never thrown.
  */
-import type { CliApp, Command } from "@effect/cli"
-import { Command as CommandModule, HelpDoc, ValidationError } from "@effect/cli"
+import type { CliApp } from "@effect/cli"
+import { Command, HelpDoc, ValidationError } from "@effect/cli"
 import { Cause, Data, Effect, Layer } from "effect"
 import type { ConfigInvalid } from "./Inputs.js"
 import { decodeConfig, InputError, readJsonFile } from "./Inputs.js"
@@ -123,7 +123,7 @@ export const runCommand = <Name extends string, R, E extends EdgeError, A>(
   command: Command.Command<Name, R, E, A>,
   info: { readonly name: string; readonly version: string }
 ) => {
-  const cli = CommandModule.run(command, { name: info.name, version: info.version })
+  const cli = Command.run(command, { name: info.name, version: info.version })
   return (argv: ReadonlyArray<string>): Effect.Effect<number, never, R | CliApp.CliApp.Environment | Output> =>
     toExitCode(source, cli(argv))
 }

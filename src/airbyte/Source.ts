@@ -9,7 +9,8 @@
  * any stream starts (a stream only ever sees a decoded state), and when an incremental stream
  * ends without a checkpoint it echoes the input state rather than writing `{}` over a cursor.
  */
-import type { Effect, Either, Layer, Schema, Stream } from "effect"
+import type { Effect, Either, Layer, Schema } from "effect"
+import { Stream } from "effect"
 import type { JsonSchemaObject } from "./JsonSchema.js"
 import type { ConnectorSpecification, FailureType, JsonObject, SyncMode } from "./Protocol.js"
 
@@ -28,6 +29,13 @@ export const records = (batch: Array<JsonObject>): StreamEvent => ({ _tag: "Reco
 export const checkpoint = (state: JsonObject): StreamEvent => ({ _tag: "Checkpoint", state })
 /** A row estimate for the stream (added to the previous ones). */
 export const estimate = (rows: number): StreamEvent => ({ _tag: "Estimate", rows })
+
+/**
+ * A full-refresh stream's events with an empty checkpoint after every batch of records, so that
+ * no record ever follows the stream's last STATE, even when the stream fails part-way.
+ */
+export const checkpointEveryBatch = <E, R>(events: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
+  Stream.mapConcat(events, (event): ReadonlyArray<StreamEvent> => (event._tag === "Records" ? [event, checkpoint({})] : [event]))
 
 /** What a stream is given when it reads. */
 export interface ReadContext<Config, S = JsonObject> {

@@ -81,7 +81,8 @@ export const optionsFromConfig = (config: Config): ApiOptions => ({
   maxWaitMs: config.max_wait_seconds * 1000
 })
 
-const display = (path: string, params: Readonly<Record<string, string>>): string => {
+/** A request as shown in messages: `GET /path?query` (the key is never part of it). */
+export const display = (path: string, params: Readonly<Record<string, string>>): string => {
   const query = new URLSearchParams(params).toString()
   return `GET ${path}${query.length > 0 ? `?${query}` : ""}`
 }

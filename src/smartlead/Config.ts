@@ -48,10 +48,10 @@ const HttpUrl = Schema.String.pipe(
       return false
     }
   }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } }),
-  // the jsonSchema annotation also keeps the field's title, description and default in the spec:
-  // Effect drops the annotations of a refinement that has none
   Schema.filter((value) => !value.includes("?") && !value.includes("#"), {
     message: (issue) => `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`,
+    // Without a jsonSchema annotation, JSONSchema.make skips this refinement and with it the
+    // title, description, examples and default annotated on top of it.
     jsonSchema: { pattern: "^[^?#]*$" }
   })
 )
@@ -119,7 +119,8 @@ export const Config = Schema.Struct({
   campaign_ids: optional(
     Schema.Array(integer(1)).annotations({
       title: "Campaign IDs",
-      description: "Campaigns whose leads are read. Leave empty to read every campaign of the account.",
+      description:
+        "Campaigns read by the per-campaign streams (leads, campaign_statistics, campaign_analytics, campaign_sequences). Leave empty to read every campaign of the account (GET /campaigns, once per sync).",
       examples: [[2710262, 549768]]
     })
   ),
@@ -171,6 +172,16 @@ export const Config = Schema.Struct({
     description:
       "Incremental syncs also ask each campaign for leads with email activity (sends, opens, clicks, replies) since the previous sync, so those changes arrive with the next sync rather than at the next reconciliation."
   }), true),
+  statistics_lookback_days: withDefault(integer(0, 90).annotations({
+    title: "Statistics lookback (days)",
+    description:
+      "Incremental syncs of campaign_statistics ask again for emails sent this many days before the saved sent_time cursor, so opens, clicks, replies and categories that arrive after sending reach the destination (which keeps the newest copy per primary key)."
+  }), 14),
+  statistics_include_email_body: withDefault(Schema.Boolean.annotations({
+    title: "Include email bodies in statistics",
+    description:
+      "Add email_message (the sent email's HTML, about 10 kB per row) to campaign_statistics records. Off by default: most warehouses do not need it, and campaign_sequences has the templates."
+  }), false),
   max_requests_per_second: withDefault(positiveNumber.annotations({
     title: "Max requests per second",
     description:

@@ -21,6 +21,7 @@ import type { ApiError, SmartLeadError } from "./Errors.js"
 import { CampaignsFailed } from "./Errors.js"
 import type { Page } from "./Paginator.js"
 import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
+import { concurrencyFor } from "./streams/PerCampaign.js"
 
 /** A timestamp this far past the sync's start is reported as from the future. */
 export const FUTURE_SKEW_MS = 5 * 60_000
@@ -63,13 +64,6 @@ export interface Definition<R> {
   readonly campaigns: (config: Config) => Effect.Effect<ReadonlyArray<number>, ApiError, R>
 }
 
-/**
- * Campaigns read at once: enough to keep `perSecond` requests in flight for answers taking up to
- * ~0.5 s, at least 2 (one page parsed while the next is fetched), at most 8 (more only holds more
- * pages in memory).
- */
-export const concurrencyFor = (perSecond: number, campaigns: number): number =>
-  Math.max(1, Math.min(campaigns, 8, Math.max(2, Math.ceil(perSecond / 2))))
 
 /** What one campaign's reader reports. */
 type CampaignEvent =
@@ -90,6 +84,9 @@ interface Counters {
   future: number
   dropped: number
 }
+
+/** A timestamp already as `Cursor.toIso` writes it (cheaper to test than to rewrite; a length check is not enough: `…T12:00:00+0200` has 24 characters too). */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 /**
  * Normalises the cursor field of each row in place and keeps the rows after `from`; returns the
@@ -120,7 +117,7 @@ const normalize = (
         counters.dropped++
         continue
       }
-      if (typeof raw === "string" && raw.length !== 24) row[field] = Cursor.toIso(ms)
+      if (typeof raw !== "string" || !CANONICAL.test(raw)) row[field] = Cursor.toIso(ms)
       if (ms > futureAfter) counters.future++
       if (newest === undefined || ms > newest) newest = ms
     }
@@ -243,7 +240,7 @@ export const read = <R>(definition: Definition<R>) =>
             const after = entryAfterMain()
             if (after === undefined) return Stream.empty
             let turnOff = false
-            return pages({ from: policy.startDate, activitySince: since }, 0).pipe(
+            return pages({ from: Cursor.fromStartDate(policy.startDate), activitySince: since }, 0).pipe(
               Stream.mapEffect((page) => {
                 counters.pages++
                 const { kept } = normalize(page.rows, field, undefined, false, futureAfter, counters)

@@ -1,7 +1,7 @@
 /**
- * The SmartLead source as the Airbyte runner sees it: spec and config schema, the API client
- * built from a config, the connection check, the three streams and how their errors are
- * reported. The check validates the key with one request (GET /campaigns) and names any
+ * The SmartLead source as the Airbyte runner sees it: spec and config schema, the services
+ * built from a config (the API client and the campaign list the per-campaign streams share), the
+ * connection check, the streams and how their errors are reported. The check validates the key with one request (GET /campaigns) and names any
  * configured campaign the account does not have; it retries at most once and waits at most
  * 10 s per request so that `check` always answers promptly.
  */
@@ -9,11 +9,16 @@ import type { HttpClient } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import type { Source } from "../airbyte/Source.js"
 import * as Api from "./Api.js"
+import * as CampaignList from "./CampaignList.js"
 import type { Config as ConfigType } from "./Config.js"
 import { Config, spec } from "./Config.js"
 import type { SmartLeadError } from "./Errors.js"
 import { NotFound, report } from "./Errors.js"
+import { campaignAnalytics } from "./streams/CampaignAnalytics.js"
+import { campaignSequences } from "./streams/CampaignSequences.js"
+import { campaignStatistics } from "./streams/CampaignStatistics.js"
 import { campaigns, leadCategories } from "./streams/Campaigns.js"
+import { emailAccounts } from "./streams/EmailAccounts.js"
 import { leads } from "./streams/Leads.js"
 
 const CHECK_REQUEST_TIMEOUT_MS = 10_000
@@ -33,8 +38,15 @@ const check = (config: ConfigType) =>
   })
 
 /** The SmartLead source. */
-export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLeadError, Api.SmartLeadApi, HttpClient.HttpClient> = {
-  description: "Leads (incremental), campaigns and lead categories from the SmartLead cold-email platform's API",
+export const SmartLeadSource: Source<
+  ConfigType,
+  typeof Config.Encoded,
+  SmartLeadError,
+  Api.SmartLeadApi | CampaignList.CampaignList,
+  HttpClient.HttpClient
+> = {
+  description:
+    "Leads (incremental), campaigns, lead categories, campaign statistics (incremental), campaign analytics, sequences and email accounts from the SmartLead cold-email platform's API",
   examples: {
     read: [
       "read --config config.json --records-only | jq .email",
@@ -43,7 +55,8 @@ export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLea
   },
   spec,
   configSchema: Config,
-  layer: (config) => Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second),
+  layer: (config) =>
+    CampaignList.layer(config).pipe(Layer.provideMerge(Api.layer(Api.optionsFromConfig(config), config.max_requests_per_second))),
   check: (config) =>
     check(config).pipe(
       Effect.provide(
@@ -54,12 +67,49 @@ export const SmartLeadSource: Source<ConfigType, typeof Config.Encoded, SmartLea
         }, Math.max(config.max_requests_per_second, 1)))
       )
     ),
-  streams: [leads, campaigns, leadCategories],
+  streams: [leads, campaigns, leadCategories, campaignStatistics, campaignAnalytics, campaignSequences, emailAccounts],
   bareStateStream: "leads",
   describeError: report,
   defaultColumns: {
     leads: ["email", "first_name", "last_name", "company_name", "status", "category_name", "created_at", "campaign_id"],
     campaigns: ["id", "name", "status", "created_at"],
-    lead_categories: ["id", "name", "sentiment_type"]
+    lead_categories: ["id", "name", "sentiment_type"],
+    campaign_statistics: [
+      "campaign_id",
+      "stats_id",
+      "lead_email",
+      "sequence_number",
+      "seq_variant_id",
+      "sent_time",
+      "open_time",
+      "click_time",
+      "reply_time",
+      "open_count",
+      "click_count"
+    ],
+    campaign_analytics: [
+      "campaign_id",
+      "name",
+      "status",
+      "sent_count",
+      "unique_open_count",
+      "unique_click_count",
+      "reply_count",
+      "bounce_count",
+      "unsubscribed_count"
+    ],
+    campaign_sequences: ["campaign_id", "id", "seq_number", "subject", "seq_delay_details.delayInDays"],
+    email_accounts: [
+      "id",
+      "from_email",
+      "from_name",
+      "type",
+      "message_per_day",
+      "daily_sent_count",
+      "is_smtp_success",
+      "is_imap_success",
+      "warmup_details.status",
+      "warmup_details.warmup_reputation"
+    ]
   }
 }

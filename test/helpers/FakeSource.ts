@@ -94,6 +94,7 @@ export const tags: SourceStream<FakeConfig, FakeError, TagsApi> = {
 /** The fake source. */
 export const FakeSource: Source<FakeConfig, typeof FakeConfig.Encoded, FakeError, TagsApi, never> = {
   description: "numbered things and their tags",
+  examples: { read: ["read --config fake.json | grep RECORD"] },
   spec: {
     connectionSpecification: {
       $schema: "http://json-schema.org/draft-07/schema#",

@@ -1,15 +1,14 @@
 /**
  * Shared helpers of the end-to-end read suites: simulators closed after each test, fast configs
- * (high client rate limit, 5 ms initial retry delay), a leads-only catalog, and checks that
- * outputs carry no bare stack traces and that STATE never claims leads that were not emitted.
+ * (high client rate limit, 5 ms initial retry delay), a leads-only catalog, the shape of the leads
+ * state, and checks that outputs carry no bare stack traces and that STATE never claims leads that
+ * were not emitted.
  */
 import { afterAll, afterEach, expect } from "vitest"
 import type { Simulator, SimulatorOptions } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 import type { Message, RunOptions } from "./Connector.js"
 import { assertStateCounts, runConnector, tempFiles } from "./Connector.js"
-
-export const EPOCH = "1970-01-01T00:00:00.000Z"
 
 /** Registers the per-file temp directory and simulator cleanup; call once at a test file's top level. */
 export const setup = () => {
@@ -81,33 +80,104 @@ export const assertNoBareStackTrace = (result: { stderr: string; messages: Reado
   }
 }
 
+/** An instant as the leads state writes it: ISO 8601 UTC with milliseconds. */
+export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/** A pass under way, as a leads state entry records it. */
+export interface LeadsPass {
+  from: string | null
+  total: number | null
+  full: boolean
+  started_at: string
+}
+
+/** One campaign's entry in the leads state. */
+export interface LeadsEntry {
+  created_at?: string
+  offset?: number
+  pass?: LeadsPass
+  reconciled_at?: string
+  activity_at?: string
+  full_rows?: number
+  sweep_off?: boolean
+}
+
+/** The leads stream state. */
+export interface LeadsState {
+  created_at?: string
+  campaigns: Record<string, LeadsEntry>
+}
+
+/** Runs a read and notes when it started and ended, to bound the sync-start instants its state records. */
+export const timed = async <A>(run: () => Promise<A>): Promise<{ result: A; startedAt: number; endedAt: number }> => {
+  const startedAt = Date.now()
+  const result = await run()
+  return { result, startedAt, endedAt: Date.now() }
+}
+
+/** Asserts a value is an ISO 8601 UTC instant with milliseconds within [from, to] (epoch ms); returns it. */
+export const expectInstantWithin = (value: unknown, from: number, to: number, what: string): string => {
+  expect(value, what).toMatch(ISO_MS)
+  const ms = Date.parse(value as string)
+  expect(ms, `${what} ${String(value)} is before the run`).toBeGreaterThanOrEqual(from)
+  expect(ms, `${what} ${String(value)} is after the run`).toBeLessThanOrEqual(to)
+  return value as string
+}
+
 /**
- * Asserts no STATE claims a lead that was not emitted before it: an entry with `offset` k (from
- * an epoch cursor, no input state) needs ≥ k records of its campaign so far; an entry without
- * offset needs every lead of the campaign up to its cursor.
+ * Asserts what the STATE messages of a first sync (no input state, no start_date, data that does
+ * not move during the read) claim:
+ * - an entry with `offset` has no cursor yet, records the pass it counts against (a full read with
+ *   no lower bound, the campaign's total, a start within the run) and needs ≥ `offset` records of
+ *   its campaign so far;
+ * - an entry without `offset` completed its pass: every lead of the campaign up to its cursor was
+ *   emitted, the cursor is the newest `created_at` emitted for it (absent when none was),
+ *   `full_rows` counts its records, and `reconciled_at` = `activity_at` = the pass's start;
+ * - the top-level `created_at` is the newest campaign cursor.
  */
 export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, sim: Simulator): void => {
-  const emitted = new Map<number, Set<number>>()
+  const emitted = new Map<number, Map<number, string | null>>()
+  let syncStart: string | undefined
   for (const m of messages) {
     if (m.type === "RECORD" && m["record"].stream === "leads") {
       const data = m["record"].data
-      const set = emitted.get(data.campaign_id) ?? new Set<number>()
-      set.add(data.id)
-      emitted.set(data.campaign_id, set)
+      const records = emitted.get(data.campaign_id) ?? new Map<number, string | null>()
+      records.set(data.id, data.created_at ?? null)
+      emitted.set(data.campaign_id, records)
     }
     if (m.type === "STATE" && m["state"].stream.stream_descriptor.name === "leads") {
-      const campaigns = (m["state"].stream.stream_state.campaigns ?? {}) as Record<string, { created_at: string; offset?: number }>
+      const state = m["state"].stream.stream_state as LeadsState
+      const campaigns = state.campaigns ?? {}
+      let newest: string | undefined
       for (const [id, entry] of Object.entries(campaigns)) {
-        const seen = emitted.get(Number(id)) ?? new Set<number>()
+        const records = emitted.get(Number(id)) ?? new Map<number, string | null>()
+        const started = entry.offset !== undefined ? entry.pass?.started_at : entry.reconciled_at
+        syncStart ??= started
+        expect(started, `campaign ${id}: the pass's start`).toBe(syncStart)
+        expect(syncStart).toMatch(ISO_MS)
         if (entry.offset !== undefined) {
-          expect(entry.created_at, `campaign ${id} cursor`).toBe(EPOCH)
-          expect(seen.size, `campaign ${id}: STATE offset ${entry.offset}, records emitted`).toBeGreaterThanOrEqual(entry.offset)
+          expect(entry, `campaign ${id}: an entry under way`).toEqual({
+            offset: entry.offset,
+            pass: { from: null, total: sim.leads(Number(id)).length, full: true, started_at: syncStart }
+          })
+          expect(records.size, `campaign ${id}: STATE offset ${entry.offset}, records emitted`).toBeGreaterThanOrEqual(entry.offset)
         } else {
-          const claimed = sim.leads(Number(id)).filter((lead) => Date.parse(lead.createdAt) <= Date.parse(entry.created_at))
-          const missing = claimed.filter((lead) => !seen.has(lead.id))
-          expect(missing.map((lead) => lead.id), `campaign ${id}: completed at ${entry.created_at} but leads not emitted`).toEqual([])
+          const dated = [...records.values()].filter((at): at is string => at !== null).sort()
+          expect(entry, `campaign ${id}: a completed first read`).toEqual({
+            ...(dated.length > 0 ? { created_at: dated.at(-1) } : {}),
+            reconciled_at: syncStart,
+            activity_at: syncStart,
+            full_rows: records.size
+          })
+          if (entry.created_at !== undefined) {
+            const claimed = sim.leads(Number(id)).filter((lead) => Date.parse(lead.createdAt) <= Date.parse(entry.created_at!))
+            const missing = claimed.filter((lead) => !records.has(lead.id))
+            expect(missing.map((lead) => lead.id), `campaign ${id}: completed at ${entry.created_at} but leads not emitted`).toEqual([])
+            if (newest === undefined || entry.created_at > newest) newest = entry.created_at
+          }
         }
       }
+      expect(state.created_at, "the top-level cursor is the newest campaign cursor").toBe(newest)
     }
   }
 }

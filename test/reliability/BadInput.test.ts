@@ -7,8 +7,9 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import type { RunResult } from "../helpers/Connector.js"
-import { errorsOf, lastState, ofType, recordsOf, runConnector, statusesOf } from "../helpers/Connector.js"
-import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
+import { errorsOf, lastState, ofType, recordsOf, runConnector, stateInput, statusesOf } from "../helpers/Connector.js"
+import type { LeadsState } from "../helpers/Reads.js"
+import { assertNoBareStackTrace, expectInstantWithin, setup, timed } from "../helpers/Reads.js"
 
 const { configFor, files, leadsOnly, readLeads, start } = setup()
 
@@ -178,7 +179,9 @@ describe("states that cannot be used", () => {
     ["a leads cursor that is not a date", leadsState({ created_at: "yesterday" }), /--state file .*created_at/],
     ["a campaigns map that is an array", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: [] }), /--state file .*campaigns/],
     ["a campaigns key that is not an id", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { abc: { created_at: "2025-01-01T00:00:00Z" } } }), /--state file .*"abc"/],
-    ["a campaign entry without a cursor", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { "2710262": { offset: 10 } } }), /--state file .*2710262\.created_at/],
+    ["a campaign cursor that is not a date", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { "2710262": { created_at: "01/02/2025" } } }), /--state file .*2710262\.created_at/],
+    ["a campaign activity_at that is not a date", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { "2710262": { created_at: "2025-01-01T00:00:00Z", activity_at: "2025-02-30T00:00:00Z" } } }), /--state file .*2710262\.activity_at/],
+    ["a pass total that is not a count", leadsState({ campaigns: { "2710262": { offset: 10, pass: { from: null, total: "ten", full: true, started_at: "2025-01-01T00:00:00Z" } } } }), /--state file .*2710262\.pass\.total/],
     ["a fractional offset", leadsState({ created_at: "2025-01-01T00:00:00Z", campaigns: { "2710262": { created_at: "2025-01-01T00:00:00Z", offset: 2.5 } } }), /--state file .*offset/],
     ["a stream_state that is an array", leadsState([1, 2]), /--state file /]
   ]
@@ -212,21 +215,26 @@ describe("states that cannot be used", () => {
 })
 
 describe("far-future cursors", () => {
-  it("a far-future start_date reads nothing, ends COMPLETE with exit 0, and never moves a cursor before it", async () => {
+  it("a far-future start_date reads nothing, ends COMPLETE with exit 0, and never sets a cursor before it", async () => {
     const sim = await start({ campaigns: 3, leadsPerCampaign: 8 })
     const future = "2100-01-01T00:00:00Z"
-    const result = await readLeads(sim, { start_date: future })
+    const { result, startedAt, endedAt } = await timed(() => readLeads(sim, { start_date: future }))
     expect(result.code).toBe(0)
     expect(recordsOf(result.messages, "leads")).toEqual([])
     expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
-    const state = lastState(result.messages, "leads") as { created_at: string; campaigns?: Record<string, { created_at: string; offset?: number }> }
-    expect(Date.parse(state.created_at)).toBeGreaterThanOrEqual(Date.parse(future))
-    for (const entry of Object.values(state.campaigns ?? {})) {
-      expect(entry.offset).toBeUndefined()
-      expect(Date.parse(entry.created_at)).toBeGreaterThanOrEqual(Date.parse(future))
-    }
-    for (const request of sim.requests.filter((r) => r.path.endsWith("/leads"))) {
-      expect(Date.parse(request.query["created_at_gt"]!)).toBeGreaterThanOrEqual(Date.parse(future) - 1)
+    // each campaign completed an empty full read: no cursor at all (none before the start date), nothing under way
+    const state = lastState(result.messages, "leads") as unknown as LeadsState
+    const syncStart = expectInstantWithin(state.campaigns[sim.campaignIds[0]!]?.reconciled_at, startedAt, endedAt, "reconciled_at")
+    const empty = { reconciled_at: syncStart, activity_at: syncStart, full_rows: 0 }
+    expect(state).toEqual({ campaigns: Object.fromEntries(sim.campaignIds.map((id) => [id, empty])) })
+    // and the next sync, from that state, still asks for nothing before the start date
+    const again = await readLeads(sim, { start_date: future }, stateInput(result.messages))
+    expect(again.code).toBe(0)
+    expect(recordsOf(again.messages, "leads")).toEqual([])
+    const requests = sim.requests.filter((r) => r.path.endsWith("/leads"))
+    expect(requests).toHaveLength(6)
+    for (const request of requests) {
+      expect(request.query["created_at_gt"]).toBe("2099-12-31T23:59:59.999Z")
     }
   })
 
@@ -235,14 +243,16 @@ describe("far-future cursors", () => {
     const [a, b] = sim.campaignIds as [number, number]
     const future = "2100-01-01T00:00:00.000Z"
     const state = { created_at: future, campaigns: { [a]: { created_at: future } } }
-    const result = await readLeads(sim, {}, state)
+    const { result, startedAt, endedAt } = await timed(() => readLeads(sim, {}, state))
     expect(result.code).toBe(0)
     const records = recordsOf(result.messages, "leads")
     expect(records.every((r) => r["campaign_id"] === b)).toBe(true)
     expect(records).toHaveLength(6)
-    const final = lastState(result.messages, "leads") as { created_at: string; campaigns: Record<string, { created_at: string }> }
-    expect(final.campaigns[a]).toEqual({ created_at: future })
-    expect(final.campaigns[b]).toEqual({ created_at: sim.leads(b).at(-1)!.createdAt })
+    // a's cursor is kept (its clocks start with this sync); b completed a full first read
+    const final = lastState(result.messages, "leads") as unknown as LeadsState
+    const syncStart = expectInstantWithin(final.campaigns[b]?.reconciled_at, startedAt, endedAt, "reconciled_at")
+    expect(final.campaigns[a]).toEqual({ created_at: future, reconciled_at: syncStart, activity_at: syncStart })
+    expect(final.campaigns[b]).toEqual({ created_at: sim.leads(b).at(-1)!.createdAt, reconciled_at: syncStart, activity_at: syncStart, full_rows: 6 })
     expect(final.created_at).toBe(future)
   })
 })

@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest"
 import type { FaultKind, Order, Simulator } from "../simulator/Simulator.js"
 import type { RunResult } from "../helpers/Connector.js"
 import { errorsOf, lastState, leadKeys, ofType, recordsOf, stateInput, statusesOf } from "../helpers/Connector.js"
-import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, countByCampaign, EPOCH, expectedKeys, setup } from "../helpers/Reads.js"
+import type { LeadsState } from "../helpers/Reads.js"
+import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, countByCampaign, expectedKeys, setup } from "../helpers/Reads.js"
 
 const { readLeads, start } = setup()
 
@@ -24,26 +25,29 @@ const expectExactlyOnce = (result: RunResult, sim: Simulator) => {
   expect([...keys].sort()).toEqual(expectedKeys(sim))
 }
 
+/** The offset of a read's page n (0-based) with page size 10: each page after the first re-reads the last 2 rows of the one before. */
+const pageAt = (n: number) => n * 8
+
 describe("transient faults are retried without loss or duplicates", () => {
   it("injected faults on specific pages: 5xx, HTML 502, reset, hang, truncated, {}, empty body, 429 storms", async () => {
     const sim = await start({ campaigns: 4, leadsPerCampaign: [30, 45, 60, 35], shape: "real" })
     const [c0, c1, c2, c3] = sim.campaignIds as [number, number, number, number]
     const faults: Array<{ campaignId?: number; offset?: number; path?: string; times?: number; kind: FaultKind }> = [
       { path: "/campaigns", kind: { type: "status", status: 503 } },
-      { campaignId: c0, offset: 0, kind: { type: "status", status: 500 } },
-      { campaignId: c0, offset: 10, kind: { type: "html", status: 502 } },
-      { campaignId: c0, offset: 20, kind: { type: "html", status: 504 } },
-      { campaignId: c1, offset: 20, times: 2, kind: { type: "status", status: 503 } },
-      { campaignId: c1, offset: 30, kind: { type: "reset" } },
-      { campaignId: c1, offset: 40, kind: { type: "html", status: 503 } },
-      { campaignId: c2, offset: 0, kind: { type: "hang" } },
-      { campaignId: c2, offset: 10, kind: { type: "truncated" } },
-      { campaignId: c2, offset: 20, kind: { type: "emptyObject" } },
-      { campaignId: c2, offset: 30, kind: { type: "emptyBody" } },
-      { campaignId: c2, offset: 50, times: 2, kind: { type: "reset" } },
-      { campaignId: c3, offset: 0, times: 2, kind: { type: "rateLimited", retryAfterSeconds: 1 } },
-      { campaignId: c3, offset: 10, times: 3, kind: { type: "rateLimited", header: false, bodyRetryAfter: false } },
-      { campaignId: c3, offset: 20, kind: { type: "truncated" } }
+      { campaignId: c0, offset: pageAt(0), kind: { type: "status", status: 500 } },
+      { campaignId: c0, offset: pageAt(1), kind: { type: "html", status: 502 } },
+      { campaignId: c0, offset: pageAt(2), kind: { type: "html", status: 504 } },
+      { campaignId: c1, offset: pageAt(2), times: 2, kind: { type: "status", status: 503 } },
+      { campaignId: c1, offset: pageAt(3), kind: { type: "reset" } },
+      { campaignId: c1, offset: pageAt(5), kind: { type: "html", status: 503 } },
+      { campaignId: c2, offset: pageAt(0), kind: { type: "hang" } },
+      { campaignId: c2, offset: pageAt(1), kind: { type: "truncated" } },
+      { campaignId: c2, offset: pageAt(2), kind: { type: "emptyObject" } },
+      { campaignId: c2, offset: pageAt(3), kind: { type: "emptyBody" } },
+      { campaignId: c2, offset: pageAt(7), times: 2, kind: { type: "reset" } },
+      { campaignId: c3, offset: pageAt(0), times: 2, kind: { type: "rateLimited", retryAfterSeconds: 1 } },
+      { campaignId: c3, offset: pageAt(1), times: 3, kind: { type: "rateLimited", header: false, bodyRetryAfter: false } },
+      { campaignId: c3, offset: pageAt(2), kind: { type: "truncated" } }
     ]
     for (const { kind, times, ...match } of faults) sim.injectFault({ match, kind, ...(times === undefined ? {} : { times }) })
 
@@ -106,7 +110,7 @@ describe("transient faults are retried without loss or duplicates", () => {
   })
 })
 
-/** A permanent fault on one campaign's page at offset 20: what completed is emitted, the resume delivers the rest. */
+/** A permanent fault on one campaign's third page (offset 16): what completed is emitted, the resume delivers the rest. */
 const permanentFault = async (options: {
   order: Order
   kind: FaultKind
@@ -119,7 +123,8 @@ const permanentFault = async (options: {
 }) => {
   const sim = await start({ campaigns: 4, leadsPerCampaign: [30, 40, 25, 35], order: options.order, shape: "real" })
   const failing = sim.campaignIds[1]!
-  sim.injectFault({ match: { campaignId: failing, offset: 20 }, times: Infinity, kind: options.kind })
+  const failingAt = pageAt(2)
+  sim.injectFault({ match: { campaignId: failing, offset: failingAt }, times: Infinity, kind: options.kind })
 
   const first = await readLeads(sim, { page_size: 10, max_retries: 2 })
   expect(first.code).not.toBe(0)
@@ -130,24 +135,30 @@ const permanentFault = async (options: {
   expect(errors[0]!.stream_descriptor).toEqual({ name: "leads" })
   expect(errors[0]!.message).toMatch(options.message)
   expect.soft(errors[0]!.failure_type, errors[0]!.message).toBe(options.expectedFailure)
-  expect(leadRequests(sim, failing, 20)).toHaveLength(options.attempts)
+  expect(leadRequests(sim, failing, failingAt)).toHaveLength(options.attempts)
   assertStatesClaimOnlyEmitted(first.messages, sim)
   assertNoBareStackTrace(first)
 
-  // what completed: the failing campaign's first two pages (exactly those rows of the served order)
+  // what completed: the failing campaign's first two pages (rows 0–9 and 8–17 of the served order: 18 leads)
   const firstRecords = recordsOf(first.messages, "leads")
   const firstKeys = leadKeys(firstRecords)
   expect(new Set(firstKeys).size).toBe(firstKeys.length)
   const failingKeys = firstRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["id"])
-  expect(failingKeys).toHaveLength(20)
-  const state = lastState(first.messages, "leads") as { campaigns: Record<string, { created_at: string; offset?: number }> }
-  expect(state.campaigns[failing]).toEqual({ created_at: EPOCH, offset: 20 })
+  expect(failingKeys).toHaveLength(18)
+  const state = lastState(first.messages, "leads") as unknown as LeadsState
+  const entry = state.campaigns[failing]!
+  expect(entry).toEqual({ offset: 18, pass: { from: null, total: sim.leads(failing).length, full: true, started_at: entry.pass!.started_at } })
   if (options.othersComplete) {
     const counts = countByCampaign(firstRecords)
     for (const id of sim.campaignIds) {
       if (id === failing) continue
       expect(counts.get(id), `records of campaign ${id}`).toBe(sim.leads(id).length)
-      expect(state.campaigns[id]).toEqual({ created_at: sim.leads(id).at(-1)!.createdAt })
+      expect(state.campaigns[id]).toEqual({
+        created_at: sim.leads(id).at(-1)!.createdAt,
+        reconciled_at: entry.pass!.started_at,
+        activity_at: entry.pass!.started_at,
+        full_rows: sim.leads(id).length
+      })
     }
   }
 
@@ -160,11 +171,27 @@ const permanentFault = async (options: {
   const secondRecords = recordsOf(second.messages, "leads")
   const union = new Set([...firstKeys, ...leadKeys(secondRecords)])
   expect([...union].sort()).toEqual(expectedKeys(sim))
-  // the failing campaign resumed at its checkpoint: nothing of it read twice
-  expect(Number(leadRequests(sim, failing)[0]!.query["offset"])).toBe(20)
+  // the failing campaign resumed at its checkpoint with the query its offset was counted against
+  // (a full read: no created_at_gt): its pages start at offset 18 and nothing of it is read twice
+  const resumedRequests = leadRequests(sim, failing)
+  expect(resumedRequests.filter((r) => r.query["created_at_gt"] !== undefined)).toEqual([])
+  expect(resumedRequests.filter((r) => r.query["limit"] === "10").map((r) => Number(r.query["offset"]))).toEqual([18, 26, 34])
   const resumed = secondRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["id"])
   expect(resumed.filter((id) => failingKeys.includes(id))).toEqual([])
   expect(resumed.length + failingKeys.length).toBe(sim.leads(failing).length)
+  // and completed the full read the failed sync started. Its cursor is the newest created_at the
+  // resumed part delivered (in ascending order, the newest lead); every lead up to it was delivered.
+  const completed = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[failing]!
+  const resumedNewest = secondRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["created_at"] as string).sort().at(-1)
+  if (options.order === "ascending") expect(resumedNewest).toBe(sim.leads(failing).at(-1)!.createdAt)
+  expect(completed).toEqual({
+    created_at: resumedNewest,
+    reconciled_at: entry.pass!.started_at,
+    activity_at: entry.pass!.started_at,
+    full_rows: sim.leads(failing).length
+  })
+  const claimed = sim.leads(failing).filter((lead) => lead.createdAt <= completed.created_at!).map((lead) => `${failing}:${lead.id}`)
+  expect(claimed.filter((key) => !union.has(key))).toEqual([])
 }
 
 describe("permanent faults end the read with what completed; a resume delivers the rest", () => {

@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest"
 import type { Shape, SimLead, Simulator } from "../simulator/Simulator.js"
 import { toDocumentedLead, toRealRow } from "../simulator/Simulator.js"
 import { lastState, recordsOf } from "../helpers/Connector.js"
-import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
+import type { LeadsState } from "../helpers/Reads.js"
+import { assertNoBareStackTrace, expectInstantWithin, setup, timed } from "../helpers/Reads.js"
 import { SmartLeadSource } from "../../src/smartlead/Source.js"
 
 /** The leads schema's declared fields: every record has them all (null where the API sent none). */
@@ -146,13 +147,14 @@ describe("large and unusual lead data is delivered intact", () => {
     const leads = sim.leads(id)
     const newest = leads.at(-1)!.createdAt
     ;(leads[2] as { createdAt: string | null }).createdAt = null
-    const result = await readLeads(sim, { page_size: 4 })
+    const { result, startedAt, endedAt } = await timed(() => readLeads(sim, { page_size: 4 }))
     expect(result.code).toBe(0)
     const records = recordsOf(result.messages, "leads")
     expect(records.map((r) => r["id"]).sort()).toEqual(leads.map((l) => l.id).sort())
     expect(records.find((r) => r["id"] === leads[2]!.id)!["created_at"]).toBeNull()
-    const state = lastState(result.messages, "leads") as { created_at: string; campaigns: Record<string, { created_at: string }> }
-    expect(state.campaigns[id]).toEqual({ created_at: newest })
+    const state = lastState(result.messages, "leads") as unknown as LeadsState
+    const syncStart = expectInstantWithin(state.campaigns[id]?.reconciled_at, startedAt, endedAt, "reconciled_at")
+    expect(state.campaigns[id]).toEqual({ created_at: newest, reconciled_at: syncStart, activity_at: syncStart, full_rows: 6 })
     expect(state.created_at).toBe(newest)
   })
 })

@@ -29,8 +29,8 @@ describe("client-side rate limit", () => {
     expect(result.code).toBe(0)
     expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
     expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expectedKeys(sim))
-    // 1 campaigns request + 8 × 2 pages
-    expect(sim.requests.length).toBeGreaterThanOrEqual(17)
+    // 1 campaigns request + 8 × 3 pages (offsets 0, 8, 16: each page after the first re-reads 2 rows)
+    expect(sim.requests.length).toBeGreaterThanOrEqual(25)
     expect(maxPerSecond(sim)).toBeLessThanOrEqual(6)
     // and the limit was actually what paced the read: the campaigns were read concurrently
     const leadRequests = sim.requests.filter((r) => r.path.endsWith("/leads"))
@@ -43,11 +43,12 @@ describe("client-side rate limit", () => {
   it("a 429 with Retry-After: 2 holds back the retry of that same page by ≥ 2 s", async () => {
     const sim = await start({ campaigns: 3, leadsPerCampaign: 30, shape: "real" })
     const target = sim.campaignIds[1]!
-    sim.injectFault({ match: { campaignId: target, offset: 10 }, kind: { type: "rateLimited", retryAfterSeconds: 2 } })
+    // the second page: pages of 10 overlap by 2 rows, so it starts at offset 8
+    sim.injectFault({ match: { campaignId: target, offset: 8 }, kind: { type: "rateLimited", retryAfterSeconds: 2 } })
     const result = await readLeads(sim, { page_size: 10 })
     expect(result.code).toBe(0)
     expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expectedKeys(sim))
-    const same = sim.requests.filter((r) => r.campaignId === target && r.path.endsWith("/leads") && r.query["offset"] === "10")
+    const same = sim.requests.filter((r) => r.campaignId === target && r.path.endsWith("/leads") && r.query["offset"] === "8")
     expect(same).toHaveLength(2)
     expect(same[0]!.status).toBe(429)
     expect(same[1]!.status).toBe(200)

@@ -14,6 +14,9 @@ import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
 
 const { configFor, files, leadsOnly, start } = setup()
 
+/** The second page of a read with page size 10 (pages overlap by 2 rows). */
+const SECOND_PAGE = 8
+
 const KEY = "sl-SECRET-7c1d9e4b2a6f-q8Zx"
 const WRONG_KEY = "sl-WRONG-5b3e8a0f9d1c-kP2w"
 /** A key with characters a query string encodes (space, +, /, =, &, ~, !). */
@@ -54,7 +57,7 @@ describe("the API key is never printed", () => {
     it(`a 401 mid-read whose body echoes the URL (${label})`, async () => {
       const sim = await start({ campaigns: 2, leadsPerCampaign: 30, apiKey: KEY })
       sim.injectFault({
-        match: { campaignId: sim.campaignIds[0]!, offset: 10 },
+        match: { campaignId: sim.campaignIds[0]!, offset: SECOND_PAGE },
         times: Infinity,
         kind: { type: "status", status: 401, body: JSON.stringify({ message: `Invalid API Key for ${echoedUrl(sim, KEY)}` }) }
       })
@@ -82,7 +85,7 @@ describe("the API key is never printed", () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 20, apiKey: KEY })
     const [a, b] = sim.campaignIds as [number, number]
     sim.injectFault({
-      match: { campaignId: a, offset: 10 },
+      match: { campaignId: a, offset: SECOND_PAGE },
       times: Infinity,
       kind: { type: "status", status: 500, body: JSON.stringify({ error: `upstream failed for ${echoedUrl(sim, KEY)}` }) }
     })
@@ -98,7 +101,7 @@ describe("the API key is never printed", () => {
 
   it("a request timeout", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 20, apiKey: KEY })
-    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 10 }, times: Infinity, kind: { type: "hang" } })
+    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: SECOND_PAGE }, times: Infinity, kind: { type: "hang" } })
     const result = await read(sim, { page_size: 10, max_retries: 1, request_timeout_seconds: 1 })
     expectFailedRead(result, "transient_error")
     expect(errorsOf(result.messages)[0]!.message).toMatch(/within 1 s/)
@@ -122,7 +125,7 @@ describe("the API key is never printed", () => {
   it("a key with characters a query string encodes, echoed back in the form it was sent", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 20, apiKey: ODD_KEY })
     sim.injectFault({
-      match: { campaignId: sim.campaignIds[0]!, offset: 10 },
+      match: { campaignId: sim.campaignIds[0]!, offset: SECOND_PAGE },
       times: Infinity,
       kind: { type: "status", status: 503, body: JSON.stringify({ message: `overloaded: ${echoedUrl(sim, ODD_KEY)}` }) }
     })

@@ -75,7 +75,8 @@ describe("signals during a read", () => {
 describe("signals during a long wait", () => {
   it("SIGTERM while waiting out a 429 with Retry-After: 30 ends the process within 2 s with exit 143", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 30 })
-    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 10 }, kind: { type: "rateLimited", retryAfterSeconds: 30 } })
+    // the second page (pages of 10 overlap by 2 rows, so it starts at offset 8)
+    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 8 }, kind: { type: "rateLimited", retryAfterSeconds: 30 } })
     let signalledAt = 0
     let closedAt = 0
     const result = await runConnector(["read", "--config", configFor(sim, { page_size: 10 }), "--catalog", leadsOnly()], {
@@ -173,7 +174,8 @@ describe("a consumer that closes the pipe", () => {
   it("stdout closed while the connector waits out a 429 with Retry-After: 30: the process still ends within 2 s", async () => {
     // one campaign, so that nothing else is written during the wait
     const sim = await start({ campaigns: 1, leadsPerCampaign: 30 })
-    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 10 }, kind: { type: "rateLimited", retryAfterSeconds: 30 } })
+    // the second page (pages of 10 overlap by 2 rows, so it starts at offset 8)
+    sim.injectFault({ match: { campaignId: sim.campaignIds[0]!, offset: 8 }, kind: { type: "rateLimited", retryAfterSeconds: 30 } })
     const run = await closeStdoutWhen(
       ["read", "--config", configFor(sim, { page_size: 10 }), "--catalog", leadsOnly()],
       (printed) => /Retrying in 30/.test(printed),

@@ -25,6 +25,11 @@ import { latestActivity, makeHostile } from "./Mutations.js"
 export { CATEGORIES, EMAIL_STATUS_VALUES, toDocumentedLead, toRealRow } from "./data.js"
 export type { Order, Shape, SimCampaign, SimCategory, SimLead } from "./data.js"
 export type { HostileOptions, LeadsPageRequest, LimitEcho, Mutations, TimestampFormat, TotalsMode } from "./Mutations.js"
+import { engagementRoute, makeEngagement } from "./Engagement.js"
+import type { Engagement, EngagementOptions, EngagementRoute } from "./Engagement.js"
+
+export { SENT_TIME_START_DATE } from "./Engagement.js"
+export type { Engagement, EngagementEndpoint, EngagementOptions, SimEmailAccount, SimSend, SimStep, SimVariant } from "./Engagement.js"
 
 export const DEFAULT_API_KEY = "sim-key-7f3a9c1e5b2d"
 export const API_PREFIX = "/api/v1"
@@ -93,6 +98,8 @@ export interface SimulatorOptions {
   port?: number
   /** The mutation ("hostile") mode: see Mutations.ts. */
   hostile?: HostileOptions
+  /** Statistics, analytics, sequences and email accounts (see Engagement.ts). */
+  engagement?: EngagementOptions
 }
 
 export interface Simulator {
@@ -125,6 +132,8 @@ export interface Simulator {
   close(): Promise<void>
   /** The mutation mode's handle (Mutations.ts): delete, insert, re-categorise, misreport, … */
   readonly mutations: Mutations
+  /** Emails sent, sequences and email accounts: their data, and how to change it between syncs. */
+  readonly engagement: Engagement
 }
 
 // ---------------------------------------------------------------------------
@@ -145,6 +154,7 @@ type Route =
   | { kind: "campaign"; rawId: string; campaignId?: number }
   | { kind: "leads"; rawId: string; campaignId?: number }
   | { kind: "categories" }
+  | { kind: "engagement"; engagement: EngagementRoute; campaignId?: number }
   | { kind: "unknown" }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" }
@@ -206,6 +216,12 @@ const parseRoute = (pathname: string): Route => {
     if (parts.length === 3 && parts[2] === "leads") return { kind: "leads", rawId, ...idOf(rawId) }
   }
   if (parts.length === 2 && parts[0] === "leads" && parts[1] === "fetch-categories") return { kind: "categories" }
+  const engagement = engagementRoute(parts)
+  if (engagement !== undefined) {
+    return "campaignId" in engagement && engagement.campaignId !== undefined
+      ? { kind: "engagement", engagement, campaignId: engagement.campaignId }
+      : { kind: "engagement", engagement }
+  }
   return { kind: "unknown" }
 }
 
@@ -356,6 +372,14 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     },
     options.hostile
   )
+  // ----- engagement (statistics, analytics, sequences, email accounts; Engagement.ts) ---------
+  const engagementHandler = makeEngagement({
+    seed,
+    baseMs,
+    options: options.engagement ?? {},
+    campaigns: () => campaigns,
+    leads: (campaignId) => ascending(campaignId)
+  })
 
   // ----- faults & rate limits ---------------------------------------------------------
   const faults: Array<{ fault: Fault; remaining: number }> = []
@@ -382,11 +406,11 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
           if (!ok) continue
         }
         if (m.campaignId !== undefined) {
-          const cid = route.kind === "campaign" || route.kind === "leads" ? route.campaignId : undefined
+          const cid = route.kind === "campaign" || route.kind === "leads" || route.kind === "engagement" ? route.campaignId : undefined
           if (cid !== m.campaignId) continue
         }
         if (m.offset !== undefined) {
-          if (route.kind !== "leads" || offsetOf(query) !== m.offset) continue
+          if ((route.kind !== "leads" && route.kind !== "engagement") || offsetOf(query) !== m.offset) continue
         }
       }
       entry.remaining--
@@ -525,6 +549,10 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         return json(200, CATEGORIES)
       case "leads":
         return handleLeads(route.campaignId, query)
+      case "engagement": {
+        const answer = engagementHandler.handle(route.engagement, query)
+        return json(answer.status, answer.body)
+      }
       case "unknown":
         return json(404, { error: "Resource not found" })
     }
@@ -643,7 +671,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     const pathname = url.pathname
     const route: Route = req.method === "GET" ? parseRoute(pathname) : { kind: "unknown" }
     const entry: RequestLogEntry = { time, method: req.method ?? "GET", path: pathname, query, status: 0 }
-    const campaignId = route.kind === "campaign" || route.kind === "leads" ? route.campaignId : undefined
+    const campaignId = route.kind === "campaign" || route.kind === "leads" || route.kind === "engagement" ? route.campaignId : undefined
     if (campaignId !== undefined) entry.campaignId = campaignId
     const ua = req.headers["user-agent"]
     if (ua !== undefined) entry.userAgent = ua
@@ -692,6 +720,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       return requests
     },
     campaigns: () => campaigns,
+    engagement: engagementHandler.engagement,
     leads: (campaignId) =>
       campaignId === undefined ? campaigns.flatMap((c) => ascending(c.id)) : [...ascending(campaignId)],
     addLeads,

@@ -4,7 +4,7 @@
  *   node <bundled main.js> [--port 0] [--campaigns 3] [--leads 25 | --leads 10,0,5]
  *       [--shape real|documented|mixed] [--order ascending|descending|shuffled] [--latency-ms 0]
  *       [--seed 1] [--api-key KEY] [--base-time ISO] [--ignore-created-at-filter]
- *       [--rate-limit N] [--extra-fields-every N]
+ *       [--rate-limit N] [--extra-fields-every N] [--sends 12 | --sends 10,0,5] [--email-accounts 3]
  *
  * Prints ONE JSON line {"url","apiKey","campaignIds"} to stdout, then serves until SIGTERM/SIGINT (exit 0).
  * Only node builtins and this directory's files are imported.
@@ -47,7 +47,7 @@ const main = async () => {
   const args = parseArgs(process.argv.slice(2))
   const known = new Set([
     "port", "campaigns", "leads", "shape", "order", "latency-ms", "seed", "api-key", "base-time",
-    "ignore-created-at-filter", "rate-limit", "extra-fields-every"
+    "ignore-created-at-filter", "rate-limit", "extra-fields-every", "sends", "email-accounts"
   ])
   for (const k of args.keys()) if (!known.has(k)) usage(`unknown option --${k}`)
 
@@ -86,6 +86,15 @@ const main = async () => {
   if (rateLimit !== undefined) options.rateLimit = { perSecond: int("rate-limit", rateLimit), retryAfterSeconds: 1 }
   const extra = get("extra-fields-every")
   if (extra !== undefined) options.extraFieldsEvery = int("extra-fields-every", extra)
+
+  const sends = get("sends")
+  const emailAccounts = get("email-accounts")
+  if (sends !== undefined || emailAccounts !== undefined) {
+    options.engagement = {
+      ...(sends === undefined ? {} : { sendsPerCampaign: sends.includes(",") ? sends.split(",").map((x) => int("sends", x.trim())) : int("sends", sends) }),
+      ...(emailAccounts === undefined ? {} : { emailAccounts: int("email-accounts", emailAccounts) })
+    }
+  }
 
   const sim = await startSimulator(options)
   process.stdout.write(JSON.stringify({ url: sim.url, apiKey: sim.apiKey, campaignIds: sim.campaignIds }) + "\n")

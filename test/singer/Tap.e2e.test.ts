@@ -69,7 +69,7 @@ describe("tap-smartlead", () => {
     const { code, stdout } = await runTap(["--config", config, "--discover"])
     expect(code).toBe(0)
     const catalog = JSON.parse(stdout)
-    expect(catalog.streams.map((s: any) => s.tap_stream_id)).toEqual(["leads", "campaigns", "lead_categories"])
+    expect(catalog.streams.map((s: any) => s.tap_stream_id)).toEqual(["leads", "campaigns", "lead_categories", "campaign_statistics", "campaign_analytics", "campaign_sequences", "email_accounts"])
     const leads = catalog.streams[0]
     expect(leads.key_properties).toEqual(["campaign_id", "id"])
     expect(leads.replication_key).toBe("created_at")

@@ -16,7 +16,10 @@ import {
   statesOf,
   statusesOf
 } from "../helpers/Connector.js"
-import { EPOCH, expectedKeys, setup } from "../helpers/Reads.js"
+import type { LeadsState } from "../helpers/Reads.js"
+import { expectedKeys, expectInstantWithin, setup, timed } from "../helpers/Reads.js"
+
+const EPOCH = "1970-01-01T00:00:00.000Z"
 
 const { configFor, files, leadsOnly, readLeads, start } = setup()
 
@@ -24,17 +27,23 @@ describe("full reads", () => {
   for (const shape of ["real", "documented", "mixed"] as const) {
     it(`reads every lead exactly once in the ${shape} shape`, async () => {
       const sim = await start({ campaigns: 4, leadsPerCampaign: [23, 0, 7, 41], shape })
-      const result = await readLeads(sim, { page_size: 10 })
+      const { result, startedAt, endedAt } = await timed(() => readLeads(sim, { page_size: 10 }))
       expect(result.code).toBe(0)
       expect(result.stderr).toBe("")
       const records = recordsOf(result.messages, "leads")
       expect(leadKeys(records).sort()).toEqual(expectedKeys(sim))
       expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
-      const state = lastState(result.messages, "leads") as { created_at: string; campaigns: Record<string, { created_at: string; offset?: number }> }
+      // every campaign completed a full read that started with this sync; an empty one has no cursor
+      const state = lastState(result.messages, "leads") as unknown as LeadsState
+      const syncStart = expectInstantWithin(state.campaigns[sim.campaignIds[0]!]!.reconciled_at, startedAt, endedAt, "reconciled_at")
       for (const id of sim.campaignIds) {
         const leads = sim.leads(id)
-        if (leads.length === 0) continue
-        expect(state.campaigns[id]).toEqual({ created_at: leads.at(-1)!.createdAt })
+        expect(state.campaigns[id], `campaign ${id}`).toEqual({
+          ...(leads.length === 0 ? {} : { created_at: leads.at(-1)!.createdAt }),
+          reconciled_at: syncStart,
+          activity_at: syncStart,
+          full_rows: leads.length
+        })
       }
       expect(state.created_at).toBe(sim.leads().map((lead) => lead.createdAt).sort().at(-1))
     })
@@ -96,17 +105,19 @@ describe("full reads", () => {
     }
   }
 
-  it("checkpoints after every page with offsets, and never asks for more than page_size", async () => {
+  it("checkpoints after every page with the server position and the pass it counts against; pages overlap by 2 rows and never ask for more than page_size", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 25, shape: "documented" })
-    const result = await readLeads(sim, { page_size: 10 })
+    const { result, startedAt, endedAt } = await timed(() => readLeads(sim, { page_size: 10 }))
     const states = statesOf(result.messages, "leads").map((m) => m["state"].stream.stream_state.campaigns[sim.campaignIds[0]!])
+    const syncStart = expectInstantWithin(states[0]?.pass?.started_at, startedAt, endedAt, "pass.started_at")
+    const pass = { from: null, total: 25, full: true, started_at: syncStart }
     expect(states).toEqual([
-      { created_at: "1970-01-01T00:00:00.000Z", offset: 10 },
-      { created_at: "1970-01-01T00:00:00.000Z", offset: 20 },
-      { created_at: sim.leads().at(-1)!.createdAt }
+      { offset: 10, pass },
+      { offset: 18, pass },
+      { created_at: sim.leads().at(-1)!.createdAt, reconciled_at: syncStart, activity_at: syncStart, full_rows: 25 }
     ])
     const leadRequests = sim.requests.filter((request) => request.path.endsWith("/leads"))
-    expect(leadRequests.every((request) => Number(request.query["limit"]) <= 10)).toBe(true)
+    expect(leadRequests.map((request) => [request.query["offset"], request.query["limit"]])).toEqual([["0", "10"], ["8", "10"], ["16", "10"]])
   })
 
   it("reads every stream with only --config, using the built-in catalog", async () => {
@@ -122,7 +133,7 @@ describe("full reads", () => {
       expect(statusesOf(result.messages, stream)).toEqual(["STARTED", "RUNNING", "COMPLETE"])
       expect(statesOf(result.messages, stream).length).toBeGreaterThanOrEqual(1)
     }
-    const estimates = ofType(result.messages, "TRACE").filter((m) => m["trace"].type === "ESTIMATE")
+    const estimates = ofType(result.messages, "TRACE").filter((m) => m["trace"].type === "ESTIMATE" && m["trace"].estimate.name === "leads")
     expect(estimates.at(-1)!["trace"].estimate).toMatchObject({ name: "leads", type: "STREAM", row_estimate: 10 })
   })
 
@@ -172,6 +183,36 @@ describe("full reads", () => {
       expect(record["category_id"]).toBe(1)
       expect(Date.parse(record["created_at"] as string)).toBeGreaterThanOrEqual(Date.parse("2025-01-01T00:10:00Z"))
     }
+  })
+  it("writes created_at as ISO 8601 UTC with milliseconds in records and state, whatever form the API sent", async () => {
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 5, shape: "documented" })
+    const id = sim.campaignIds[0]!
+    const leads = sim.leads(id)
+    // the same instants as served, in other forms: an offset (±hhmm), zone-less with 4 fraction digits, a space for T, zone-less
+    const forms: Array<[string, string]> = [
+      ["2025-01-02T14:00:00+0200", "2025-01-02T12:00:00.000Z"],
+      ["2025-01-02T12:00:01.0000", "2025-01-02T12:00:01.000Z"],
+      ["2025-01-02 12:00:02.000Z", "2025-01-02T12:00:02.000Z"],
+      ["2025-01-02 12:00:03", "2025-01-02T12:00:03.000Z"]
+    ]
+    forms.forEach(([served], i) => Object.assign(leads[i]!, { createdAt: served }))
+    const result = await readLeads(sim)
+    expect(result.code).toBe(0)
+    const byId = new Map(recordsOf(result.messages, "leads").map((r) => [r["id"], r["created_at"]]))
+    forms.forEach(([served, normalised], i) => expect(byId.get(leads[i]!.id), served).toBe(normalised))
+    expect(byId.get(leads[4]!.id)).toBe(leads[4]!.createdAt)
+    const state = lastState(result.messages, "leads") as unknown as LeadsState
+    expect(state.campaigns[id]!.created_at).toBe([...byId.values()].sort().at(-1))
+  })
+
+  it("start_date is inclusive: a lead created exactly at start_date is read, no earlier one", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 12 })
+    const startDate = sim.leads(sim.campaignIds[1]!)[4]!.createdAt
+    const result = await readLeads(sim, { start_date: startDate })
+    expect(result.code).toBe(0)
+    const expected = sim.leads().filter((lead) => Date.parse(lead.createdAt) >= Date.parse(startDate))
+    expect(expected.some((lead) => lead.createdAt === startDate)).toBe(true)
+    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expected.map((l) => `${l.campaignId}:${l.id}`).sort())
   })
 })
 
@@ -224,21 +265,34 @@ describe("incremental reads", () => {
     const second = await readLeads(sim, {}, stateInput(first.messages))
     const keys = leadKeys(recordsOf(second.messages, "leads"))
     expect(keys).toEqual(expect.arrayContaining(added.map((lead) => `${lead.campaignId}:${lead.id}`)))
-    expect(keys.length).toBeLessThanOrEqual(added.length + 2)
-    expect(ofType(second.messages, "LOG").some((m) => /skipped \d+ leads/.test(m["log"].message))).toBe(true)
+    // the added leads, and the one lead of each campaign tied with its cursor: 9 of each campaign's 10 first leads are dropped
+    expect(keys.length).toBe(added.length + 2)
+    expect(ofType(second.messages, "LOG").some((m) => /dropped 18 rows at or before the cursor/.test(m["log"].message))).toBe(true)
   })
 
-  it("echoes a far-future state unchanged and reads nothing", async () => {
+  it("keeps a far-future cursor (never moves it backwards) and reads nothing; its entries start their reconciliation and sweep clocks", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 10 })
-    const future = { created_at: "2100-01-01T00:00:00.000Z" }
-    const result = await readLeads(sim, {}, future)
+    const future = "2100-01-01T00:00:00.000Z"
+    const [a, b] = sim.campaignIds as [number, number]
+    const { result, startedAt, endedAt } = await timed(() => readLeads(sim, {}, { created_at: future }))
     expect(result.code).toBe(0)
     expect(recordsOf(result.messages, "leads")).toEqual([])
-    expect(lastState(result.messages, "leads")).toEqual(future)
-    const withMap = { created_at: "2100-01-01T00:00:00.000Z", campaigns: { [sim.campaignIds[0]!]: { created_at: "2100-01-01T00:00:00.000Z" }, [sim.campaignIds[1]!]: { created_at: "2100-01-01T00:00:00.000Z" } } }
-    const again = await readLeads(sim, {}, [{ type: "STREAM", stream: { stream_descriptor: { name: "leads" }, stream_state: withMap }, sourceStats: { recordCount: 0 } }])
+    const requests = sim.requests.filter((r) => r.path.endsWith("/leads"))
+    expect(requests.map((r) => r.query["created_at_gt"])).toEqual(["2099-12-31T23:59:59.999Z", "2099-12-31T23:59:59.999Z"])
+    const state = lastState(result.messages, "leads") as unknown as LeadsState
+    const adopted = expectInstantWithin(state.campaigns[a]!.reconciled_at, startedAt, endedAt, "reconciled_at")
+    const entry = { created_at: future, reconciled_at: adopted, activity_at: adopted }
+    expect(state).toEqual({ created_at: future, campaigns: { [a]: entry, [b]: entry } })
+    // the state it wrote, read again: the same cursors, the clocks it started kept
+    const again = await readLeads(sim, {}, stateInput(result.messages))
     expect(recordsOf(again.messages, "leads")).toEqual([])
-    expect(lastState(again.messages, "leads")).toEqual(withMap)
+    const next = lastState(again.messages, "leads") as unknown as LeadsState
+    expect(next.created_at).toBe(future)
+    for (const id of [a, b]) {
+      expect(next.campaigns[id]!.created_at).toBe(future)
+      expect(next.campaigns[id]!.reconciled_at).toBe(adopted)
+      expect(Date.parse(next.campaigns[id]!.activity_at!)).toBeGreaterThanOrEqual(Date.parse(adopted))
+    }
   })
 
   it("applies a bare top-level cursor to every campaign", async () => {
@@ -263,32 +317,174 @@ describe("incremental reads", () => {
   })
 })
 
+describe("reconciliation and activity sweep", () => {
+  const leadRequests = (sim: { requests: ReadonlyArray<{ path: string; query: Record<string, string> }> }) =>
+    sim.requests.filter((r) => r.path.endsWith("/leads"))
+
+  it("a lead re-categorised into the lead_category_id filter after the cursor passed it arrives with the next sync that reconciles", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 15, shape: "documented" })
+    const [a] = sim.campaignIds as [number, number]
+    const filter = { lead_category_id: 2 }
+    const first = await readLeads(sim, filter)
+    const inFilter = sim.leads().filter((lead) => lead.categoryId === 2)
+    expect(inFilter.length).toBeGreaterThan(0)
+    expect(leadKeys(recordsOf(first.messages, "leads")).sort()).toEqual(inFilter.map((l) => `${l.campaignId}:${l.id}`).sort())
+    // an old lead (created long before the cursor, no activity) enters the filter
+    const moved = sim.leads(a).find((lead) => lead.categoryId !== 2)!
+    Object.assign(moved, { categoryId: 2, categoryName: "Not Interested" })
+    // an incremental sync does not see it: nothing due for reconciliation
+    const second = await readLeads(sim, filter, stateInput(first.messages))
+    expect(leadKeys(recordsOf(second.messages, "leads"))).not.toContain(`${a}:${moved.id}`)
+    // with reconcile_interval_hours 0, every campaign is read in full: it arrives
+    sim.clearRequests()
+    const { result: third, startedAt, endedAt } = await timed(() => readLeads(sim, { ...filter, reconcile_interval_hours: 0 }, stateInput(second.messages)))
+    expect(third.code).toBe(0)
+    const nowInFilter = sim.leads().filter((lead) => lead.categoryId === 2).map((l) => `${l.campaignId}:${l.id}`)
+    expect(nowInFilter).toContain(`${a}:${moved.id}`)
+    expect(leadKeys(recordsOf(third.messages, "leads")).sort()).toEqual(nowInFilter.sort())
+    expect(leadRequests(sim).every((r) => r.query["created_at_gt"] === undefined && r.query["lead_category_id"] === "2")).toBe(true)
+    const state = lastState(third.messages, "leads") as unknown as LeadsState
+    for (const id of sim.campaignIds) {
+      expectInstantWithin(state.campaigns[id]!.reconciled_at, startedAt, endedAt, `campaign ${id} reconciled_at`)
+      expect(state.campaigns[id]!.full_rows).toBe(sim.leads(id).filter((lead) => lead.categoryId === 2).length)
+    }
+    expect(ofType(third.messages, "LOG").some((m) => /reconciling 2 campaigns with a full read/.test(m["log"].message))).toBe(true)
+  })
+
+  it("the activity sweep delivers an old lead with new activity once, asking event_time_gt = activity_at − lookback − 5 min", async () => {
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 12 })
+    const id = sim.campaignIds[0]!
+    const first = await readLeads(sim, { lookback_window_seconds: 60 })
+    const activityAt = (lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]!.activity_at!
+    const leads = sim.leads(id)
+    const [old, newest] = [leads[0]!, leads.at(-1)!]
+    // a reply to the oldest lead, and one to the newest (which the main pass reads again as a tie)
+    const now = new Date().toISOString()
+    Object.assign(old, { lastSentTime: now })
+    Object.assign(newest, { lastSentTime: now })
+    sim.clearRequests()
+    const { result: second, startedAt, endedAt } = await timed(() => readLeads(sim, { lookback_window_seconds: 60 }, stateInput(first.messages)))
+    expect(second.code).toBe(0)
+    const sweeps = leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined)
+    expect(sweeps.map((r) => r.query["event_time_gt"])).toEqual([new Date(Date.parse(activityAt) - 60_000 - 300_000).toISOString()])
+    expect(sweeps[0]!.query["created_at_gt"]).toBeUndefined()
+    const keys = leadKeys(recordsOf(second.messages, "leads"))
+    expect(keys).toContain(`${id}:${old.id}`)
+    expect(keys.filter((key) => key === `${id}:${newest.id}`)).toHaveLength(1)
+    expect(new Set(keys).size).toBe(keys.length)
+    const entry = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[id]!
+    expectInstantWithin(entry.activity_at, startedAt, endedAt, "activity_at")
+    expect(entry.created_at).toBe(newest.createdAt)
+
+    // with activity_sweep off, no sweep is asked for
+    sim.clearRequests()
+    const third = await readLeads(sim, { activity_sweep: false }, stateInput(second.messages))
+    expect(leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined)).toEqual([])
+    expect(leadKeys(recordsOf(third.messages, "leads"))).not.toContain(`${id}:${old.id}`)
+  })
+})
+
 describe("failures and resume", () => {
+  /** Lead requests of one campaign, as [offset, limit, created_at_gt]. */
+  const pagesOf = (sim: { requests: ReadonlyArray<{ campaignId?: number; path: string; query: Record<string, string> }> }, id: number) =>
+    sim.requests.filter((r) => r.campaignId === id && r.path.endsWith("/leads")).map((r) => [r.query["offset"], r.query["limit"], r.query["created_at_gt"]])
+
   for (const order of ["ascending", "descending", "shuffled"] as const) {
-    it(`a campaign failing mid-read (${order}) loses nothing after a resume`, async () => {
+    it(`a campaign failing mid-read (${order}) loses nothing after a resume, which sends the pass's query from its offset`, async () => {
       const sim = await start({ campaigns: 3, leadsPerCampaign: [30, 25, 18], order, shape: "real" })
       const failing = sim.campaignIds[1]!
-      sim.injectFault({ match: { campaignId: failing, offset: 10 }, times: Infinity, kind: { type: "status", status: 503 } })
+      // pages of 5 overlapping by 2 rows: offsets 0, 3, 6, 9, …; the fourth page fails
+      sim.injectFault({ match: { campaignId: failing, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
       const first = await readLeads(sim, { page_size: 5, max_retries: 1 })
       expect(first.code).toBe(1)
       expect(statusesOf(first.messages, "leads")).toEqual(["STARTED", "RUNNING", "INCOMPLETE"])
       const [error] = errorsOf(first.messages)
       expect(error).toMatchObject({ failure_type: "transient_error", stream_descriptor: { name: "leads" } })
-      expect(error!.message).toContain(`campaign ${failing}`)
-      const state = lastState(first.messages, "leads") as any
-      expect(state.campaigns[failing]).toEqual({ created_at: "1970-01-01T00:00:00.000Z", offset: 10 })
+      expect(error!.message).toMatch(new RegExp(`^leads of 1 campaign could not be read: .*campaign ${failing}`))
+      const state = lastState(first.messages, "leads") as unknown as LeadsState
+      const pass = state.campaigns[failing]!.pass!
+      expect(state.campaigns[failing]).toEqual({ offset: 11, pass: { from: null, total: 25, full: true, started_at: pass.started_at } })
       const firstKeys = leadKeys(recordsOf(first.messages, "leads"))
-      expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(10)
+      expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(11)
 
       sim.clearFaults()
+      sim.clearRequests()
       const second = await readLeads(sim, { page_size: 5 }, stateInput(first.messages))
       expect(second.code).toBe(0)
-      const all = new Set([...firstKeys, ...leadKeys(recordsOf(second.messages, "leads"))])
+      const secondKeys = leadKeys(recordsOf(second.messages, "leads"))
+      const all = new Set([...firstKeys, ...secondKeys])
       expect([...all].sort()).toEqual(expectedKeys(sim))
-      const resumed = sim.requests.filter((r) => r.campaignId === failing && r.path.endsWith("/leads")).at(-3)!
-      expect(Number(resumed.query["offset"])).toBeGreaterThanOrEqual(10)
+      // the resume reads the failing campaign on from offset 11 with the same (unbounded) query: nothing of it twice
+      const pages = pagesOf(sim, failing).filter(([, limit]) => limit === "5")
+      expect(pages).toEqual([["11", "5", undefined], ["14", "5", undefined], ["17", "5", undefined], ["20", "5", undefined], ["23", "5", undefined]])
+      expect(pagesOf(sim, failing).every(([, , from]) => from === undefined)).toBe(true)
+      const resumed = secondKeys.filter((key) => key.startsWith(`${failing}:`))
+      expect(resumed.filter((key) => firstKeys.includes(key))).toEqual([])
+      expect(resumed).toHaveLength(14)
+      // the full read the failed sync started is complete: reconciled as of that sync's start
+      expect((lastState(second.messages, "leads") as unknown as LeadsState).campaigns[failing]).toMatchObject({
+        reconciled_at: pass.started_at,
+        full_rows: 25
+      })
     })
   }
+
+  it("a resumed incremental pass sends exactly the created_at_gt its offset was counted against", async () => {
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 10 })
+    const id = sim.campaignIds[0]!
+    const first = await readLeads(sim, { page_size: 5 })
+    const cursor = (lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]!.created_at!
+    const added = sim.addLeads(id, 20)
+    sim.injectFault({ match: { campaignId: id, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
+    const second = await readLeads(sim, { page_size: 5, max_retries: 0, lookback_window_seconds: 60 }, stateInput(first.messages))
+    expect(second.code).toBe(1)
+    const from = new Date(Date.parse(cursor) - 60_000 - 1).toISOString()
+    const interrupted = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[id]!
+    expect(interrupted).toMatchObject({ created_at: cursor, offset: 11, pass: { from, total: expect.any(Number), full: false } })
+    // the resume runs with another lookback: it still sends the interrupted pass's query
+    sim.clearFaults()
+    sim.clearRequests()
+    const third = await readLeads(sim, { page_size: 5 }, stateInput(second.messages))
+    expect(third.code).toBe(0)
+    const pages = pagesOf(sim, id)
+    expect(pages.filter(([, limit]) => limit === "5")[0]).toEqual(["11", "5", from])
+    expect(pages.every(([, , gt]) => gt === from)).toBe(true)
+    const delivered = new Set([...leadKeys(recordsOf(second.messages, "leads")), ...leadKeys(recordsOf(third.messages, "leads"))])
+    expect(added.map((lead) => `${id}:${lead.id}`).filter((key) => !delivered.has(key))).toEqual([])
+    expect((lastState(third.messages, "leads") as unknown as LeadsState).campaigns[id]!.created_at).toBe(added.at(-1)!.createdAt)
+  })
+
+  it("a resume whose campaign's total changed restarts that campaign's pass from offset 0", async () => {
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 20 })
+    const id = sim.campaignIds[0]!
+    sim.injectFault({ match: { campaignId: id, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
+    const first = await readLeads(sim, { page_size: 5, max_retries: 0 })
+    expect((lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]).toMatchObject({ offset: 11, pass: { total: 20 } })
+    sim.clearFaults()
+    sim.clearRequests()
+    const added = sim.addLeads(id, 2)
+    const second = await readLeads(sim, { page_size: 5 }, stateInput(first.messages))
+    expect(second.code).toBe(0)
+    expect(pagesOf(sim, id).filter(([, limit]) => limit === "5")[0]).toEqual(["0", "5", undefined])
+    expect(leadKeys(recordsOf(second.messages, "leads")).sort()).toEqual(expectedKeys(sim))
+    expect((lastState(second.messages, "leads") as unknown as LeadsState).campaigns[id]).toMatchObject({
+      created_at: added.at(-1)!.createdAt,
+      full_rows: 22
+    })
+  })
+
+  it("an entry without a cursor, or with an offset but no pass (an older state), is read in full from offset 0", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 8 })
+    const [a, b] = sim.campaignIds as [number, number]
+    const cut = sim.leads(b)[5]!.createdAt
+    const state = { created_at: cut, campaigns: { [a]: { offset: 4 }, [b]: { created_at: cut, offset: 4 } } }
+    const result = await readLeads(sim, {}, state)
+    expect(result.code).toBe(0)
+    expect(pagesOf(sim, a)).toEqual([["0", "100", undefined]])
+    expect(pagesOf(sim, b)).toEqual([["0", "100", new Date(Date.parse(cut) - 1).toISOString()]])
+    const expected = [...sim.leads(a), ...sim.leads(b).filter((lead) => lead.createdAt >= cut)].map((l) => `${l.campaignId}:${l.id}`).sort()
+    expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(expected)
+  })
 
   it("a configured campaign that does not exist is named; the others are read in full; exit 1", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 8 })
@@ -341,8 +537,18 @@ describe("failures and resume", () => {
     ["malformed", "[{", /--state file .*not valid JSON/],
     ["a GLOBAL", JSON.stringify([{ type: "GLOBAL", global: { stream_states: [] } }]), /--state file .*STREAM/],
     ["a wrong-shape", JSON.stringify([{ type: "STREAM", stream: { name: "leads" } }]), /--state file .*entry 0/],
-    ["a leads state without created_at", JSON.stringify({ campaigns: {} }), /--state file .*leads.*created_at/],
-    ["a leads state with a bad offset", JSON.stringify({ created_at: "2025-01-01T00:00:00Z", campaigns: { "1": { created_at: "2025-01-01T00:00:00Z", offset: -3 } } }), /offset/]
+    ["a leads state with neither created_at nor campaigns", JSON.stringify({ cursor: "2025-01-01T00:00:00Z" }), /--state file .*leads.*created_at/],
+    ["a leads state with a bad offset", JSON.stringify({ created_at: "2025-01-01T00:00:00Z", campaigns: { "1": { created_at: "2025-01-01T00:00:00Z", offset: -3 } } }), /offset/],
+    [
+      "a leads state whose pass has a bad lower bound",
+      JSON.stringify({ campaigns: { "1": { offset: 5, pass: { from: "last week", total: 9, full: false, started_at: "2025-01-01T00:00:00Z" } } } }),
+      /--state file .*leads.*campaigns\.1\.pass\.from/
+    ],
+    [
+      "a leads state whose reconciled_at is not a date",
+      JSON.stringify({ created_at: "2025-01-01T00:00:00Z", campaigns: { "1": { created_at: "2025-01-01T00:00:00Z", reconciled_at: "01/02/2025" } } }),
+      /--state file .*leads.*campaigns\.1\.reconciled_at/
+    ]
   ]
   for (const [what, text, pattern] of badStates) {
     it(`${what} state is a config_error naming the file`, async () => {

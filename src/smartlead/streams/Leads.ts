@@ -13,7 +13,7 @@ import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { SourceStream } from "../../airbyte/Source.js"
 import type { LeadFilters } from "../Api.js"
 import { SmartLeadApi } from "../Api.js"
-import { campaignIds } from "../CampaignIds.js"
+import { CampaignList } from "../CampaignList.js"
 import type { Config } from "../Config.js"
 import type { SmartLeadError } from "../Errors.js"
 import { describe } from "../Errors.js"
@@ -46,6 +46,7 @@ const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategori
 const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadApi>>>[0]) =>
   Effect.gen(function*() {
     const api = yield* SmartLeadApi
+    const list = yield* CampaignList
     const names = yield* Effect.cached(categoryNames)
     const filters = filtersOf(context.config)
     const eventAfter = context.config.event_after === undefined ? undefined : Cursor.parseInstant(context.config.event_after)
@@ -77,12 +78,12 @@ const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadAp
           for (const row of unnamed) (row as Record<string, unknown>)["category_name"] = byId.get(row["category_id"]) ?? null
         })
       },
-      campaigns: campaignIds
+      campaigns: () => Effect.map(list.campaigns, (campaigns) => campaigns.map((campaign) => campaign.id))
     })(context)
   })
 
 /** The `leads` stream. */
-export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi, Cursor.State | undefined> = {
+export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList, Cursor.State | undefined> = {
   name: "leads",
   description: "one row per lead of a campaign, incremental on created_at",
   jsonSchema: fromSchema(LeadRecord),

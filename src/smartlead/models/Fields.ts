@@ -1,0 +1,160 @@
+/**
+ * Typed record fields, declared once for both directions: a model lists its fields as `Kinds`
+ * (`{open_count: "int", sent_time: "datetime", …}`); `optionalFields` makes them the record
+ * schema's fields (what `discover` announces) and `coerceFields` brings a decoded row to those
+ * types in place. SmartLead sends counts and ids as numbers or digit strings, booleans as
+ * booleans, `"true"`/`"false"` or 0/1, and timestamps in ISO 8601 with a `T` or a space, with
+ * or without a zone (UTC then). Empty strings become null. A value that cannot be brought to its
+ * type is named by its path; string values are never quoted (rows hold personal data, and email
+ * accounts credentials).
+ */
+import { Schema } from "effect"
+
+/** A field's type; objects and arrays of objects nest. `list` is an array of anything. */
+export type Kind =
+  | "int"
+  | "number"
+  | "boolean"
+  | "string"
+  | "datetime"
+  | "list"
+  | { readonly object: Kinds }
+  | { readonly arrayOf: Kinds }
+
+/** The typed fields of a record or nested object, by name. */
+export type Kinds = Readonly<Record<string, Kind>>
+
+/** Whether a value is a JSON object (not null, not an array). */
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** A value's type for a message, quoting only numbers and booleans. */
+export const describeValue = (value: unknown): string => {
+  if (value === null) return "null"
+  if (Array.isArray(value)) return "an array"
+  switch (typeof value) {
+    case "string":
+      return value.length === 0 ? "an empty string" : "a string"
+    case "number":
+    case "boolean":
+      return `${value}`
+    case "object":
+      return "an object"
+    default:
+      return typeof value
+  }
+}
+
+const INTEGER = /^-?\d+$/
+const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|z|[+-]\d{2}:?\d{2})?$/
+
+const INVALID: unique symbol = Symbol("invalid")
+
+/** A timestamp in ISO 8601 with a `T` and a zone (`Z` when SmartLead sent none), or INVALID. */
+export const toDateTime = (value: string): string | typeof INVALID => {
+  const match = DATE_TIME.exec(value)
+  if (match === null) return INVALID
+  const text = `${match[1]}T${match[2]}${match[3] === undefined ? "Z" : match[3].toUpperCase()}`
+  return Number.isNaN(Date.parse(text)) ? INVALID : text
+}
+
+const coerce = (value: unknown, kind: Exclude<Kind, object>): unknown => {
+  if (value === null) return null
+  if (value === "" && kind !== "string") return null
+  switch (kind) {
+    case "int":
+      if (typeof value === "number") return Number.isSafeInteger(value) ? value : INVALID
+      if (typeof value === "string" && INTEGER.test(value)) {
+        const parsed = Number(value)
+        return Number.isSafeInteger(parsed) ? parsed : INVALID
+      }
+      return INVALID
+    case "number":
+      if (typeof value === "number") return Number.isFinite(value) ? value : INVALID
+      return typeof value === "string" && NUMBER.test(value) ? Number(value) : INVALID
+    case "boolean":
+      if (typeof value === "boolean") return value
+      if (value === 1 || value === "1" || value === "true") return true
+      if (value === 0 || value === "0" || value === "false") return false
+      return INVALID
+    case "string":
+      if (typeof value === "string") return value
+      return typeof value === "number" || typeof value === "boolean" ? String(value) : INVALID
+    case "datetime":
+      return typeof value === "string" ? toDateTime(value) : INVALID
+    case "list":
+      return Array.isArray(value) ? value : INVALID
+  }
+}
+
+const EXPECTED: Record<Exclude<Kind, object>, string> = {
+  int: "a whole number",
+  number: "a number",
+  boolean: "true or false",
+  string: "a string",
+  datetime: "an ISO 8601 date-time",
+  list: "an array"
+}
+
+/**
+ * Brings the declared fields of `record` to their types, in place. Fields the record lacks stay
+ * absent; fields it has that are not declared are left as they are. Returns what is wrong, if
+ * anything, naming the field by its path (`warmup_details.total_sent_count`).
+ */
+export const coerceFields = (record: Record<string, unknown>, kinds: Kinds, path = ""): string | undefined => {
+  for (const name in kinds) {
+    if (!(name in record)) continue
+    const kind = kinds[name]!
+    const value = record[name]
+    const at = path + name
+    if (typeof kind === "object") {
+      if (value === null || value === undefined) continue
+      if ("object" in kind) {
+        if (!isObject(value)) return `${at} must be an object, got ${describeValue(value)}`
+        const problem = coerceFields(value, kind.object, `${at}.`)
+        if (problem !== undefined) return problem
+        continue
+      }
+      if (!Array.isArray(value)) return `${at} must be an array, got ${describeValue(value)}`
+      for (let index = 0; index < value.length; index++) {
+        const item: unknown = value[index]
+        if (!isObject(item)) return `${at}[${index}] must be an object, got ${describeValue(item)}`
+        const problem = coerceFields(item, kind.arrayOf, `${at}[${index}].`)
+        if (problem !== undefined) return problem
+      }
+      continue
+    }
+    if (value === undefined) continue
+    const coerced = coerce(value, kind)
+    if (coerced === INVALID) return `${at} must be ${EXPECTED[kind]}, got ${describeValue(value)}`
+    record[name] = coerced
+  }
+  return undefined
+}
+
+const DateTimeString = Schema.String.annotations({ jsonSchema: { format: "date-time" } })
+
+const schemaOf = (kind: Kind): Schema.Schema.Any => {
+  if (typeof kind === "object") {
+    return "object" in kind ? Schema.NullOr(Schema.Struct(optionalFields(kind.object))) : Schema.NullOr(Schema.Array(Schema.Struct(optionalFields(kind.arrayOf))))
+  }
+  switch (kind) {
+    case "int":
+      return Schema.NullOr(Schema.Int)
+    case "number":
+      return Schema.NullOr(Schema.Number)
+    case "boolean":
+      return Schema.NullOr(Schema.Boolean)
+    case "string":
+      return Schema.NullOr(Schema.String)
+    case "datetime":
+      return Schema.NullOr(DateTimeString)
+    case "list":
+      return Schema.NullOr(Schema.Array(Schema.Unknown))
+  }
+}
+
+/** The schema fields of `kinds`: each optional and nullable (records have them when SmartLead sends them). */
+export const optionalFields = (kinds: Kinds): Record<string, Schema.optional<Schema.Schema.Any>> =>
+  Object.fromEntries(Object.entries(kinds).map(([name, kind]) => [name, Schema.optional(schemaOf(kind))]))

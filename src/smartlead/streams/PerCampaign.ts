@@ -1,0 +1,54 @@
+/**
+ * How a stream reads campaign by campaign: each campaign's events come from its own reader, as
+ * many campaigns at once as the rate limit can keep busy, merged into the stream. A campaign
+ * that fails (after the client's retries: a 404 for a deleted campaign, say) is logged and set
+ * aside while the others are read; the stream then fails with `CampaignsFailed` naming it. A
+ * rejected key (401/403) stops the stream at once: no other campaign can succeed.
+ */
+import { Chunk, Effect, Stream } from "effect"
+import type { StreamEvent } from "../../airbyte/Source.js"
+import type { Campaign } from "../CampaignList.js"
+import type { ApiError, SmartLeadError } from "../Errors.js"
+import { CampaignsFailed, describe } from "../Errors.js"
+
+/**
+ * Campaigns read at once: enough to keep `perSecond` requests in flight for answers taking up to
+ * ~0.5 s, at least 2 (one page parsed while the next is fetched), at most 8 (more only holds more
+ * pages in memory).
+ */
+export const concurrencyFor = (perSecond: number, campaigns: number): number =>
+  Math.max(1, Math.min(campaigns, 8, Math.max(2, Math.ceil(perSecond / 2))))
+
+/** Reads `campaigns` with `read`, concurrently; fails at the end naming the campaigns that failed. */
+export const readCampaigns = <R>(options: {
+  readonly stream: string
+  readonly campaigns: ReadonlyArray<Campaign>
+  readonly requestsPerSecond: number
+  readonly read: (campaign: Campaign) => Stream.Stream<StreamEvent, ApiError, R>
+}): Stream.Stream<StreamEvent, SmartLeadError, R> =>
+  Stream.suspend(() => {
+    const { campaigns, stream } = options
+    const failures: Array<{ readonly campaignId: number; readonly error: ApiError }> = []
+    const readers = campaigns.map((campaign) =>
+      options.read(campaign).pipe(
+        Stream.catchAll((error) =>
+          error._tag === "Unauthorized"
+            ? Stream.fail(error)
+            : Stream.execute(
+              Effect.zipRight(
+                Effect.sync(() => failures.push({ campaignId: campaign.id, error })),
+                Effect.logWarning(`${stream}: campaign ${campaign.id} could not be read (the others are read on): ${describe(error)}`)
+              )
+            )
+        )
+      )
+    )
+    const concurrency = concurrencyFor(options.requestsPerSecond, campaigns.length)
+    const merged = concurrency === 1
+      ? Stream.concatAll(Chunk.fromIterable(readers))
+      : Stream.mergeAll(readers, { concurrency, bufferSize: 1 })
+    const end = Effect.suspend(() =>
+      failures.length > 0 ? Effect.fail(new CampaignsFailed({ failures: [...failures], stream })) : Effect.void
+    )
+    return Stream.concat(merged, Stream.execute(end))
+  })
