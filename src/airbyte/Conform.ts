@@ -9,6 +9,7 @@
  * `integer`/`number` and `date-time` (Meltano passes settings from the environment as strings).
  * The runner knows nothing of any connector: everything here comes from the schemas.
  */
+import { isJsonObject } from "./Protocol.js"
 import { Effect, Stream } from "effect"
 import type { JsonSchemaObject } from "./JsonSchema.js"
 import type { JsonObject } from "./Protocol.js"
@@ -26,9 +27,6 @@ const isDate = (value: string): boolean => {
   return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value
 }
 
-const isObject = (value: unknown): value is JsonSchemaObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 /** The number a numeric string stands for, if it is a valid `kind` (an integer must be safe); else undefined. */
 export const toNumber = (value: string, kind: NumericKind): number | undefined => {
   if (!NUMERIC.test(value)) return undefined
@@ -38,7 +36,7 @@ export const toNumber = (value: string, kind: NumericKind): number | undefined =
 }
 
 const typesOf = (schema: unknown): ReadonlyArray<unknown> =>
-  !isObject(schema) ? [] : Array.isArray(schema["type"]) ? schema["type"] : [schema["type"]]
+  !isJsonObject(schema) ? [] : Array.isArray(schema["type"]) ? schema["type"] : [schema["type"]]
 
 /** `integer` or `number` when a schema declares one of them and not `string`; undefined otherwise. */
 const numericKind = (schema: unknown): NumericKind | undefined => {
@@ -69,7 +67,7 @@ export interface RecordConformer {
  * path). Field names enter the generated code only through `JSON.stringify`.
  */
 export const forRecords = (schema: JsonSchemaObject): RecordConformer => {
-  const properties = isObject(schema["properties"]) ? schema["properties"] : {}
+  const properties = isJsonObject(schema["properties"]) ? schema["properties"] : {}
   const fields: ReadonlyArray<Field> = Object.entries(properties).map(([name, property]) => ({ name, kind: numericKind(property) }))
   const counts = new Array<number>(fields.length).fill(0)
   const uncoercible = () => fields.flatMap((field, index) => (counts[index]! > 0 ? [[field.name, counts[index]!] as const] : []))
@@ -159,10 +157,10 @@ const conformSetting = (schema: unknown, value: unknown): unknown => {
   if (typeof value === "string") {
     // any number, even for an integer setting: decoding then names the setting and the value
     if (numericKind(schema) !== undefined) return toNumber(value, "number") ?? value
-    if (isObject(schema) && schema["format"] === "date-time" && isDate(value)) return `${value}T00:00:00Z`
+    if (isJsonObject(schema) && schema["format"] === "date-time" && isDate(value)) return `${value}T00:00:00Z`
     return value
   }
-  if (Array.isArray(value) && isObject(schema) && schema["items"] !== undefined) {
+  if (Array.isArray(value) && isJsonObject(schema) && schema["items"] !== undefined) {
     return value.map((item) => conformSetting(schema["items"], item))
   }
   return value
@@ -170,7 +168,7 @@ const conformSetting = (schema: unknown, value: unknown): unknown => {
 
 /** A config with its top-level settings made their declared types (a copy; values that do not fit are left for decoding to report). */
 export const config = (specification: JsonSchemaObject, input: JsonObject): JsonObject => {
-  const properties = isObject(specification["properties"]) ? specification["properties"] : {}
+  const properties = isJsonObject(specification["properties"]) ? specification["properties"] : {}
   return Object.fromEntries(
     Object.entries(input).map(([key, value]) => [key, Object.hasOwn(properties, key) ? conformSetting(properties[key], value) : value])
   )

@@ -9,6 +9,7 @@
  * may have missed rows). It is pure: no I/O, time passed in. The state key of the partition map
  * is the stream's (`campaigns` for per-campaign streams).
  */
+import { isJsonObject } from "./Protocol.js"
 import { Either } from "effect"
 import type { JsonObject } from "./Protocol.js"
 
@@ -97,9 +98,6 @@ export interface Keys {
   readonly partitions: string
 }
 
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0
 
 /** Decodes a stream state; `{}` is no state. Left names what is wrong. Cursors are normalised. */
@@ -119,19 +117,19 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
       if (top === undefined) return yield* Either.left(`${keys.cursor} must be an ISO 8601 date-time when there is no ${keys.partitions} map`)
       return { cursor: top, partitions: undefined }
     }
-    if (!isObject(map)) return yield* Either.left(`${keys.partitions} must be an object keyed by id`)
+    if (!isJsonObject(map)) return yield* Either.left(`${keys.partitions} must be an object keyed by id`)
     const partitions = new Map<string, Entry>()
     for (const [id, raw] of Object.entries(map)) {
       const at = `${keys.partitions}.${id}`
       if (!/^\d+$/.test(id)) return yield* Either.left(`${keys.partitions} key ${JSON.stringify(id)} is not an id`)
-      if (!isObject(raw)) return yield* Either.left(`${at} must be an object`)
+      if (!isJsonObject(raw)) return yield* Either.left(`${at} must be an object`)
       const cursor = yield* instant(raw[keys.cursor], `${at}.${keys.cursor}`)
       const entry: { -readonly [K in keyof Entry]: Entry[K] } = { cursor }
       if (raw["offset"] !== undefined) {
         if (!isCount(raw["offset"])) return yield* Either.left(`${at}.offset must be a non-negative integer, got ${JSON.stringify(raw["offset"])}`)
         const pass = raw["pass"]
         // An offset without what it was counted against (an older state) cannot be trusted: the pass restarts.
-        if (isObject(pass)) {
+        if (isJsonObject(pass)) {
           if (pass["total"] !== undefined && pass["total"] !== null && !isCount(pass["total"])) {
             return yield* Either.left(`${at}.pass.total must be a non-negative integer or null`)
           }

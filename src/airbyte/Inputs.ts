@@ -4,6 +4,7 @@
  * it. Config keys the source does not know are returned as warnings, not errors. The state file
  * itself is interpreted by `State`.
  */
+import { isJsonObject } from "./Protocol.js"
 import { FileSystem } from "@effect/platform"
 import { Data, Effect, Either, ParseResult, Schema } from "effect"
 import * as Conform from "./Conform.js"
@@ -94,5 +95,4 @@ export const decodeCatalog = (json: unknown, path: string) =>
   )
 
 /** Whether a value is a JSON object. */
-export const isJsonObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+export { isJsonObject } from "./Protocol.js"

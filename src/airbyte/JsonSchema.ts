@@ -11,13 +11,11 @@
  * field declared `Schema.Unknown`: declare such fields with a type (the schema guard test fails
  * on any property without one).
  */
+import { isJsonObject } from "./Protocol.js"
 import { JSONSchema, type Schema } from "effect"
 
 /** A JSON Schema document as a plain object. */
 export type JsonSchemaObject = { [key: string]: unknown }
-
-const isObject = (value: unknown): value is JsonSchemaObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 const typesOf = (node: JsonSchemaObject): Array<string> | undefined => {
   if (typeof node["type"] === "string") return [node["type"]]
@@ -31,7 +29,7 @@ const isUnconstrained = (node: JsonSchemaObject): boolean =>
 
 const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
   if (Array.isArray(node)) return node.map((item) => normalize(item, defs))
-  if (!isObject(node)) return node
+  if (!isJsonObject(node)) return node
   if (isUnconstrained(node)) {
     const { $id: _id, title, ...rest } = node
     return title === "unknown" || title === "any" ? normalize(rest, defs) : normalize({ ...rest, title }, defs)
@@ -68,7 +66,7 @@ const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
   delete current["$id"]
   for (const key of ["properties", "patternProperties"] as const) {
     const props = current[key]
-    if (isObject(props)) {
+    if (isJsonObject(props)) {
       current[key] = Object.fromEntries(Object.entries(props).map(([name, value]) => [name, normalize(value, defs)]))
     }
   }
@@ -80,7 +78,7 @@ const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
 
 /** Rewrites a JSON Schema into Airbyte's form (see the module header). */
 export const toAirbyte = (schema: JsonSchemaObject): JsonSchemaObject => {
-  const defs = isObject(schema["$defs"]) ? schema["$defs"] : {}
+  const defs = isJsonObject(schema["$defs"]) ? schema["$defs"] : {}
   return normalize(schema, defs) as JsonSchemaObject
 }
 

@@ -10,6 +10,10 @@ import { Schema } from "effect"
 export const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 export type JsonObject = typeof JsonObject.Type
 
+/** Whether a value is a JSON object (not null, not an array). The one copy of this check. */
+export const isJsonObject = (value: unknown): value is { [key: string]: unknown } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
 export const StreamDescriptor = Schema.Struct({
   name: Schema.String,
   namespace: Schema.optional(Schema.String)

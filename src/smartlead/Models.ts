@@ -6,6 +6,7 @@
  * are checked once, by hand, rather than record by record through a schema: this is the hot
  * path. The record schemas below are what `discover` announces.
  */
+import { isJsonObject } from "../airbyte/Protocol.js"
 import { Either, Schema } from "effect"
 import type { JsonObject } from "../airbyte/Protocol.js"
 
@@ -16,9 +17,6 @@ export interface LeadsPage {
   readonly limit: number | undefined
   readonly records: Array<JsonObject>
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 const DIGITS = /^-?\d+$/
 
@@ -44,7 +42,7 @@ const finish = (record: Record<string, unknown>): JsonObject => {
  */
 const fromRealRow = (row: Record<string, unknown>, campaignId: number): JsonObject | string => {
   const record = row["lead"]
-  if (!isObject(record)) return "a row has no lead object"
+  if (!isJsonObject(record)) return "a row has no lead object"
   const id = record["id"]
   if (id === undefined || id === null) return "a lead has no id"
   for (const key in row) {
@@ -72,7 +70,7 @@ const readTotal = (value: unknown): number | undefined => {
 
 /** Decodes a leads page body (already parsed JSON) of either shape; Left is why it is unusable. */
 export const decodeLeadsPage = (body: unknown, campaignId: number): Either.Either<LeadsPage, string> => {
-  if (!isObject(body)) return Either.left(`expected a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}`)
+  if (!isJsonObject(body)) return Either.left(`expected a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}`)
   const real = body["data"]
   const documented = body["leads"]
   const rows = Array.isArray(real) ? real : Array.isArray(documented) ? documented : undefined
@@ -84,7 +82,7 @@ export const decodeLeadsPage = (body: unknown, campaignId: number): Either.Eithe
   const records: Array<JsonObject> = new Array(rows.length)
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]
-    if (!isObject(row)) return Either.left(`row ${index} is not an object`)
+    if (!isJsonObject(row)) return Either.left(`row ${index} is not an object`)
     const record = convert(row, campaignId)
     if (typeof record === "string") return Either.left(`row ${index}: ${record}`)
     records[index] = record
@@ -95,10 +93,10 @@ export const decodeLeadsPage = (body: unknown, campaignId: number): Either.Eithe
 /** Decodes a bare array of objects (campaigns, categories); Left is why it is unusable. */
 export const decodeObjectArray = (body: unknown, what: string): Either.Either<ReadonlyArray<JsonObject>, string> => {
   if (!Array.isArray(body)) {
-    return Either.left(`expected a JSON array of ${what}, got ${isObject(body) ? `an object with keys ${Object.keys(body).slice(0, 5).join(", ") || "none"}` : typeof body}`)
+    return Either.left(`expected a JSON array of ${what}, got ${isJsonObject(body) ? `an object with keys ${Object.keys(body).slice(0, 5).join(", ") || "none"}` : typeof body}`)
   }
   for (const [index, item] of body.entries()) {
-    if (!isObject(item)) return Either.left(`${what} ${index} is not an object`)
+    if (!isJsonObject(item)) return Either.left(`${what} ${index} is not an object`)
     if (item["id"] === undefined || item["id"] === null) return Either.left(`${what} ${index} has no id`)
     item["id"] = toInteger(item["id"])
   }

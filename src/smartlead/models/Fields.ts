@@ -8,6 +8,7 @@
  * type is named by its path; string values are never quoted (rows hold personal data, and email
  * accounts credentials).
  */
+import { isJsonObject } from "../../airbyte/Protocol.js"
 import { Schema } from "effect"
 
 /** A field's type; objects and arrays of objects nest. `list` is an array of anything. */
@@ -25,8 +26,8 @@ export type Kind =
 export type Kinds = Readonly<Record<string, Kind>>
 
 /** Whether a value is a JSON object (not null, not an array). */
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+/** Whether a value is a JSON object (the runner's one check). */
+export const isObject = isJsonObject
 
 /** A value's type for a message, quoting only numbers and booleans. */
 export const describeValue = (value: unknown): string => {
