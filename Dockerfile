@@ -4,10 +4,13 @@
 #   docker run --rm -v "$(pwd)/secrets:/secrets:ro" airbyte/source-smartlead:dev check --config /secrets/config.json
 #
 # Stage 1 bundles the connector with esbuild into dist/ (launchers main.js and tap.js, program
-# bundles *.cjs importing only Node built-ins, and V8 code caches made by this stage's Node 24,
-# the same as the runtime's); stage 2 ships that (plus
+# bundles *.cjs importing only Node built-ins, and their source maps); stage 2 ships that (plus
 # spec.json, catalog.json, package.json) on a clean node:24-slim, with no node_modules, sources,
-# tests or dev dependencies.
+# tests or dev dependencies, and fills dist/compile-cache/ (Node's module compile cache, see
+# src/launcher.ts) by running both programs once as the connector's user at their final path: the
+# cache is keyed by Node version, file path and uid. It is then made read-only like the rest of
+# the code (Node writes its cache files 0600: they are made readable by all), so a start only
+# reads it.
 
 # ---- build ------------------------------------------------------------------------------------
 FROM node:24-slim AS build
@@ -25,7 +28,8 @@ COPY scripts/build.mjs scripts/
 COPY src/ src/
 COPY test/simulator/ test/simulator/
 RUN npm run build \
- && node dist/main.js spec >/dev/null
+ && node dist/main.js spec >/dev/null \
+ && rm -rf dist/compile-cache
 
 # ---- runtime ----------------------------------------------------------------------------------
 FROM node:24-slim
@@ -37,7 +41,11 @@ ARG VERSION=0.1.0
 WORKDIR /airbyte/integration_code
 COPY package.json spec.json catalog.json ./
 COPY --from=build /build/dist/ dist/
-RUN chown 1000:1000 /airbyte && chmod 0755 /airbyte
+RUN mkdir dist/compile-cache && chown 1000:1000 dist/compile-cache \
+ && setpriv --reuid=1000 --regid=1000 --clear-groups node dist/main.js spec >/dev/null \
+ && setpriv --reuid=1000 --regid=1000 --clear-groups node dist/tap.js --about >/dev/null \
+ && chown -R root:root dist/compile-cache && chmod -R a=rX dist/compile-cache \
+ && chown 1000:1000 /airbyte && chmod 0755 /airbyte
 
 ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node /airbyte/integration_code/dist/main.js"
 ENTRYPOINT ["/usr/local/bin/node", "/airbyte/integration_code/dist/main.js"]

@@ -1,51 +1,49 @@
-// The minimal baseline the connector's throughput is compared with: the least a SmartLead reader
-// has to do. It lists the campaigns (or takes --campaign-ids), then reads each campaign's lead
-// pages one after another over a keep-alive connection, parses each page, flattens each row like
-// the connector's record (lead fields + row fields + campaign_id) and prints one RECORD line per
-// lead, one stdout write per page (waiting for 'drain' when stdout is backed up). No validation,
-// no retries, no rate limit, no STATE.
+// The baseline the connector is measured against: the least work one process can do to turn the
+// SmartLead API into the same RECORD lines. Plain Node and undici, nothing else:
+//
+// - HTTP: undici's `Agent` (keep-alive, the dispatcher the connector's HTTP client uses too) and
+//   `dispatcher.request`, the body read as text and `JSON.parse`d;
+// - requests: the campaign list (unless --campaign-ids), the lead categories once, then each
+//   campaign's lead pages in order, `--concurrency` campaigns at a time (default: the
+//   connector's rule for an unlimited rate, min(campaigns, 8)); a campaign stops on a short or
+//   empty page or at the reported total, as the connector's does;
+// - records: each row flattened the way the connector does it (src/smartlead/Models.ts, in place:
+//   the lead object plus the row's fields, `lead_category_id` → `category_id`, digit strings of
+//   the id fields made numbers, `campaign_id`, `category_name` from the categories), then
+//   `JSON.stringify`d into a RECORD line; the same record bytes as the connector's, key order
+//   included (bench/run.mjs checks that);
+// - output: one stdout write per page, waiting for 'drain' when stdout is backed up.
+//
+// Not done, since the connector's extra work is what the comparison is about: no validation of
+// the config or the pages, no retries, no rate limit, no STATE, no logs, no Effect.
 //
 //   node bench/baseline.mjs --base-url http://127.0.0.1:PORT/api/v1 --api-key K
-//     [--campaign-ids 1,2] [--page-size 100] [--client http|fetch]
-//
-// --client http (default): node:http with an Agent { keepAlive: true, maxSockets: 1 };
-// --client fetch: global fetch (undici, keep-alive by default). Part a of bench/run.mjs times
-// both (2 runs each) and uses the faster; node:http has been the faster here (see bench/RESULTS.md).
-import http from "node:http"
+//     [--campaign-ids 1,2] [--page-size 100] [--concurrency N] [--endpoint leads|statistics]
+import { Agent } from "undici"
 
 const args = process.argv.slice(2)
 const arg = (name, fallback) => {
   const index = args.indexOf(name)
   return index < 0 ? fallback : args[index + 1]
 }
-const base = arg("--base-url").replace(/\/+$/, "")
-const apiKey = arg("--api-key")
+const base = new URL(arg("--base-url").replace(/\/+$/, ""))
+const origin = base.origin
+const prefix = base.pathname
+const key = encodeURIComponent(arg("--api-key"))
 const pageSize = Number(arg("--page-size", "100"))
-const client = arg("--client", "http")
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+const agent = new Agent()
 
-const getHttp = (url) =>
-  new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, headers: { accept: "application/json" } }, (res) => {
-        const chunks = []
-        res.on("data", (chunk) => chunks.push(chunk))
-        res.on("end", () => {
-          if (res.statusCode !== 200) reject(new Error(`GET ${url}: HTTP ${res.statusCode}`))
-          else resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")))
-        })
-        res.on("error", reject)
-      })
-      .on("error", reject)
+const get = async (path) => {
+  const { statusCode, body } = await agent.request({
+    origin,
+    method: "GET",
+    path: `${prefix}${path}${path.includes("?") ? "&" : "?"}api_key=${key}`,
+    headers: { accept: "application/json" }
   })
-
-const getFetch = async (url) => {
-  const res = await fetch(url, { headers: { accept: "application/json" } })
-  if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status}`)
-  return JSON.parse(await res.text())
+  const text = await body.text()
+  if (statusCode !== 200) throw new Error(`GET ${path}: HTTP ${statusCode}`)
+  return JSON.parse(text)
 }
-
-const get = client === "fetch" ? getFetch : getHttp
 
 const write = (text) =>
   new Promise((resolve) => {
@@ -53,43 +51,96 @@ const write = (text) =>
     else process.stdout.once("drain", resolve)
   })
 
-const flatten = (row, campaignId) => {
-  const record = { campaign_id: campaignId }
-  const lead = row.lead
-  for (const key in lead) record[key] = lead[key]
-  for (const key in row) if (key !== "lead") record[key === "lead_category_id" ? "category_id" : key] = row[key]
-  record.id = lead.id
+const DIGITS = /^-?\d+$/
+const toInteger = (value) => {
+  if (typeof value === "string" && DIGITS.test(value)) {
+    const parsed = Number(value)
+    return Number.isSafeInteger(parsed) ? parsed : value
+  }
+  return value
+}
+
+/** A row of the real shape made the connector's record, in place (no checks: the bench server's rows are well-formed). */
+const flatten = (row, campaignId, categories) => {
+  const record = row.lead
+  const id = record.id
+  for (const key in row) {
+    if (key === "lead") continue
+    record[key === "lead_category_id" ? "category_id" : key] = row[key]
+  }
+  record.id = toInteger(id)
+  record.campaign_id = campaignId
+  if ("campaign_lead_map_id" in record) record.campaign_lead_map_id = toInteger(record.campaign_lead_map_id)
+  if ("category_id" in record) {
+    record.category_id = toInteger(record.category_id)
+    if (record.category_id !== null && record.category_name === undefined) record.category_name = categories.get(record.category_id) ?? null
+  }
   return record
 }
 
+const readCampaign = async (campaignId, categories) => {
+  let total = 0
+  for (let offset = 0;;) {
+    const page = await get(`/campaigns/${campaignId}/leads?offset=${offset}&limit=${pageSize}`)
+    const rows = page.data ?? page.leads ?? []
+    if (rows.length > 0) {
+      const start = `{"type":"RECORD","record":{"stream":"leads","emitted_at":${Date.now()},"data":`
+      let lines = ""
+      for (const row of rows) lines += start + JSON.stringify(flatten(row, campaignId, categories)) + "}}\n"
+      await write(lines)
+    }
+    offset += rows.length
+    total += rows.length
+    const reported = toInteger(page.total_leads ?? page.total)
+    if (rows.length === 0 || rows.length < pageSize || (typeof reported === "number" && offset >= reported)) return total
+  }
+}
+
 const main = async () => {
-  const key = encodeURIComponent(apiKey)
   const ids = arg("--campaign-ids")
-  const campaignIds = ids
-    ? ids.split(",").map(Number)
-    : (await get(`${base}/campaigns?api_key=${key}`)).map((campaign) => Number(campaign.id))
+  const campaignIds = ids ? ids.split(",").map(Number) : (await get("/campaigns")).map((campaign) => toInteger(campaign.id))
+  const categories = new Map((await get("/leads/fetch-categories")).map((category) => [toInteger(category.id), category.name]))
+  const concurrency = Number(arg("--concurrency", String(Math.max(1, Math.min(campaignIds.length, 8)))))
+  let next = 0
+  let total = 0
+  const worker = async () => {
+    while (next < campaignIds.length) total += await readCampaign(campaignIds[next++], categories)
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  process.stderr.write(`baseline: ${total} records from ${campaignIds.length} campaigns, ${concurrency} at a time\n`)
+  await agent.close()
+}
+
+// --endpoint statistics (bench part e): the same least work for GET /campaigns/:id/statistics,
+// pages of 100 until a short page or total_stats; each row without email_message, plus campaign_id.
+const mainStatistics = async () => {
+  const ids = arg("--campaign-ids")
+  const campaignIds = ids ? ids.split(",").map(Number) : (await get("/campaigns")).map((campaign) => Number(campaign.id))
   let total = 0
   for (const campaignId of campaignIds) {
     for (let offset = 0;;) {
-      const page = await get(`${base}/campaigns/${campaignId}/leads?api_key=${key}&offset=${offset}&limit=${pageSize}`)
-      const rows = page.data ?? page.leads ?? []
+      const page = await get(`/campaigns/${campaignId}/statistics?offset=${offset}&limit=100`)
+      const rows = page.data ?? []
       if (rows.length > 0) {
-        const prefix = `{"type":"RECORD","record":{"stream":"leads","emitted_at":${Date.now()},"data":`
+        const start = `{"type":"RECORD","record":{"stream":"campaign_statistics","emitted_at":${Date.now()},"data":`
         let lines = ""
-        for (const row of rows) lines += prefix + JSON.stringify(flatten(row, campaignId)) + "}}\n"
+        for (const row of rows) {
+          delete row.email_message
+          row.campaign_id = campaignId
+          lines += start + JSON.stringify(row) + "}}\n"
+        }
         await write(lines)
       }
       offset += rows.length
       total += rows.length
-      const reported = Number(page.total_leads ?? page.total)
-      if (rows.length < pageSize || (Number.isFinite(reported) && offset >= reported)) break
+      if (rows.length < 100 || offset >= Number(page.total_stats)) break
     }
   }
-  process.stderr.write(`baseline: ${total} records from ${campaignIds.length} campaigns\n`)
-  agent.destroy()
+  process.stderr.write(`baseline: ${total} statistics records from ${campaignIds.length} campaigns\n`)
+  await agent.close()
 }
 
-main().catch((error) => {
+;(arg("--endpoint", "leads") === "statistics" ? mainStatistics() : main()).catch((error) => {
   process.stderr.write(`baseline failed: ${error.stack ?? error}\n`)
   process.exit(1)
 })

@@ -1,9 +1,10 @@
 // CPU profile of the connector against the bench server, summarised by self time.
 //
-//   node bench/profile.mjs [--scenario a|c|b|spec] [--bundle debug|dist] [--top 25] [--keep DIR]
+//   node bench/profile.mjs [--scenario a|c|b|e|spec] [--bundle debug|dist] [--top 25] [--keep DIR]
 //
 // scenario a: 20 campaigns × 5,000 leads, no latency (the throughput case); c: one campaign of
 // 200,000 leads; b: 30 × 200 leads, 250 ms latency, limit 10 req/s, max_requests_per_second 10;
+// e: campaign_statistics of 20 campaigns × 2,000 emails sent;
 // spec: `spec` only (start-up).
 // --bundle debug (default) profiles an unminified bundle of src/main.ts built into a temp dir with
 // esbuild (same options as scripts/build.mjs, minus minification), whose `// node_modules/…` and
@@ -60,6 +61,7 @@ const scenarios = {
   a: { server: { campaigns: 20, leads: 5000 }, config: { max_requests_per_second: 100000 } },
   c: { server: { campaigns: 1, leads: 200000 }, config: { max_requests_per_second: 100000 } },
   b: { server: { campaigns: 30, leads: 200, latencyMs: 250, rateLimit: 10 }, config: { max_requests_per_second: 10 } },
+  e: { server: { campaigns: 20, leads: 0, statistics: 2000 }, config: { max_requests_per_second: 100000 }, stream: "campaign_statistics" },
   spec: undefined
 }
 if (!(scenario in scenarios)) throw new Error(`unknown scenario ${scenario}`)
@@ -74,7 +76,7 @@ if (server) {
   writeFileSync(config, JSON.stringify({ api_key: API_KEY, base_url: server.url, page_size: 100, max_retries: 2, ...chosen.config }))
   writeFileSync(catalog, JSON.stringify({
     streams: [{
-      stream: { name: "leads", json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
+      stream: { name: chosen.stream ?? "leads", json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
       sync_mode: "full_refresh",
       destination_sync_mode: "overwrite"
     }]

@@ -1,16 +1,25 @@
-// The connector benchmark (issue 7). Plain Node, no test runner. `npm run bench` builds first;
-// this script expects dist/main.js to exist.
+// The connector benchmark (issue 7, targets of issue 11). Plain Node, no test runner.
+// `npm run bench` builds first; this script expects dist/main.js to exist.
 //
-//   node bench/run.mjs [--runs 5] [--only a,b,c,d] [--strict]
+//   node bench/run.mjs [--runs 5] [--only a,b,c,d,e] [--strict] [--node /path/to/node]
 //
 //   a. throughput: 20 campaigns × 5,000 leads, no latency, page size 100, connector vs the
-//      minimal baseline (bench/baseline.mjs), records/s and their ratio (target ≥ 0.6)
+//      baseline (bench/baseline.mjs: the least work one process can do for the same RECORD
+//      lines), records/s and their ratio per interleaved pair (target ≥ 0.6); both must print the
+//      same record bytes
 //   b. latency-bound: 30 campaigns × 200 leads, 250 ms per request, server limit 10 req/s,
 //      max_requests_per_second 10: wall time against requests ÷ rate (target ≤ 1.15×), 429s (target 0)
-//   c. memory: peak RSS of the connector reading one campaign of 20,000 and of 200,000 leads
-//      (target: 200k ≤ 1.2 × 20k)
+//   c. memory: peak RSS reading one campaign of 200,000 leads, connector vs baseline, interleaved
+//      (target: connector ≤ 1.3 × baseline, medians); the connector at 20,000 leads too, to show
+//      that its memory stays flat as a read grows
 //   d. start-up: `node dist/main.js spec` against `node -e 0`, medians of ≥ 10 runs (target ≤ 2.5×)
+//   e. statistics throughput: campaign_statistics of 20 campaigns × 2,000 emails sent (pages of 100,
+//      ~2 kB of email HTML a row, left out of the records), connector vs the baseline's
+//      `--endpoint statistics`, records/s and their ratio (reported like a)
 //
+// The connector runs as its image's ENTRYPOINT runs it, `node dist/main.js` (no Node flags). Every
+// process (connector, baseline, `node -e 0`) runs on the same Node: this one, or --node (the image
+// has Node 24, whose compile cache the launcher uses; Node 20 loads the bundle without one).
 // The SmartLead server (bench/server.mjs) runs in its own forked process on 127.0.0.1, so the
 // runner's counting sink never slows it down. Every child has a deadline, the whole run has a
 // watchdog, and children and the server are killed on every way out. Prints a table and writes
@@ -26,7 +35,8 @@ import { fileURLToPath } from "node:url"
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "..")
 const MAIN = path.join(root, "dist", "main.js")
-const NODE = process.execPath
+const argv0 = process.argv.slice(2)
+const NODE = argv0.includes("--node") ? path.resolve(argv0[argv0.indexOf("--node") + 1]) : process.execPath
 const API_KEY = "bench-key"
 
 // ----- options -----------------------------------------------------------------------------------
@@ -36,10 +46,10 @@ const flag = (name, fallback) => {
   return index < 0 ? fallback : argv[index + 1]
 }
 const RUNS = Math.max(1, Number(flag("--runs", "5")) || 5)
-const ONLY = new Set(String(flag("--only", "a,b,c,d")).split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))
+const ONLY = new Set(String(flag("--only", "a,b,c,d,e")).split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))
 const STRICT = argv.includes("--strict")
 const WATCHDOG_MS = Number(flag("--watchdog-seconds", "900")) * 1000
-for (const part of ONLY) if (!"abcd".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d)`)
+for (const part of ONLY) if (!"abcde".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d,e)`)
 if (!existsSync(MAIN)) die(`${MAIN} is missing: run \`npm run build\` first (or \`npm run bench\`)`)
 
 function die(message) {
@@ -50,17 +60,18 @@ function die(message) {
 // ----- process hygiene ---------------------------------------------------------------------------
 const children = new Set()
 const tmp = mkdtempSync(path.join(os.tmpdir(), "smartlead-bench-"))
-// dist/ holds the launchers (main.js, tap.js), the program bundles (*.cjs) and their V8 code
-// caches (*.cache); every run uses one snapshot
-// of it, so a rebuild in the middle of the benchmark (someone else running `npm run build`)
-// cannot mix two versions. A package.json {"type":"module"} sits above it, as in the project.
+// dist/ holds the launchers (main.js, tap.js), the program bundles (*.cjs) and their source maps;
+// every run uses one snapshot of it, so a rebuild in the middle of the benchmark (someone else
+// running `npm run build`) cannot mix two versions. A package.json {"type":"module"} sits above
+// it, as in the project. Where Node has a compile cache (≥ 22.1), the launcher keeps it in the
+// snapshot's dist/, filled by the warm-up runs.
 const BUNDLE_MTIME = statSync(MAIN).mtime
 cpSync(path.join(root, "dist"), path.join(tmp, "dist"), { recursive: true })
 writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" }))
 const BUNDLE = path.join(tmp, "dist", "main.js")
 const bundleFiles = readdirSync(path.join(tmp, "dist"), { recursive: true })
   .map(String)
-  .filter((file) => /\.(js|cjs|cache)$/.test(file))
+  .filter((file) => /\.(js|cjs|map)$/.test(file))
   .sort()
 const BUNDLE_SHA = bundleFiles
   .reduce((hash, file) => hash.update(file).update(readFileSync(path.join(tmp, "dist", file))), createHash("sha256"))
@@ -151,11 +162,12 @@ const RECORD_PREFIX = Buffer.from('{"type":"RECORD"')
 
 /** Counts protocol lines as they stream by; never holds more than one partial line. */
 const makeSink = () => {
-  const counts = { records: 0, states: 0, traces: 0, logs: 0, other: 0, bytes: 0, errors: [] }
+  const counts = { records: 0, recordBytes: 0, states: 0, traces: 0, logs: 0, other: 0, bytes: 0, errors: [] }
   let carry = null
   const line = (buf, start, end) => {
     if (end - start >= RECORD_PREFIX.length && buf.compare(RECORD_PREFIX, 0, RECORD_PREFIX.length, start, start + RECORD_PREFIX.length) === 0) {
       counts.records++
+      counts.recordBytes += end - start + 1
       return
     }
     if (end === start) return
@@ -248,6 +260,7 @@ const leadsCatalog = writeJson("catalog.json", {
   }]
 })
 const connectorArgs = (configFile) => [BUNDLE, "read", "--config", configFile, "--catalog", leadsCatalog]
+const baselineArgs = (url, extra = []) => [path.join(here, "baseline.mjs"), "--base-url", url, "--api-key", API_KEY, "--page-size", "100", ...extra]
 
 const failures = []
 /** Checks a run: exit 0, no timeout, the expected record count. Returns whether it is usable. */
@@ -294,27 +307,18 @@ const partA = async () => {
       max_retries: 2,
       request_timeout_seconds: 30
     })
-    const baselineArgs = (client) => [path.join(here, "baseline.mjs"), "--base-url", server.url, "--api-key", API_KEY, "--page-size", "100", "--client", client]
-    // which keep-alive client is faster for the baseline: two untimed-for-the-result runs each
-    const clientTimes = { http: [], fetch: [] }
-    for (let i = 0; i < 2; i++) {
-      for (const client of ["http", "fetch"]) {
-        const result = await run(NODE, baselineArgs(client), { timeoutMs: 120_000 })
-        if (check(`a baseline (${client}) client check`, result, expected)) clientTimes[client].push(result.wallMs)
-      }
-    }
-    const client = median(clientTimes.fetch) < median(clientTimes.http) ? "fetch" : "http"
-    log(`  baseline client: node:http ${fmt(median(clientTimes.http))} ms, fetch ${fmt(median(clientTimes.fetch))} ms → ${client}`)
-    // warm-up (file cache, JIT caches of the server)
+    // warm-up (file cache, compile cache, the server's JIT)
     await run(NODE, connectorArgs(config), { timeoutMs: 120_000 })
+    await run(NODE, baselineArgs(server.url), { timeoutMs: 120_000 })
     const connector = []
     const baseline = []
     const ratios = []
+    const cpuRatios = []
     for (let i = 0; i < RUNS; i++) {
       await server.reset()
-      const c = await run(NODE, connectorArgs(config), { timeoutMs: 120_000 })
+      const c = await runCpu(connectorArgs(config), { timeoutMs: 120_000 })
       const stats = await server.stats()
-      const b = await run(NODE, baselineArgs(client), { timeoutMs: 120_000 })
+      const b = await runCpu(baselineArgs(server.url), { timeoutMs: 120_000 })
       const cOk = check(`a connector run ${i + 1}`, c, expected)
       const bOk = check(`a baseline run ${i + 1}`, b, expected)
       const cRate = expected / (c.wallMs / 1000)
@@ -323,22 +327,29 @@ const partA = async () => {
       if (cOk) connector.push(cRate)
       if (bOk) baseline.push(bRate)
       if (cOk && bOk) ratios.push(cRate / bRate)
+      if (cOk && bOk && c.cpuMs > 0 && b.cpuMs > 0) cpuRatios.push(b.cpuMs / c.cpuMs)
+      if (cOk && bOk && c.recordBytes !== b.recordBytes) {
+        failures.push(`a run ${i + 1}: the connector printed ${c.recordBytes} bytes of RECORD lines, the baseline ${b.recordBytes}: they no longer do the same work`)
+      }
     }
     const cs = summary(connector)
     const bs = summary(baseline)
     const rs = summary(ratios)
+    const cpu = summary(cpuRatios)
     rows.push({ part: "a", figure: "throughput, connector (records/s)", value: fmtSummary(cs), target: "", pass: undefined })
-    rows.push({ part: "a", figure: `throughput, baseline (records/s, ${client === "http" ? "node:http keep-alive" : "fetch"})`, value: fmtSummary(bs), target: "", pass: undefined })
+    rows.push({ part: "a", figure: "throughput, baseline (records/s)", value: fmtSummary(bs), target: "", pass: undefined })
     rows.push({ part: "a", figure: "throughput ratio connector/baseline", value: fmtSummary(rs, 2), target: "≥ 0.6", pass: rs.n > 0 ? rs.median >= 0.6 : false })
+    if (cpu.n > 0) rows.push({ part: "a", figure: "records per CPU-second, connector/baseline (less load-sensitive)", value: fmtSummary(cpu, 2), target: "", pass: undefined })
     details.push(
       `### a. throughput (${campaigns} × ${fmt(leads)} leads = ${fmt(expected)} records, page size 100, no latency)`,
       "",
       `Records/s = records ÷ wall time of the whole process (spawn to exit, start-up included). Connector and baseline runs alternate; the ratio is per pair.`,
-      `Baseline client check (median wall of 2 runs): node:http Agent keepAlive ${fmt(median(clientTimes.http))} ms, global fetch ${fmt(median(clientTimes.fetch))} ms → ${client}.`,
+      `The baseline (bench/baseline.mjs) reads the same pages with undici keep-alive, ${Math.min(campaigns, 8)} campaigns at a time like the connector, and prints the same RECORD lines (their byte counts are compared on every run) without validation, retries, rate limit, STATE or logs.`,
       "",
       `- connector records/s: ${connector.map((v) => fmt(v)).join(", ")}`,
       `- baseline records/s: ${baseline.map((v) => fmt(v)).join(", ")}`,
       `- ratio: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
+      `- CPU time (user + sys) per run, connector ÷ baseline inverted (records per CPU-second ratio): ${cpuRatios.map((v) => fmt(v, 2)).join(", ")}`,
       ""
     )
   } finally {
@@ -433,6 +444,15 @@ const partB = async () => {
 // ----- c. memory ---------------------------------------------------------------------------------
 const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined
 
+/** `run` of node with the CPU time (user + sys, ms) of the node process, from /usr/bin/time (NaN without it). */
+const runCpu = async (args, options) => {
+  if (TIME === undefined) return { ...(await run(NODE, args, options)), cpuMs: NaN }
+  const file = path.join(tmp, `cpu-${process.hrtime.bigint()}.txt`)
+  const result = await run(TIME, ["-o", file, "-f", "%U %S", NODE, ...args], options)
+  const [user, system] = readFileSync(file, "utf8").trim().split("\n").at(-1).split(" ").map(Number)
+  return { ...result, cpuMs: (user + system) * 1000 }
+}
+
 /** Peak RSS in kB: /usr/bin/time -v's "Maximum resident set size", else VmHWM polled from /proc. */
 const runMeasured = async (args, timeoutMs) => {
   if (TIME !== undefined) {
@@ -441,16 +461,15 @@ const runMeasured = async (args, timeoutMs) => {
     return { ...result, peakKb: match ? Number(match[1]) : NaN }
   }
   let peakKb = NaN
+  const before = new Set(children)
   const promise = run(NODE, args, { timeoutMs })
+  const [child] = [...children].filter((c) => !before.has(c))
   const poll = setInterval(() => {
-    for (const child of children) {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, "utf8")
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
-        if (hwm && child.spawnargs.includes(args[0])) peakKb = Math.max(Number.isNaN(peakKb) ? 0 : peakKb, Number(hwm[1]))
-      } catch {
-        // exited between polls
-      }
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))
+      if (hwm) peakKb = Math.max(Number.isNaN(peakKb) ? 0 : peakKb, Number(hwm[1]))
+    } catch {
+      // exited between polls
     }
   }, 20)
   const result = await promise
@@ -461,7 +480,7 @@ const runMeasured = async (args, timeoutMs) => {
 const partC = async () => {
   const small = 20_000
   const large = 200_000
-  log(`c. memory: one campaign of ${fmt(small)} and of ${fmt(large)} leads, page size 100, no latency (${TIME ? "/usr/bin/time -v" : "VmHWM polling"})`)
+  log(`c. memory: one campaign of ${fmt(large)} leads, connector vs baseline, and the connector at ${fmt(small)}; page size 100, no latency (${TIME ? "/usr/bin/time -v" : "VmHWM polling"})`)
   const server = await startServer({ campaignSpec: [{ id: 3000001, leads: small }, { id: 3000002, leads: large }], pageSize: 100 })
   try {
     const configFor = (id) =>
@@ -475,33 +494,41 @@ const partC = async () => {
         request_timeout_seconds: 30
       })
     const cases = [
-      { leads: small, config: configFor(3000001), peaks: [], rates: [] },
-      { leads: large, config: configFor(3000002), peaks: [], rates: [] }
+      { label: `connector, ${fmt(small)} leads`, leads: small, args: connectorArgs(configFor(3000001)), peaks: [], rates: [] },
+      { label: `connector, ${fmt(large)} leads`, leads: large, args: connectorArgs(configFor(3000002)), peaks: [], rates: [] },
+      { label: `baseline, ${fmt(large)} leads`, leads: large, args: baselineArgs(server.url, ["--campaign-ids", "3000002"]), peaks: [], rates: [] }
     ]
+    const ratios = []
     for (let i = 0; i < RUNS; i++) {
+      const peaks = []
       for (const c of cases) {
-        const result = await runMeasured(connectorArgs(c.config), 180_000)
-        const ok = check(`c ${c.leads} leads run ${i + 1}`, result, c.leads)
-        log(`  run ${i + 1}: ${fmt(c.leads)} leads: peak RSS ${fmt(result.peakKb / 1024, 1)} MB, ${fmt(result.wallMs)} ms`)
+        const result = await runMeasured(c.args, 180_000)
+        const ok = check(`c ${c.label} run ${i + 1}`, result, c.leads)
+        log(`  run ${i + 1}: ${c.label}: peak RSS ${fmt(result.peakKb / 1024, 1)} MB, ${fmt(result.wallMs)} ms`)
+        peaks.push(ok && Number.isFinite(result.peakKb) ? result.peakKb / 1024 : NaN)
         if (ok && Number.isFinite(result.peakKb)) {
           c.peaks.push(result.peakKb / 1024)
           c.rates.push(c.leads / (result.wallMs / 1000))
         }
       }
+      if (Number.isFinite(peaks[1]) && Number.isFinite(peaks[2])) ratios.push(peaks[1] / peaks[2])
     }
-    const [s, l] = cases.map((c) => summary(c.peaks))
-    const ratio = l.median / s.median
-    rows.push({ part: "c", figure: `peak RSS at ${fmt(small)} leads (MB)`, value: fmtSummary(s, 1), target: "", pass: undefined })
-    rows.push({ part: "c", figure: `peak RSS at ${fmt(large)} leads (MB)`, value: fmtSummary(l, 1), target: "", pass: undefined })
-    rows.push({ part: "c", figure: "peak RSS 200k ÷ 20k (medians)", value: fmt(ratio, 2), target: "≤ 1.2", pass: Number.isFinite(ratio) ? ratio <= 1.2 : false })
+    const [s, l, b] = cases.map((c) => summary(c.peaks))
+    const ratio = l.median / b.median
+    rows.push({ part: "c", figure: `peak RSS, connector at ${fmt(large)} leads (MB)`, value: fmtSummary(l, 1), target: "", pass: undefined })
+    rows.push({ part: "c", figure: `peak RSS, baseline at ${fmt(large)} leads (MB)`, value: fmtSummary(b, 1), target: "", pass: undefined })
+    rows.push({ part: "c", figure: "peak RSS connector ÷ baseline (medians)", value: fmt(ratio, 2), target: "≤ 1.3", pass: Number.isFinite(ratio) ? ratio <= 1.3 : false })
+    rows.push({ part: "c", figure: `peak RSS, connector at ${fmt(small)} leads (MB; flatness)`, value: `${fmtSummary(s, 1)}; ${fmt(large)} ÷ ${fmt(small)} = ${fmt(l.median / s.median, 2)}`, target: "", pass: undefined })
     details.push(
       `### c. memory (one campaign, page size 100, no latency)`,
       "",
       TIME
-        ? `Peak RSS = "Maximum resident set size" from \`/usr/bin/time -v node dist/main.js read …\` (the node process itself; /usr/bin/time only waits).`
-        : `Peak RSS = VmHWM of the connector process, polled every 20 ms from /proc/<pid>/status (no /usr/bin/time).`,
+        ? `Peak RSS = "Maximum resident set size" from \`/usr/bin/time -v node …\` (the node process itself; /usr/bin/time only waits).`
+        : `Peak RSS = VmHWM of the node process, polled every 20 ms from /proc/<pid>/status (no /usr/bin/time).`,
+      `The three runs of each round alternate; the ratio row is of medians, per-round ratios are listed below.`,
       "",
-      ...cases.map((c) => `- ${fmt(c.leads)} leads: peak RSS (MB) ${c.peaks.map((v) => fmt(v, 1)).join(", ")}; records/s ${c.rates.map((v) => fmt(v)).join(", ")}`),
+      ...cases.map((c) => `- ${c.label}: peak RSS (MB) ${c.peaks.map((v) => fmt(v, 1)).join(", ")}; records/s ${c.rates.map((v) => fmt(v)).join(", ")}`),
+      `- connector ÷ baseline at ${fmt(large)}, per round: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
       ""
     )
   } finally {
@@ -535,6 +562,67 @@ const partD = async () => {
     `- \`node -e 0\` (ms): ${bare.map((v) => fmt(v)).join(", ")}`,
     ""
   )
+}
+
+// ----- e. campaign_statistics throughput ---------------------------------------------------------
+const partE = async () => {
+  const campaigns = 20
+  const emails = 2000
+  const expected = campaigns * emails
+  log(`e. statistics throughput: campaign_statistics of ${campaigns} campaigns × ${emails} emails sent, pages of 100, no latency`)
+  const server = await startServer({ campaigns, leads: 0, statistics: emails })
+  try {
+    const config = writeJson("e-config.json", {
+      api_key: API_KEY,
+      base_url: server.url,
+      max_requests_per_second: 100000,
+      max_retries: 2,
+      request_timeout_seconds: 30
+    })
+    const catalog = writeJson("e-catalog.json", {
+      streams: [{
+        stream: { name: "campaign_statistics", json_schema: {}, supported_sync_modes: ["full_refresh"] },
+        sync_mode: "full_refresh",
+        destination_sync_mode: "overwrite"
+      }]
+    })
+    const connector = [BUNDLE, "read", "--config", config, "--catalog", catalog]
+    const baselineArgs = [path.join(here, "baseline.mjs"), "--base-url", server.url, "--api-key", API_KEY, "--endpoint", "statistics", "--client", "http"]
+    await run(NODE, connector, { timeoutMs: 120_000 }) // warm-up
+    const rates = { connector: [], baseline: [], ratio: [] }
+    for (let i = 0; i < RUNS; i++) {
+      await server.reset()
+      const c = await run(NODE, connector, { timeoutMs: 120_000 })
+      const stats = await server.stats()
+      const b = await run(NODE, baselineArgs, { timeoutMs: 120_000 })
+      const cOk = check(`e connector run ${i + 1}`, c, expected)
+      const bOk = check(`e baseline run ${i + 1}`, b, expected)
+      const cRate = expected / (c.wallMs / 1000)
+      const bRate = expected / (b.wallMs / 1000)
+      log(`  run ${i + 1}: connector ${fmt(cRate)} rec/s (${fmt(c.wallMs)} ms, ${stats.statisticsRequests} statistics requests, ${c.states} STATEs), baseline ${fmt(bRate)} rec/s (${fmt(b.wallMs)} ms)`)
+      if (cOk) rates.connector.push(cRate)
+      if (bOk) rates.baseline.push(bRate)
+      if (cOk && bOk) rates.ratio.push(cRate / bRate)
+    }
+    const cs = summary(rates.connector)
+    const bs = summary(rates.baseline)
+    const rs = summary(rates.ratio)
+    rows.push({ part: "e", figure: "statistics throughput, connector (records/s)", value: fmtSummary(cs), target: "", pass: undefined })
+    rows.push({ part: "e", figure: "statistics throughput, baseline (records/s, undici keep-alive)", value: fmtSummary(bs), target: "", pass: undefined })
+    rows.push({ part: "e", figure: "statistics throughput ratio connector/baseline", value: fmtSummary(rs, 2), target: "", pass: undefined })
+    details.push(
+      `### e. campaign_statistics throughput (${campaigns} × ${fmt(emails)} emails sent = ${fmt(expected)} records, pages of 100, no latency)`,
+      "",
+      `Records/s = records ÷ wall time of the whole process (spawn to exit, start-up included), as in a. Each row carries ~2 kB of email HTML that the records leave out (statistics_include_email_body off), and its counts as strings. The baseline (\`bench/baseline.mjs --endpoint statistics\`) reads the same pages one after another, deletes email_message, adds campaign_id and prints RECORD lines; no typing, no validation, no retries, no STATE. Connector and baseline runs alternate; the ratio is per pair.`,
+      "",
+      `- connector records/s: ${rates.connector.map((v) => fmt(v)).join(", ")}`,
+      `- baseline records/s: ${rates.baseline.map((v) => fmt(v)).join(", ")}`,
+      `- ratio: ${rates.ratio.map((v) => fmt(v, 2)).join(", ")}`,
+      ""
+    )
+  } finally {
+    await server.close()
+  }
 }
 
 // ----- main --------------------------------------------------------------------------------------
@@ -609,6 +697,7 @@ const main = async () => {
   if (ONLY.has("b")) await partB()
   if (ONLY.has("c")) await partC()
   if (ONLY.has("d")) await partD()
+  if (ONLY.has("e")) await partE()
   const facts = machine()
   const { text, md } = table(facts, (Date.now() - started) / 1000)
   process.stdout.write(text)

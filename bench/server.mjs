@@ -23,6 +23,12 @@ const LAST = ["Doe", "Smith", "García", "Chen", "Okafor", "Patel", "Berg", "Ros
 const CITY = ["San Francisco, CA", "Berlin, DE", "São Paulo, BR", "Lagos, NG", "Pune, IN"]
 const STATUS = ["STARTED", "INPROGRESS", "COMPLETED", "PAUSED"]
 const TITLE = ["CEO", "CTO", "VP Sales", "Head of Growth", "Founder"]
+/** GET /leads/fetch-categories (rows use category 1). */
+const CATEGORIES = [
+  { id: 1, name: "Interested", created_at: "2022-04-22T02:43:21.562Z", sentiment_type: "positive" },
+  { id: 2, name: "Meeting Request", created_at: "2022-04-22T02:43:21.562Z", sentiment_type: "positive" },
+  { id: 3, name: "Not Interested", created_at: "2022-04-22T02:43:21.562Z", sentiment_type: "negative" }
+]
 
 /** The campaign list: `[{id, leads}]` from a count and leads per campaign, or given as is. */
 export const campaignsOf = (options) =>
@@ -72,6 +78,41 @@ const pageBody = (campaign, offsets, offset, limit, gtMs) => {
   return Buffer.from(JSON.stringify({ total_leads: String(total), offset, limit, data }))
 }
 
+// ----- campaign statistics (bench part e) -----------------------------------------------------
+// One row per email sent, in the live shape (string total and counts), with a ~2 kB email body.
+const EMAIL_BODY = `<html><body><p>Hi {{first_name}},</p>${"<p>We help teams like yours send better cold email. Would a short call next week make sense?</p>".repeat(20)}</body></html>`
+
+/** Statistics row `n` (0-based) of a campaign; sent_time strictly increasing. */
+const statisticsRow = (campaignIndex, n, globalIndex) => {
+  const sentMs = START_MS + campaignIndex * 86_400_000 + n * 60_000
+  const opened = n % 3 !== 0
+  return {
+    stats_id: 48_213_000 + globalIndex,
+    lead_name: `${FIRST[n % FIRST.length]} ${LAST[(n >> 3) % LAST.length]}`,
+    lead_email: `${FIRST[n % FIRST.length].toLowerCase()}.${n}@c${campaignIndex}.example.com`,
+    lead_category: n % 11 === 0 ? "Interested" : null,
+    sequence_number: String((n % 3) + 1),
+    email_campaign_seq_id: 7_340_000 + campaignIndex * 10 + (n % 3) + 1,
+    seq_variant_id: n % 3 === 0 ? 912_000 + (n % 2) : null,
+    email_subject: "Quick question",
+    email_message: EMAIL_BODY,
+    sent_time: new Date(sentMs).toISOString(),
+    open_time: opened ? new Date(sentMs + 3_600_000).toISOString() : null,
+    click_time: null,
+    reply_time: n % 7 === 0 ? new Date(sentMs + 7_200_000).toISOString() : null,
+    open_count: opened ? "2" : "0",
+    click_count: "0",
+    is_unsubscribed: false,
+    is_bounced: false
+  }
+}
+
+const statisticsBody = (campaign, offset, limit) => {
+  const data = []
+  for (let n = offset; n < Math.min(campaign.statistics, offset + limit); n++) data.push(statisticsRow(campaign.index, n, campaign.statisticsOffset + n))
+  return Buffer.from(JSON.stringify({ total_stats: String(campaign.statistics), offset, limit, data }))
+}
+
 const campaignJson = (campaign) => ({
   id: campaign.id,
   user_id: 196026,
@@ -96,7 +137,8 @@ const campaignJson = (campaign) => ({
 
 /**
  * Starts the server. Options: campaigns, leads (per campaign) or campaignSpec [{id, leads}],
- * pageSize (pre-built, default 100), latencyMs (default 0), rateLimit (req/s, default none),
+ * pageSize (pre-built, default 100), statistics (emails sent per campaign for GET
+ * /campaigns/:id/statistics, pre-built in pages of 100; default 0), latencyMs (default 0), rateLimit (req/s, default none),
  * port (default 0 = any). Resolves to { port, url, stats(), reset(), close() }.
  */
 export const startServer = async (options = {}) => {
@@ -105,10 +147,14 @@ export const startServer = async (options = {}) => {
   const rateLimit = options.rateLimit
   const campaigns = new Map()
   let globalOffset = 0
+  let statisticsOffset = 0
   const started = Date.now()
   for (const [index, spec] of campaignsOf(options).entries()) {
-    const campaign = { id: spec.id, leads: spec.leads, index, offsets: globalOffset, pages: new Map() }
+    const statistics = options.statistics ?? 0
+    const campaign = { id: spec.id, leads: spec.leads, index, offsets: globalOffset, pages: new Map(), statistics, statisticsOffset, statisticsPages: new Map() }
     globalOffset += spec.leads
+    statisticsOffset += statistics
+    for (let offset = 0; offset < statistics || offset === 0; offset += 100) campaign.statisticsPages.set(offset, statisticsBody(campaign, offset, 100))
     // every page the connector asks for with `limit=pageSize`, plus the empty page after the last
     for (let offset = 0; offset <= spec.leads; offset += pageSize) {
       campaign.pages.set(offset, pageBody(campaign, campaign.offsets, offset, pageSize))
@@ -116,13 +162,14 @@ export const startServer = async (options = {}) => {
     campaigns.set(String(spec.id), campaign)
   }
   const campaignsBody = Buffer.from(JSON.stringify([...campaigns.values()].map(campaignJson)))
+  const categoriesBody = Buffer.from(JSON.stringify(CATEGORIES))
   const unauthorized = Buffer.from(JSON.stringify({ message: "Invalid API Key" }))
   const notFound = Buffer.from(JSON.stringify({ error: "Resource not found" }))
   const tooMany = Buffer.from(JSON.stringify({ error: { code: "RATE_LIMIT_EXCEEDED", message: "Too many requests. Please retry after 1 seconds.", retry_after: 1 } }))
   const buildMs = Date.now() - started
 
   const stats = {
-    requests: 0, campaignsRequests: 0, leadsRequests: 0, ok: 0, status429: 0, status401: 0, status404: 0,
+    requests: 0, campaignsRequests: 0, leadsRequests: 0, statisticsRequests: 0, ok: 0, status429: 0, status401: 0, status404: 0,
     onDemandPages: 0, bytes: 0, inFlight: 0, maxInFlight: 0, firstAt: 0, lastEndAt: 0, buildMs,
     arrivals: [] // [ms since firstAt, status] of the first 10,000 requests, to see how they are spaced
   }
@@ -169,6 +216,10 @@ export const startServer = async (options = {}) => {
       window.push(now)
     }
     const parts = path.split("/") // ["", "api", "v1", "campaigns", id?, "leads"?]
+    if (path === "/api/v1/leads/fetch-categories") {
+      stats.ok++
+      return send(res, 200, categoriesBody)
+    }
     if (parts[1] !== "api" || parts[2] !== "v1" || parts[3] !== "campaigns") {
       stats.status404++
       return send(res, 404, notFound)
@@ -179,6 +230,18 @@ export const startServer = async (options = {}) => {
       return send(res, 200, campaignsBody)
     }
     const campaign = campaigns.get(parts[4])
+    if (campaign !== undefined && parts[5] === "statistics" && parts.length === 6) {
+      stats.statisticsRequests++
+      stats.ok++
+      const offset = Math.max(0, Number(query.get("offset") ?? 0) || 0)
+      const limit = Math.max(1, Math.min(100, Number(query.get("limit") ?? 100) || 100))
+      let body = limit === 100 ? campaign.statisticsPages.get(offset) : undefined
+      if (body === undefined) {
+        stats.onDemandPages++
+        body = statisticsBody(campaign, offset, limit)
+      }
+      return send(res, 200, body)
+    }
     if (campaign === undefined || parts[5] !== "leads" || parts.length !== 6) {
       stats.status404++
       return send(res, 404, notFound)
@@ -209,6 +272,7 @@ export const startServer = async (options = {}) => {
     port,
     url: `http://127.0.0.1:${port}/api/v1`,
     totalLeads: globalOffset,
+    totalStatistics: statisticsOffset,
     campaignIds: [...campaigns.values()].map((c) => c.id),
     stats: () => ({ ...stats, arrivals: [...stats.arrivals] }),
     reset: () => {

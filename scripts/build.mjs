@@ -1,10 +1,10 @@
 // Builds the executables into dist/: each program (src/main.ts → source-smartlead.cjs,
-// src/tap.ts → tap-smartlead.cjs) as one minified CommonJS bundle, started by a tiny ESM
-// launcher (dist/main.js, dist/tap.js; src/launcher.ts) that loads it with the V8 code cache
-// written here, and the SmartLead simulator used by the demo and the image test into
-// dist-dev/simulator.js.
+// src/tap.ts → tap-smartlead.cjs) as one minified CommonJS bundle with its source map (*.cjs.map,
+// positions only: stack traces name src/ files and lines, the sources themselves are not
+// shipped), started by a tiny ESM launcher (dist/main.js, dist/tap.js; src/launcher.ts) that
+// switches on Node's compile cache and source maps and requires it; and the SmartLead simulator
+// used by the demo and the image test into dist-dev/simulator.js.
 import { build } from "esbuild"
-import { execFileSync } from "node:child_process"
 import { chmod, rm } from "node:fs/promises"
 
 // @effect/cli can read option values from YAML/TOML/INI files; this connector never does, so
@@ -24,8 +24,8 @@ module.exports = new Proxy({}, { get: (_, key) => key === "__esModule" ? false :
 
 const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "none" }
 const programs = [
-  { launcher: "main", bundle: "source-smartlead", entry: "src/main.ts", warm: ["spec"] },
-  { launcher: "tap", bundle: "tap-smartlead", entry: "src/tap.ts", warm: ["--about"] }
+  { launcher: "main", bundle: "source-smartlead", entry: "src/main.ts" },
+  { launcher: "tap", bundle: "tap-smartlead", entry: "src/tap.ts" }
 ]
 
 await rm("dist", { recursive: true, force: true })
@@ -36,6 +36,8 @@ await build({
   outdir: "dist",
   outExtension: { ".js": ".cjs" },
   minify: true,
+  sourcemap: "linked",
+  sourcesContent: false,
   plugins: [omitUnused]
 })
 for (const program of programs) {
@@ -48,10 +50,6 @@ for (const program of programs) {
     minify: true
   })
   await chmod(`dist/${program.launcher}.js`, 0o755)
-  execFileSync(process.execPath, [`dist/${program.launcher}.js`, ...program.warm], {
-    env: { ...process.env, SOURCE_SMARTLEAD_WRITE_CODE_CACHE: "1" },
-    stdio: ["ignore", "ignore", "inherit"]
-  })
 }
 await build({
   ...common,

@@ -173,9 +173,10 @@ const runProcess = (cmd, args, { inherit = false, detached = false, timeoutMs = 
 
 /** Runs the image like `docker run --rm`; volumes are [host, container, "ro"?] triples. The run
  *  gets its own process group: a Ctrl-C reaches this script, which stops the run itself. */
-const runImage = ({ args = [], volumes = [], entrypoint } = {}) => {
+const runImage = ({ args = [], volumes = [], entrypoint, env = {} } = {}) => {
   const opts = []
   for (const [host, ctr, mode] of volumes) opts.push("-v", `${host}:${ctr}${mode ? `:${mode}` : ""}`)
+  for (const [key, value] of Object.entries(env)) opts.push("-e", `${key}=${value}`)
   if (entrypoint) opts.push("--entrypoint", entrypoint)
   const [cmd, argv] = engine === "docker"
     ? ["docker", ["run", "--rm", "--network", "host", ...opts, TAG, ...args]]
@@ -318,23 +319,26 @@ const main = async () => {
     return `User ${user}, id -u ${uid}`
   })
 
-  await check("V8 code caches match the image's Node (fast start-up)", async () => {
-    const script = `
-      const fs = require("node:fs"), vm = require("node:vm"), { wrap } = require("node:module")
-      const dist = "/airbyte/integration_code/dist"
-      const bundles = fs.readdirSync(dist).filter((f) => f.endsWith(".cjs"))
-      console.log(JSON.stringify(bundles.map((f) => {
-        const file = dist + "/" + f
-        const script = new vm.Script(wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData: fs.readFileSync(file.replace(/cjs$/, "cache")) })
-        return [f, script.cachedDataRejected]
-      })))`
-    const r = await runImage({ entrypoint: "/usr/local/bin/node", args: ["-e", script] })
-    assert(r.status === 0, `probe: ${describeRun(r)}`)
-    const results = JSON.parse(r.stdout.trim().split("\n").at(-1))
-    assert(results.length === 2, `expected two bundles, found ${JSON.stringify(results)}`)
-    const rejected = results.filter(([, wasRejected]) => wasRejected).map(([file]) => file)
-    assert(rejected.length === 0, `code cache rejected for ${rejected.join(", ")}`)
-    return results.map(([file]) => file).join(", ")
+  await check("the compile cache built into the image is used, read-only, by the connector user (fast start-up)", async () => {
+    // NODE_DEBUG_NATIVE=COMPILE_CACHE makes Node say on stderr what its compile cache does.
+    const programs = [["main.js", ["spec"], "source-smartlead.cjs"], ["tap.js", ["--about"], "tap-smartlead.cjs"]]
+    const seen = []
+    for (const [launcher, args, bundle] of programs) {
+      const r = await runImage({
+        entrypoint: "/usr/local/bin/node",
+        args: [`/airbyte/integration_code/dist/${launcher}`, ...args],
+        env: { NODE_DEBUG_NATIVE: "COMPILE_CACHE" }
+      })
+      assert(r.status === 0, `${launcher} ${args.join(" ")}: ${describeRun(r)}`)
+      const lines = r.stderr.split("\n").filter((line) => line.startsWith("[compile cache]"))
+      assert(lines.some((line) => line.includes(`/dist/${bundle} was accepted`)),
+        `${bundle}: the compile cache was not used:\n${lines.join("\n") || r.stderr.slice(-1000)}`)
+      const writes = lines.filter((line) => /writing cache|Creating temporary file/.test(line))
+      assert(writes.length === 0, `${launcher} wrote to the compile cache at run time:\n${writes.join("\n")}`)
+      if (launcher === "main.js") messagesOf(r.stdout) // the debug output stays on stderr
+      seen.push(bundle)
+    }
+    return `accepted for ${seen.join(", ")}`
   })
 
   await check("image layout: dist bundle + spec/catalog/package.json only, writable /airbyte workdir", async () => {
@@ -351,8 +355,11 @@ const main = async () => {
     const required = ["catalog.json", "dist/main.js", "package.json", "spec.json"]
     const missing = required.filter((f) => !info.files.includes(code + f))
     assert(missing.length === 0, `missing from ${code}: ${missing.join(", ")}`)
-    // Only the bundle (dist/: launchers, program bundles and their V8 code caches) and the three JSON files: no node_modules, sources or tests.
-    const extra = info.files.filter((f) => !required.includes(f.slice(code.length)) && !/^\/airbyte\/integration_code\/dist\/[^/]+\.(js|cjs|cache)$/.test(f))
+    // Only the bundle (dist/: launchers, program bundles, their source maps and the compile cache) and the three JSON files: no node_modules, sources or tests.
+    const extra = info.files.filter((f) =>
+      !required.includes(f.slice(code.length)) &&
+      !/^\/airbyte\/integration_code\/dist\/([^/]+\.(js|cjs|cjs\.map)|compile-cache\/v24[^/]*-1000\/[0-9a-f]+)$/.test(f)
+    )
     assert(extra.length === 0, `unexpected files under /airbyte: ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", …" : ""}`)
     assert(info.version.startsWith("v24."), `node is ${info.version}, expected v24`)
     return `node ${info.version}, ${info.files.length} files (${info.files.filter((f) => f.includes("/dist/")).length} in dist)`

@@ -1,37 +1,20 @@
 #!/usr/bin/env node
 /**
- * Start-up of the bundled executables (`dist/main.js`, `dist/tap.js`). Each program is one
- * CommonJS bundle beside its launcher; the launcher runs it through `vm.Script` with the V8 code
- * cache written next to it at build time, so a start skips parsing and compiling about a
- * megabyte of JavaScript. A cache made by another Node version is rejected by V8 and the bundle
- * is simply compiled. Nothing is written at run time unless `SOURCE_SMARTLEAD_WRITE_CODE_CACHE`
- * is set (the build does that once).
+ * Start-up of the bundled executables (`dist/main.js`, `dist/tap.js`): each program is one
+ * CommonJS bundle beside its launcher, loaded with `require` once the compile cache is on. Node's module
+ * compile cache (`module.enableCompileCache`, Node ≥ 22.1) keeps V8's compiled code of the bundle
+ * in `dist/compile-cache/`, so a start reads it instead of compiling about a megabyte of
+ * JavaScript; the container image fills that directory at build time for its user, and it is
+ * read-only at run time (Node then only reads it). When the cache cannot be used (older Node, a
+ * directory this user cannot write, `NODE_DISABLE_COMPILE_CACHE=1`) the bundle is simply compiled;
+ * nothing is ever printed. Each bundle's source map lies beside it; stack traces the runner
+ * prints are mapped through it when they are rendered (`airbyte/StackTraces.ts`), not at start.
  */
-import { readFileSync, writeFileSync } from "node:fs"
 import Module, { createRequire } from "node:module"
-import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Script } from "node:vm"
 
 declare const BUNDLE: string
 
-const filename = fileURLToPath(new URL(`./${BUNDLE}`, import.meta.url))
-const cacheFile = filename.replace(/\.cjs$/, ".cache")
-const readCache = (): Buffer | undefined => {
-  try {
-    return readFileSync(cacheFile)
-  } catch {
-    return undefined
-  }
-}
-const cachedData = readCache()
-const script = new Script(Module.wrap(readFileSync(filename, "utf8")), {
-  filename,
-  ...(cachedData === undefined ? {} : { cachedData })
-})
-if (process.env["SOURCE_SMARTLEAD_WRITE_CODE_CACHE"] !== undefined) {
-  process.once("exit", () => writeFileSync(cacheFile, script.createCachedData()))
-}
-const module = { exports: {} }
-const run = script.runInThisContext() as (...args: ReadonlyArray<unknown>) => void
-run.call(module.exports, module.exports, createRequire(filename), module, filename, dirname(filename))
+const { enableCompileCache } = Module as { enableCompileCache?: (directory: string) => unknown }
+enableCompileCache?.(fileURLToPath(new URL("./compile-cache", import.meta.url)))
+createRequire(import.meta.url)(`./${BUNDLE}`)

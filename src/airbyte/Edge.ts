@@ -17,6 +17,7 @@ import { errorTraceMessage } from "./Protocol.js"
 import type { CatalogMismatch, StateInvalid, StreamsFailed } from "./Read.js"
 import { registerConfigSecrets, scrub } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
+import { withSourceLocations } from "./StackTraces.js"
 
 /** Exit codes of the command lines. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
@@ -110,7 +111,7 @@ export const toExitCode = <R>(source: AnySource<unknown>, command: Effect.Effect
     Effect.catchAllDefect((defect) =>
       Effect.as(
         emit(trace("system_error", `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`, {
-          internal_message: Cause.pretty(Cause.die(defect))
+          internal_message: withSourceLocations(Cause.pretty(Cause.die(defect)))
         })),
         ExitCode.failed
       )

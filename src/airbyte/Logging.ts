@@ -1,7 +1,7 @@
 /**
  * Effect logging as Airbyte LOG messages. Replaces the default logger so that every
  * `Effect.log*` call becomes a LOG line on stdout through `Output`, with the level mapped to the
- * protocol's and the cause (if any) as the stack trace. The minimum level comes from the
+ * protocol's and the cause (if any) as the stack trace (with source locations). The minimum level comes from the
  * `LOG_LEVEL` environment variable (default INFO).
  */
 import { Cause, Effect, HashMap, Layer, Logger, LogLevel } from "effect"
@@ -9,6 +9,7 @@ import { Output } from "./Output.js"
 import type { LogLevel as ProtocolLevel } from "./Protocol.js"
 import { logMessage } from "./Protocol.js"
 import { scrub } from "./Redaction.js"
+import { withSourceLocations } from "./StackTraces.js"
 
 const protocolLevel = (level: LogLevel.LogLevel): ProtocolLevel => {
   switch (level._tag) {
@@ -42,7 +43,7 @@ export const layer: Layer.Layer<never, never, Output> = Layer.unwrapEffect(
   Effect.map(Output, (output) => {
     const logger = Logger.make(({ annotations, cause, logLevel, message }) => {
       const text = render(message) + annotationsText(annotations)
-      const stack = Cause.isEmpty(cause) ? undefined : Cause.pretty(cause, { renderErrorCause: true })
+      const stack = Cause.isEmpty(cause) ? undefined : withSourceLocations(Cause.pretty(cause, { renderErrorCause: true }))
       output.unsafeWrite(logMessage(protocolLevel(logLevel), scrub(text), stack === undefined ? undefined : scrub(stack)))
     })
     const minimum = LogLevel.allLevels.find((level) => level.label === (process.env["LOG_LEVEL"] ?? "").toUpperCase())

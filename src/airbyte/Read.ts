@@ -13,7 +13,6 @@
 import type { Chunk } from "effect"
 import { Data, Effect, Either, Stream } from "effect"
 import * as Conform from "./Conform.js"
-import * as Memory from "./Memory.js"
 import { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } from "./Protocol.js"
 import { estimateMessage, stateMessage, streamStatusMessage } from "./Protocol.js"
@@ -142,7 +141,6 @@ const readStream = <Config, E, R, S>(
         writes.length === 1 ? writes[0]! : Effect.forEach(writes, (write) => write, { discard: true }),
         Effect.sync(() => {
           for (const event of events) if (event._tag === "Records") (event.records as Array<JsonObject>).length = 0
-          Memory.relieve()
         })
       )
     }

@@ -118,6 +118,8 @@ export type ApiError =
 export class CampaignsFailed extends Data.TaggedError("CampaignsFailed")<{
   readonly stream: string
   readonly failures: ReadonlyArray<{ readonly campaignId: number; readonly error: ApiError }>
+  /** The stream checkpoints per campaign, so the next sync resumes the failed ones (incremental streams). */
+  readonly resumable?: boolean
 }> {
   override get message(): string {
     return report(this).message
@@ -188,6 +190,8 @@ export const report = (error: SmartLeadError): FailureReport => {
   const type = types.includes("config_error") ? "config_error" : types.includes("system_error") ? "system_error" : "transient_error"
   return {
     failureType: type,
-    message: `${error.stream} of ${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""} could not be read: ${parts.join("; ")}. The other campaigns were read and checkpointed; the next sync resumes the failed ones.`
+    message: `${error.stream} of ${error.failures.length} campaign${error.failures.length > 1 ? "s" : ""} could not be read: ${parts.join("; ")}. The other campaigns were read${
+      error.resumable === true ? " and checkpointed; the next sync resumes the failed ones" : ""
+    }.`
   }
 }

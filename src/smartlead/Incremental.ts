@@ -312,7 +312,7 @@ export const read = <R>(definition: Definition<R>) =>
         if (counters.dropped > 0) {
           yield* Effect.logInfo(`${definition.name}: dropped ${counters.dropped} rows at or before the cursor that the API returned despite the filter`)
         }
-        if (failures.length > 0) return yield* new CampaignsFailed({ stream: definition.name, failures: [...failures] })
+        if (failures.length > 0) return yield* new CampaignsFailed({ stream: definition.name, failures: [...failures], resumable: true })
         return [] as Array<StreamEvent>
       })
       return Stream.concat(events, Stream.fromIterableEffect(finish))

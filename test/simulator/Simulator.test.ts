@@ -81,7 +81,7 @@ describe("data", () => {
     expect(all.some((l) => l.categoryId !== null)).toBe(true)
     expect(all.some((l) => l.phoneNumber === null)).toBe(true)
     expect(all.some((l) => l.lastSentTime === null)).toBe(true)
-    expect(all.some((l) => /[^\x00-\x7f]/.test(`${l.firstName}${l.lastName}`))).toBe(true)
+    expect(all.some((l) => /[\u0080-\uffff]/.test(`${l.firstName}${l.lastName}`))).toBe(true)
     expect(all.some((l) => l.customFields !== null && Object.keys(l.customFields).length > 0)).toBe(true)
   })
 

@@ -4,8 +4,9 @@
  * without a request; the email body only on request; a missing campaign reported after the
  * others are read; SmartLead's documented shape refused by name.
  */
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { errorsOf, ofType, statusesOf } from "../helpers/Connector.js"
+import { assertStateCounts, errorsOf, ofType, recordsOf, runConnector, runScript, statusesOf } from "../helpers/Connector.js"
 import { setup } from "../helpers/Reads.js"
 import { streamReader } from "../helpers/Streams.js"
 import type { Simulator, SimulatorOptions } from "../simulator/Simulator.js"
@@ -97,10 +98,43 @@ describe("campaign_statistics", () => {
     }
   })
 
+  it("the Singer tap announces email_message in the same cases, in its catalog and its SCHEMA message", async () => {
+    const tap = fileURLToPath(new URL("../../dist/tap.js", import.meta.url))
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 3, engagement: { sendsPerCampaign: 4 } })
+    const propertiesOf = (stream: { schema: { properties: object } }) => Object.keys(stream.schema.properties)
+    for (const include of [false, true]) {
+      const config = helpers.configFor(sim, { statistics_include_email_body: include })
+      const catalog = JSON.parse((await runScript(tap, ["--config", config, "--discover"])).stdout)
+      for (const stream of catalog.streams) stream.metadata[0].metadata.selected = stream.tap_stream_id === STREAM
+      const statistics = catalog.streams.find((s: { tap_stream_id: string }) => s.tap_stream_id === STREAM)
+      expect(propertiesOf(statistics).includes("email_message")).toBe(include)
+      const sync = await runScript(tap, ["--config", config, "--catalog", helpers.files.write(catalog)])
+      expect(sync.code).toBe(0)
+      const messages = sync.stdout.trim().split("\n").map((line) => JSON.parse(line))
+      expect(propertiesOf(messages[0]).includes("email_message")).toBe(include)
+      const records = messages.filter((m) => m.type === "RECORD")
+      expect(records).toHaveLength(4)
+      expect(records.every((m) => ("email_message" in m.record) === include)).toBe(true)
+    }
+  })
+
   it("reads rows served newest first just as well", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 5, engagement: { sendsPerCampaign: [101, 99], statisticsOrder: "descending" } })
     const result = await read(sim, STREAM)
     expect(keysOf(result.records)).toEqual(expectedKeys(sim, sim.campaignIds))
+  })
+
+  it("shares one GET /campaigns between the per-campaign streams of a sync", async () => {
+    const sim = await start({ campaigns: 3, leadsPerCampaign: 2, engagement: { sendsPerCampaign: 5 } })
+    const names = [STREAM, "campaign_analytics", "campaign_sequences"]
+    const catalog = helpers.files.write({
+      streams: names.map((name) => ({ stream: { name, json_schema: {}, supported_sync_modes: ["full_refresh"] }, sync_mode: "full_refresh", destination_sync_mode: "overwrite" }))
+    })
+    const result = await runConnector(["read", "--config", helpers.configFor(sim), "--catalog", catalog])
+    expect(result.code).toBe(0)
+    assertStateCounts(result.messages)
+    expect(names.map((name) => recordsOf(result.messages, name).length)).toEqual([15, 3, 9])
+    expect(sim.requests.filter((r) => r.path === "/api/v1/campaigns")).toHaveLength(1)
   })
 
   it("reads the other campaigns when one is missing (404), then fails naming it", async () => {

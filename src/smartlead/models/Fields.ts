@@ -52,8 +52,12 @@ const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)
 
 const INVALID: unique symbol = Symbol("invalid")
 
+/** The usual form, `2025-01-03T10:00:00.000Z`: kept as it is once it names a real instant. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/
+
 /** A timestamp in ISO 8601 with a `T` and a zone (`Z` when SmartLead sent none), or INVALID. */
 export const toDateTime = (value: string): string | typeof INVALID => {
+  if (ISO_UTC.test(value)) return Number.isNaN(Date.parse(value)) ? INVALID : value
   const match = DATE_TIME.exec(value)
   if (match === null) return INVALID
   const text = `${match[1]}T${match[2]}${match[3] === undefined ? "Z" : match[3].toUpperCase()}`
@@ -98,41 +102,58 @@ const EXPECTED: Record<Exclude<Kind, object>, string> = {
   list: "an array of objects"
 }
 
+type Step =
+  | { readonly name: string; readonly scalar: Exclude<Kind, object> }
+  | { readonly name: string; readonly object: Plan }
+  | { readonly name: string; readonly arrayOf: Plan }
+type Plan = ReadonlyArray<Step>
+
+/** Kinds as an array of steps, made once per `Kinds` object (records are checked by the thousand). */
+const plans = new WeakMap<Kinds, Plan>()
+const planOf = (kinds: Kinds): Plan => {
+  let plan = plans.get(kinds)
+  if (plan === undefined) {
+    plan = Object.entries(kinds).map(([name, kind]): Step =>
+      typeof kind !== "object" ? { name, scalar: kind } : "object" in kind ? { name, object: planOf(kind.object) } : { name, arrayOf: planOf(kind.arrayOf) }
+    )
+    plans.set(kinds, plan)
+  }
+  return plan
+}
+
+const run = (record: Record<string, unknown>, plan: Plan, path: string): string | undefined => {
+  for (let i = 0; i < plan.length; i++) {
+    const step = plan[i]!
+    const value = record[step.name]
+    if (value === undefined || value === null) continue
+    if ("scalar" in step) {
+      const coerced = coerce(value, step.scalar)
+      if (coerced === INVALID) return `${path}${step.name} must be ${EXPECTED[step.scalar]}, got ${describeValue(value)}`
+      if (coerced !== value) record[step.name] = coerced
+    } else if ("object" in step) {
+      if (!isObject(value)) return `${path}${step.name} must be an object, got ${describeValue(value)}`
+      const problem = run(value, step.object, `${path}${step.name}.`)
+      if (problem !== undefined) return problem
+    } else {
+      if (!Array.isArray(value)) return `${path}${step.name} must be an array, got ${describeValue(value)}`
+      for (let index = 0; index < value.length; index++) {
+        const item: unknown = value[index]
+        const at = `${path}${step.name}[${index}]`
+        if (!isObject(item)) return `${at} must be an object, got ${describeValue(item)}`
+        const problem = run(item, step.arrayOf, `${at}.`)
+        if (problem !== undefined) return problem
+      }
+    }
+  }
+  return undefined
+}
+
 /**
  * Brings the declared fields of `record` to their types, in place. Fields the record lacks stay
  * absent; fields it has that are not declared are left as they are. Returns what is wrong, if
  * anything, naming the field by its path (`warmup_details.total_sent_count`).
  */
-export const coerceFields = (record: Record<string, unknown>, kinds: Kinds, path = ""): string | undefined => {
-  for (const name in kinds) {
-    if (!(name in record)) continue
-    const kind = kinds[name]!
-    const value = record[name]
-    const at = path + name
-    if (typeof kind === "object") {
-      if (value === null || value === undefined) continue
-      if ("object" in kind) {
-        if (!isObject(value)) return `${at} must be an object, got ${describeValue(value)}`
-        const problem = coerceFields(value, kind.object, `${at}.`)
-        if (problem !== undefined) return problem
-        continue
-      }
-      if (!Array.isArray(value)) return `${at} must be an array, got ${describeValue(value)}`
-      for (let index = 0; index < value.length; index++) {
-        const item: unknown = value[index]
-        if (!isObject(item)) return `${at}[${index}] must be an object, got ${describeValue(item)}`
-        const problem = coerceFields(item, kind.arrayOf, `${at}[${index}].`)
-        if (problem !== undefined) return problem
-      }
-      continue
-    }
-    if (value === undefined) continue
-    const coerced = coerce(value, kind)
-    if (coerced === INVALID) return `${at} must be ${EXPECTED[kind]}, got ${describeValue(value)}`
-    record[name] = coerced
-  }
-  return undefined
-}
+export const coerceFields = (record: Record<string, unknown>, kinds: Kinds): string | undefined => run(record, planOf(kinds), "")
 
 const DateTimeString = Schema.String.annotations({ jsonSchema: { format: "date-time" } })
 

@@ -57,6 +57,7 @@ describe("decodeStatisticsPage", () => {
       is_bounced: false,
       lead_id: 2995276770
     }])
+    expect(JSON.stringify(decoded.rows)).not.toContain("email_message")
   })
 
   it("keeps email_message when asked, and string stats_ids as they are", () => {
