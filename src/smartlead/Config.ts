@@ -54,7 +54,7 @@ const HttpUrl = Schema.String.pipe(
       `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`,
     // Without a jsonSchema annotation, JSONSchema.make skips this refinement and with it the
     // title, description, examples and default annotated on top of it.
-    jsonSchema: {}
+    jsonSchema: { pattern: "^[^?#]*$" }
   })
 )
 

@@ -11,7 +11,7 @@
 import { Schema } from "effect"
 import { isJsonObject } from "../../airbyte/Protocol.js"
 
-/** A field's type; objects and arrays of objects nest. `list` is an array of anything. */
+/** A field's type; objects and arrays of objects nest. `list` is an array of objects whose fields are not declared. */
 export type Kind =
   | "int"
   | "number"
@@ -89,7 +89,7 @@ const coerce = (value: unknown, kind: Exclude<Kind, object>): unknown => {
     case "datetime":
       return typeof value === "string" ? toDateTime(value) : INVALID
     case "list":
-      return Array.isArray(value) ? value : INVALID
+      return Array.isArray(value) && value.every(isObject) ? value : INVALID
   }
 }
 
@@ -99,7 +99,7 @@ const EXPECTED: Record<Exclude<Kind, object>, string> = {
   boolean: "true or false",
   string: "a string",
   datetime: "an ISO 8601 date-time",
-  list: "an array"
+  list: "an array of objects"
 }
 
 type Step =
@@ -182,7 +182,8 @@ const schemaOf = (kind: Kind): Schema.Schema.Any => {
     case "datetime":
       return Schema.NullOr(DateTimeString)
     case "list":
-      return Schema.NullOr(Schema.Array(Schema.Unknown))
+      // items typed as objects: strict consumers refuse an array whose items have no type
+      return Schema.NullOr(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
   }
 }
 

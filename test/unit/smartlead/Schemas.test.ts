@@ -48,6 +48,12 @@ describe("schema guard", () => {
     expect(properties["campaign_ids"]!["items"]).toEqual({ type: "integer", minimum: 1 })
     expect(properties["base_url"]!["description"]).toMatch(/Airbyte Cloud only reaches .*server\.smartlead\.ai/)
   })
+
+  it("every setting keeps its title and description (Effect drops a refinement's annotations when it has no jsonSchema)", () => {
+    const properties = SmartLeadSource.spec.connectionSpecification["properties"] as Record<string, Record<string, unknown>>
+    const untitled = Object.entries(properties).filter(([, property]) => typeof property["title"] !== "string" || typeof property["description"] !== "string")
+    expect(untitled.map(([name]) => name)).toEqual([])
+  })
 })
 
 describe("schema problems are found (the guard can fail)", () => {
