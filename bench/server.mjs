@@ -5,6 +5,8 @@
 // offset/limit pairs (and `created_at_gt` queries) are generated on demand from the same
 // deterministic lead generator. Options: a fixed per-request latency, and a server-side rate limit
 // (sliding 1 s window of accepted requests, like test/simulator) answering 429 when exceeded.
+// GET /leads/fetch-categories answers three categories (the rows use category 1), so the
+// connector and the baseline both fill category_name from it.
 //
 // Use it in-process (`startServer(options)`), as a forked child (`fork("bench/server.mjs")`, which
 // reads its options from the BENCH_SERVER env var as JSON and talks over IPC: it sends
