@@ -5,9 +5,15 @@
  * aside while the others are read; the stream then fails with `CampaignsFailed` naming it. A
  * rejected key (401/403) stops the stream at once: no other campaign can succeed.
  */
+import type { Either } from "effect"
 import { Chunk, Effect, Stream } from "effect"
+import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { StreamEvent } from "../../airbyte/Source.js"
+import { checkpointEveryBatch, records } from "../../airbyte/Source.js"
+import { SmartLeadApi } from "../Api.js"
 import type { Campaign } from "../CampaignList.js"
+import { CampaignList } from "../CampaignList.js"
+import type { Config } from "../Config.js"
 import type { ApiError, SmartLeadError } from "../Errors.js"
 import { CampaignsFailed, describe } from "../Errors.js"
 
@@ -54,3 +60,30 @@ export const readCampaigns = <R>(options: {
     )
     return Stream.concat(merged, Stream.execute(end))
   })
+
+/**
+ * The `read` of a full-refresh stream that makes one GET per campaign of the `CampaignList`
+ * (`campaign_analytics`, `campaign_sequences`): the body decoded into the campaign's records.
+ */
+export const oneRequestPerCampaign = (options: {
+  readonly stream: string
+  readonly path: (campaignId: number) => string
+  readonly decode: (json: unknown, campaignId: number) => Either.Either<Array<JsonObject>, string>
+}) =>
+(config: Config): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi | CampaignList> =>
+  Stream.unwrap(
+    Effect.gen(function*() {
+      const api = yield* SmartLeadApi
+      const campaigns = yield* Effect.flatMap(CampaignList, (list) => list.campaigns)
+      return checkpointEveryBatch(readCampaigns({
+        stream: options.stream,
+        campaigns,
+        requestsPerSecond: config.max_requests_per_second,
+        read: (campaign) =>
+          Stream.fromEffect(api.get(options.path(campaign.id), {}, (json) => options.decode(json, campaign.id))).pipe(
+            Stream.filter((rows) => rows.length > 0),
+            Stream.map(records)
+          )
+      }))
+    })
+  )
