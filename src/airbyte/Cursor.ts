@@ -108,7 +108,7 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
     if (value === undefined || value === null) return Either.right(undefined)
     const ms = parseInstant(value)
     if (ms === undefined) return Either.left(`${where} must be an ISO 8601 date-time, got ${JSON.stringify(value)}`)
-    // The epoch stands for "no cursor yet", as `encode` writes it.
+    // The epoch (what older versions wrote before a first pass completed) is no cursor.
     return Either.right(ms <= 0 ? undefined : ms)
   }
   return Either.gen(function*() {
@@ -163,16 +163,17 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
 
 /**
  * The state as the JSON a STATE message carries (cursors ISO UTC with milliseconds, keys in a
- * stable order). A partition without a cursor yet is written with the epoch, which `decode`
- * reads back as no cursor: its query is what `pass.from` says, never a bound made from it.
+ * stable order). A partition without a cursor yet (its first pass is under way) has no cursor
+ * key: its query is what `pass.from` says, never a bound made from a placeholder.
  */
 export const encode = (keys: Keys, state: State): JsonObject => {
   const json: Record<string, unknown> = {}
-  json[keys.cursor] = toIso(state.cursor ?? 0)
+  if (state.cursor !== undefined) json[keys.cursor] = toIso(state.cursor)
   if (state.partitions === undefined) return json
   const map: Record<string, unknown> = {}
   for (const [id, entry] of state.partitions) {
-    const out: Record<string, unknown> = { [keys.cursor]: toIso(entry.cursor ?? 0) }
+    const out: Record<string, unknown> = {}
+    if (entry.cursor !== undefined) out[keys.cursor] = toIso(entry.cursor)
     if (entry.offset !== undefined && entry.pass !== undefined) {
       out["offset"] = entry.offset
       out["pass"] = {
