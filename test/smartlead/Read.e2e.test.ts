@@ -33,13 +33,13 @@ describe("full reads", () => {
       const records = recordsOf(result.messages, "leads")
       expect(leadKeys(records).sort()).toEqual(expectedKeys(sim))
       expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
-      // every campaign completed a full read that started with this sync; an empty one has no cursor
+      // every campaign completed a full read that started with this sync; an empty one has no cursor yet, written as the epoch
       const state = lastState(result.messages, "leads") as unknown as LeadsState
       const syncStart = expectInstantWithin(state.campaigns[sim.campaignIds[0]!]!.reconciled_at, startedAt, endedAt, "reconciled_at")
       for (const id of sim.campaignIds) {
         const leads = sim.leads(id)
         expect(state.campaigns[id], `campaign ${id}`).toEqual({
-          ...(leads.length === 0 ? {} : { created_at: leads.at(-1)!.createdAt }),
+          created_at: leads.length === 0 ? EPOCH : leads.at(-1)!.createdAt,
           reconciled_at: syncStart,
           activity_at: syncStart,
           full_rows: leads.length
@@ -112,8 +112,8 @@ describe("full reads", () => {
     const syncStart = expectInstantWithin(states[0]?.pass?.started_at, startedAt, endedAt, "pass.started_at")
     const pass = { from: null, total: 25, full: true, started_at: syncStart }
     expect(states).toEqual([
-      { offset: 10, pass },
-      { offset: 18, pass },
+      { created_at: EPOCH, offset: 10, pass },
+      { created_at: EPOCH, offset: 18, pass },
       { created_at: sim.leads().at(-1)!.createdAt, reconciled_at: syncStart, activity_at: syncStart, full_rows: 25 }
     ])
     const leadRequests = sim.requests.filter((request) => request.path.endsWith("/leads"))
@@ -143,18 +143,40 @@ describe("full reads", () => {
     expect(result.code).toBe(0)
     expect(recordsOf(result.messages, "leads")).toEqual([])
     expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
-    // No input state, no start_date, nothing read: the cursor stays at the epoch, with no campaign cursors.
+    // No input state, no start_date, nothing read: every cursor stays at the epoch ("none yet"); each
+    // campaign's entry records its (empty) full read.
     const states = statesOf(result.messages, "leads").map((m) => m["state"].stream.stream_state)
     expect(states.length).toBeGreaterThanOrEqual(1)
-    for (const state of states) expect(state).toEqual({ created_at: EPOCH, campaigns: {} })
+    const last = states.at(-1)!
+    expect(Object.keys(last.campaigns).sort()).toEqual(sim.campaignIds.map(String).sort())
+    for (const state of states) {
+      expect(state.created_at).toBe(EPOCH)
+      for (const entry of Object.values(state.campaigns)) {
+        expect(entry).toEqual({ created_at: EPOCH, reconciled_at: expect.any(String), activity_at: expect.any(String), full_rows: 0 })
+      }
+    }
 
-    // With an input state and still nothing new, the state is echoed unchanged (never reset).
+    // With an input state and still nothing new, no cursor is reset or moved; the campaign with a
+    // cursor starts its reconciliation and sweep clocks, the one without an entry records a full read.
     const input = { created_at: "2025-02-01T00:00:00.000Z", campaigns: { [sim.campaignIds[0]!]: { created_at: "2025-02-01T00:00:00.000Z" } } }
     const again = await readLeads(sim, {}, input)
     expect(again.code).toBe(0)
     const echoed = statesOf(again.messages, "leads").map((m) => m["state"].stream.stream_state)
     expect(echoed.length).toBeGreaterThanOrEqual(1)
-    for (const state of echoed) expect(state).toEqual(input)
+    for (const state of echoed) {
+      expect(state.created_at).toBe(input.created_at)
+      expect(state.campaigns[sim.campaignIds[0]!].created_at).toBe(input.created_at)
+    }
+    const [a, b] = sim.campaignIds as [number, number]
+    const clock = echoed.at(-1)!.campaigns[a].reconciled_at
+    expect(echoed.at(-1)).toEqual({
+      created_at: input.created_at,
+      campaigns: {
+        [a]: { created_at: input.created_at, reconciled_at: clock, activity_at: clock },
+        [b]: { created_at: EPOCH, reconciled_at: clock, activity_at: clock, full_rows: 0 }
+      }
+    })
+    expect(recordsOf(again.messages, "leads")).toEqual([])
   })
 
   it("sends the configured filters to the API", async () => {
@@ -403,7 +425,7 @@ describe("failures and resume", () => {
       expect(error!.message).toMatch(new RegExp(`^leads of 1 campaign could not be read: .*campaign ${failing}`))
       const state = lastState(first.messages, "leads") as unknown as LeadsState
       const pass = state.campaigns[failing]!.pass!
-      expect(state.campaigns[failing]).toEqual({ offset: 11, pass: { from: null, total: 25, full: true, started_at: pass.started_at } })
+      expect(state.campaigns[failing]).toEqual({ created_at: EPOCH, offset: 11, pass: { from: null, total: 25, full: true, started_at: pass.started_at } })
       const firstKeys = leadKeys(recordsOf(first.messages, "leads"))
       expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(11)
 
