@@ -222,11 +222,13 @@ describe("far-future cursors", () => {
     expect(result.code).toBe(0)
     expect(recordsOf(result.messages, "leads")).toEqual([])
     expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
-    // each campaign completed an empty full read: no cursor at all (none before the start date), nothing under way
+    // each campaign completed an empty full read: no cursor yet (written as the epoch, read back as
+    // none; never a date before the start date), nothing under way
     const state = lastState(result.messages, "leads") as unknown as LeadsState
     const syncStart = expectInstantWithin(state.campaigns[sim.campaignIds[0]!]?.reconciled_at, startedAt, endedAt, "reconciled_at")
-    const empty = { reconciled_at: syncStart, activity_at: syncStart, full_rows: 0 }
-    expect(state).toEqual({ campaigns: Object.fromEntries(sim.campaignIds.map((id) => [id, empty])) })
+    const epoch = "1970-01-01T00:00:00.000Z"
+    const empty = { created_at: epoch, reconciled_at: syncStart, activity_at: syncStart, full_rows: 0 }
+    expect(state).toEqual({ created_at: epoch, campaigns: Object.fromEntries(sim.campaignIds.map((id) => [id, empty])) })
     // and the next sync, from that state, still asks for nothing before the start date
     const again = await readLeads(sim, { start_date: future }, stateInput(result.messages))
     expect(again.code).toBe(0)
