@@ -124,16 +124,19 @@ export const expectInstantWithin = (value: unknown, from: number, to: number, wh
   return value as string
 }
 
+/** How a state writes "no cursor yet". */
+export const EPOCH = "1970-01-01T00:00:00.000Z"
+
 /**
  * Asserts what the STATE messages of a first sync (no input state, no start_date, data that does
  * not move during the read) claim:
- * - an entry with `offset` has no cursor yet, records the pass it counts against (a full read with
+ * - an entry with `offset` has no cursor yet (the epoch), records the pass it counts against (a full read with
  *   no lower bound, the campaign's total, a start within the run) and needs ≥ `offset` records of
  *   its campaign so far;
  * - an entry without `offset` completed its pass: every lead of the campaign up to its cursor was
- *   emitted, the cursor is the newest `created_at` emitted for it (absent when none was),
+ *   emitted, the cursor is the newest `created_at` emitted for it (the epoch when none was),
  *   `full_rows` counts its records, and `reconciled_at` = `activity_at` = the pass's start;
- * - the top-level `created_at` is the newest campaign cursor.
+ * - the top-level `created_at` is the newest campaign cursor (the epoch when there is none).
  */
 export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, sim: Simulator): void => {
   const emitted = new Map<number, Map<number, string | null>>()
@@ -156,7 +159,9 @@ export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, s
         expect(started, `campaign ${id}: the pass's start`).toBe(syncStart)
         expect(syncStart).toMatch(ISO_MS)
         if (entry.offset !== undefined) {
+          // a first read: no cursor yet, which the state writes as the epoch
           expect(entry, `campaign ${id}: an entry under way`).toEqual({
+            created_at: EPOCH,
             offset: entry.offset,
             pass: { from: null, total: sim.leads(Number(id)).length, full: true, started_at: syncStart }
           })
@@ -164,20 +169,20 @@ export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, s
         } else {
           const dated = [...records.values()].filter((at): at is string => at !== null).sort()
           expect(entry, `campaign ${id}: a completed first read`).toEqual({
-            ...(dated.length > 0 ? { created_at: dated.at(-1) } : {}),
+            created_at: dated.length > 0 ? dated.at(-1) : EPOCH,
             reconciled_at: syncStart,
             activity_at: syncStart,
             full_rows: records.size
           })
-          if (entry.created_at !== undefined) {
+          if (entry.created_at !== EPOCH) {
             const claimed = sim.leads(Number(id)).filter((lead) => Date.parse(lead.createdAt) <= Date.parse(entry.created_at!))
             const missing = claimed.filter((lead) => !records.has(lead.id))
             expect(missing.map((lead) => lead.id), `campaign ${id}: completed at ${entry.created_at} but leads not emitted`).toEqual([])
-            if (newest === undefined || entry.created_at > newest) newest = entry.created_at
+            if (newest === undefined || entry.created_at! > newest) newest = entry.created_at
           }
         }
       }
-      expect(state.created_at, "the top-level cursor is the newest campaign cursor").toBe(newest)
+      expect(state.created_at, "the top-level cursor is the newest campaign cursor (the epoch: none yet)").toBe(newest ?? EPOCH)
     }
   }
 }

@@ -10,7 +10,7 @@ import type { FaultKind, Order, Simulator } from "../simulator/Simulator.js"
 import type { RunResult } from "../helpers/Connector.js"
 import { errorsOf, lastState, leadKeys, ofType, recordsOf, stateInput, statusesOf } from "../helpers/Connector.js"
 import type { LeadsState } from "../helpers/Reads.js"
-import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, countByCampaign, expectedKeys, setup } from "../helpers/Reads.js"
+import { assertNoBareStackTrace, assertStatesClaimOnlyEmitted, EPOCH, countByCampaign, expectedKeys, setup } from "../helpers/Reads.js"
 
 const { readLeads, start } = setup()
 
@@ -147,7 +147,7 @@ const permanentFault = async (options: {
   expect(failingKeys).toHaveLength(18)
   const state = lastState(first.messages, "leads") as unknown as LeadsState
   const entry = state.campaigns[failing]!
-  expect(entry).toEqual({ offset: 18, pass: { from: null, total: sim.leads(failing).length, full: true, started_at: entry.pass!.started_at } })
+  expect(entry).toEqual({ created_at: EPOCH, offset: 18, pass: { from: null, total: sim.leads(failing).length, full: true, started_at: entry.pass!.started_at } })
   if (options.othersComplete) {
     const counts = countByCampaign(firstRecords)
     for (const id of sim.campaignIds) {
