@@ -1,7 +1,7 @@
 /**
  * `campaign_statistics` end to end against the simulator: every email sent delivered once, keyed
  * by (campaign_id, stats_id), valid against the discovered schema; drafted campaigns skipped
- * without a request; the email body only on request; a missing campaign reported after the
+ * without a request; email_message always declared, its value null unless asked for; a missing campaign reported after the
  * others are read; SmartLead's documented shape refused by name.
  */
 import { fileURLToPath } from "node:url"
@@ -9,14 +9,17 @@ import { describe, expect, it } from "vitest"
 import {
   assertStateCounts,
   errorsOf,
+  lastState,
   ofType,
   recordsOf,
   runConnector,
   runScript,
+  stateInput,
+  statesOf,
   statusesOf
 } from "../helpers/Connector.js"
 import { setup } from "../helpers/Reads.js"
-import { streamReader } from "../helpers/Streams.js"
+import { assertRecordsValid, streamReader } from "../helpers/Streams.js"
 import type { Simulator, SimulatorOptions } from "../simulator/Simulator.js"
 
 const helpers = setup()
@@ -28,6 +31,38 @@ const keysOf = (records: ReadonlyArray<Record<string, unknown>>) =>
   records.map((r) => `${r["campaign_id"]}:${r["stats_id"]}`).sort()
 const expectedKeys = (sim: Simulator, campaignIds: ReadonlyArray<number>) =>
   campaignIds.flatMap((id) => sim.engagement.sends(id).map((send) => `${id}:${send.statsId}`)).sort()
+
+const DAY_MS = 86_400_000
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Per-campaign statistics state, as the connector writes it. */
+interface StatisticsState {
+  readonly sent_time: string
+  readonly campaigns: Record<string, { sent_time: string; offset?: number; pass?: Record<string, unknown> }>
+}
+
+/**
+ * Reads campaign_statistics in incremental mode (with a state, if given); every message is checked
+ * against the Airbyte protocol by runConnector, every record here against the discovered schema.
+ */
+const readIncremental = async (sim: Simulator, extra: Record<string, unknown> = {}, state?: unknown) => {
+  const entry = (await discover(sim, extra)).streams.find((s) => s.name === STREAM)!
+  const catalog = helpers.files.write({
+    streams: [{
+      stream: entry,
+      sync_mode: "incremental",
+      cursor_field: ["sent_time"],
+      destination_sync_mode: "append_dedup"
+    }]
+  })
+  const args = ["read", "--config", helpers.configFor(sim, extra), "--catalog", catalog]
+  if (state !== undefined) args.push("--state", helpers.files.write(state))
+  const result = await runConnector(args)
+  assertStateCounts(result.messages)
+  const records = recordsOf(result.messages, STREAM)
+  assertRecordsValid(entry.json_schema, records)
+  return { ...result, records }
+}
 
 /** A simulator whose campaigns are all ACTIVE, except those listed as drafted (made before any data). */
 const start = async (options: SimulatorOptions, drafted: ReadonlyArray<number> = []) => {
@@ -59,7 +94,7 @@ describe("campaign_statistics", () => {
         click_count: send.clickCount,
         is_bounced: send.isBounced
       })
-      expect(record).not.toHaveProperty("email_message")
+      expect(record["email_message"]).toBeNull()
     }
     // both encodings of the simulator (string counts and numeric stats_ids, and the reverse) were read
     expect(result.records.some((r) => /^\d+$/.test(r["stats_id"] as string))).toBe(true)
@@ -68,7 +103,14 @@ describe("campaign_statistics", () => {
     expect(requests.every((r) => r.query["limit"] === "100" && r.query["sent_time_start_date"] === undefined)).toBe(
       true
     )
-    expect(requests).toHaveLength(2 + 1 + 1 + 3)
+    // pages overlap by 2 rows: offsets 0, 98, 196, …
+    expect(sim.campaignIds.map((id) => requests.filter((r) => r.campaignId === id).map((r) => r.query["offset"])))
+      .toEqual([
+        ["0", "98"],
+        ["0"],
+        ["0"],
+        ["0", "98", "196"]
+      ])
     const estimates = ofType(result.messages, "TRACE").filter((m) => m["trace"].type === "ESTIMATE")
     expect(estimates.at(-1)!["trace"].estimate).toMatchObject({ name: STREAM, type: "STREAM", row_estimate: 437 })
   })
@@ -99,11 +141,16 @@ describe("campaign_statistics", () => {
     expect(sim.requests.filter((r) => r.path.endsWith("/campaigns"))).toHaveLength(0)
   })
 
-  it("announces and emits email_message only when statistics_include_email_body is true", async () => {
+  it("always declares email_message; its value is the body only when statistics_include_email_body is true, else null", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 5, engagement: { sendsPerCampaign: 7 } })
     const without = await discover(sim)
-    expect(Object.keys(without.streams.find((s) => s.name === STREAM)!.json_schema["properties"] as object)).not
-      .toContain("email_message")
+    expect(Object.keys(without.streams.find((s) => s.name === STREAM)!.json_schema["properties"] as object)).toContain(
+      "email_message"
+    )
+    const off = await read(sim, STREAM)
+    expect(off.code).toBe(0)
+    expect(off.records).toHaveLength(14)
+    expect(off.records.every((record) => record["email_message"] === null)).toBe(true)
     const result = await read(sim, STREAM, { statistics_include_email_body: true })
     expect(result.code).toBe(0)
     expect(Object.keys(result.schema["properties"] as object)).toContain("email_message")
@@ -114,7 +161,7 @@ describe("campaign_statistics", () => {
     }
   })
 
-  it("the Singer tap announces email_message in the same cases, in its catalog and its SCHEMA message", async () => {
+  it("the Singer tap always announces email_message, in its catalog and its SCHEMA message; values null unless asked", async () => {
     const tap = fileURLToPath(new URL("../../dist/tap.js", import.meta.url))
     const sim = await start({ campaigns: 1, leadsPerCampaign: 3, engagement: { sendsPerCampaign: 4 } })
     const propertiesOf = (stream: { schema: { properties: object } }) => Object.keys(stream.schema.properties)
@@ -123,14 +170,18 @@ describe("campaign_statistics", () => {
       const catalog = JSON.parse((await runScript(tap, ["--config", config, "--discover"])).stdout)
       for (const stream of catalog.streams) stream.metadata[0].metadata.selected = stream.tap_stream_id === STREAM
       const statistics = catalog.streams.find((s: { tap_stream_id: string }) => s.tap_stream_id === STREAM)
-      expect(propertiesOf(statistics).includes("email_message")).toBe(include)
+      expect(propertiesOf(statistics)).toContain("email_message")
       const sync = await runScript(tap, ["--config", config, "--catalog", helpers.files.write(catalog)])
       expect(sync.code).toBe(0)
       const messages = sync.stdout.trim().split("\n").map((line) => JSON.parse(line))
-      expect(propertiesOf(messages[0]).includes("email_message")).toBe(include)
+      expect(propertiesOf(messages[0])).toContain("email_message")
       const records = messages.filter((m) => m.type === "RECORD")
       expect(records).toHaveLength(4)
-      expect(records.every((m) => ("email_message" in m.record) === include)).toBe(true)
+      for (const { record } of records) {
+        const send = sim.engagement.sends(record.campaign_id).find((s) => s.statsId === record.stats_id)!
+        expect(record).toHaveProperty("email_message")
+        expect(record.email_message).toBe(include ? send.emailMessage : null)
+      }
     }
   })
 
@@ -170,7 +221,7 @@ describe("campaign_statistics", () => {
     const [error] = errorsOf(result.messages)
     expect(error).toMatchObject({ failure_type: "system_error", stream_descriptor: { name: STREAM } })
     expect(error!.message).toBe(
-      "campaign_statistics of 1 campaign could not be read: campaign 999999 not found (deleted, or not visible to this API key). The other campaigns were read."
+      "campaign_statistics of 1 campaign could not be read: campaign 999999 not found (deleted, or not visible to this API key). The other campaigns were read and checkpointed; the next sync resumes the failed ones."
     )
   })
 
@@ -187,5 +238,101 @@ describe("campaign_statistics", () => {
     expect(error).toMatchObject({ failure_type: "transient_error", stream_descriptor: { name: STREAM } })
     expect(error!.message).toContain("no total_stats: this is SmartLead's documented per-step summary")
     expect(error!.message).toContain(`GET /campaigns/${sim.campaignIds[0]}/statistics?offset=0&limit=100`)
+  })
+})
+
+describe("campaign_statistics incremental", () => {
+  it("a second sync with the state delivers the new sends and the ones re-engaged within the lookback, never older ones", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 5, engagement: { sendsPerCampaign: 0 } })
+    const cursor = Date.parse("2025-06-01T12:00:00.000Z")
+    // per campaign: 4 sends 10 days before the cursor, 5 sends 3 days before it, 3 up to the cursor
+    const at = (offsets: ReadonlyArray<number>) => (id: number) =>
+      offsets.flatMap((ms) => sim.engagement.addSends(id, 1, iso(cursor - ms)))
+    const old = sim.campaignIds.flatMap(at([0, 1, 2, 3].map((k) => 10 * DAY_MS + k * 60_000)))
+    const threeDays = sim.campaignIds.flatMap(at([0, 1, 2, 3, 4].map((k) => 3 * DAY_MS + k * 60_000)))
+    const recent = sim.campaignIds.flatMap(at([2 * 3_600_000, 3_600_000, 0]))
+    const lookback = { statistics_lookback_days: 5 }
+
+    const first = await readIncremental(sim, lookback)
+    expect(first.code).toBe(0)
+    expect(keysOf(first.records)).toEqual(expectedKeys(sim, sim.campaignIds))
+    const state = lastState(first.messages, STREAM) as unknown as StatisticsState
+    expect(state.sent_time).toBe(iso(cursor))
+    for (const id of sim.campaignIds) expect(state.campaigns[id]!.sent_time).toBe(iso(cursor))
+    expect(statisticsRequests(sim).every((r) => r.query["sent_time_start_date"] === undefined)).toBe(true)
+
+    // between syncs: replies and opens land on the sends of 3 days ago, and new emails go out
+    for (const send of threeDays) {
+      send.replyTime = iso(cursor + 3_600_000)
+      send.openCount = 9
+    }
+    const added = sim.campaignIds.flatMap((id) => sim.engagement.addSends(id, 4))
+    expect(added.every((send) => Date.parse(send.sentTime) > cursor)).toBe(true)
+    sim.clearRequests()
+
+    const second = await readIncremental(sim, lookback, stateInput(first.messages))
+    expect(second.code).toBe(0)
+    expect(statusesOf(second.messages, STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"])
+    const keyOfSend = (send: { campaignId: number; statsId: string }) => `${send.campaignId}:${send.statsId}`
+    expect(keysOf(second.records)).toEqual([...threeDays, ...recent, ...added].map(keyOfSend).sort())
+    const oldKeys = new Set(old.map(keyOfSend))
+    expect(second.records.filter((r) => oldKeys.has(`${r["campaign_id"]}:${r["stats_id"]}`))).toEqual([])
+    const changed = new Set(threeDays.map(keyOfSend))
+    const reengaged = second.records.filter((r) => changed.has(`${r["campaign_id"]}:${r["stats_id"]}`))
+    expect(reengaged).toHaveLength(threeDays.length)
+    for (const record of reengaged) expect(record).toMatchObject({ reply_time: iso(cursor + 3_600_000), open_count: 9 })
+    // each campaign asks from its cursor less the lookback (less 1 ms, so ties are read again), in SmartLead's format
+    const requests = statisticsRequests(sim)
+    expect(requests.map((r) => r.query["sent_time_start_date"])).toEqual(requests.map(() => "2025-05-27 11:59:59.999Z"))
+    const next = lastState(second.messages, STREAM) as unknown as StatisticsState
+    for (const id of sim.campaignIds) {
+      const newest = sim.engagement.sends(id).at(-1)!.sentTime
+      expect(next.campaigns[id]!.sent_time).toBe(newest)
+    }
+  })
+
+  it("a sync whose statistics page fails past max_retries mid-campaign checkpoints; the resume with its last STATE delivers every row", async () => {
+    const sim = await start({ campaigns: 3, leadsPerCampaign: 5, engagement: { sendsPerCampaign: [250, 230, 120] } })
+    const failing = sim.campaignIds[1]!
+    // pages of 100 overlapping by 2 rows: offsets 0, 98, 196; the second page of the middle campaign fails every time
+    sim.injectFault({
+      match: { path: /\/statistics$/, campaignId: failing, offset: 98 },
+      times: Infinity,
+      kind: { type: "status", status: 503 }
+    })
+    const first = await readIncremental(sim, { max_retries: 1 })
+    expect(first.code).toBe(1)
+    expect(statusesOf(first.messages, STREAM)).toEqual(["STARTED", "RUNNING", "INCOMPLETE"])
+    const [error] = errorsOf(first.messages)
+    expect(error).toMatchObject({ failure_type: "transient_error", stream_descriptor: { name: STREAM } })
+    expect(error!.message).toMatch(
+      new RegExp(
+        `^campaign_statistics of 1 campaign could not be read: .*campaign ${failing}.*The other campaigns were read and checkpointed; the next sync resumes the failed ones\\.$`
+      )
+    )
+    expect(sim.requests.filter((r) => r.campaignId === failing && r.query["offset"] === "98")).toHaveLength(2)
+    const firstKeys = keysOf(first.records)
+    expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(100)
+    const state = lastState(first.messages, STREAM) as unknown as StatisticsState
+    expect(state.campaigns[failing]).toMatchObject({ offset: 100, pass: { total: 230, full: true } })
+    // every STATE was emitted after the records it covers: the last one for the failing campaign claims its first page only
+    expect(statesOf(first.messages, STREAM).length).toBeGreaterThanOrEqual(1 + 3 + 2)
+
+    sim.clearFaults()
+    sim.clearRequests()
+    const second = await readIncremental(sim, { max_retries: 1 }, stateInput(first.messages))
+    expect(second.code).toBe(0)
+    expect(statusesOf(second.messages, STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"])
+    const secondKeys = keysOf(second.records)
+    expect([...new Set([...firstKeys, ...secondKeys])].sort()).toEqual(expectedKeys(sim, sim.campaignIds))
+    // the failing campaign goes on from offset 100: none of its first 100 rows again
+    expect(secondKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(130)
+    const pages = statisticsRequests(sim).filter((r) => r.campaignId === failing && r.query["limit"] === "100").map((
+      r
+    ) => r.query["offset"])
+    expect(pages).toEqual(["100", "198"])
+    const after = lastState(second.messages, STREAM) as unknown as StatisticsState
+    expect(after.campaigns[failing]).not.toHaveProperty("offset")
+    expect(after.campaigns[failing]!.sent_time).toBe(sim.engagement.sends(failing).at(-1)!.sentTime)
   })
 })

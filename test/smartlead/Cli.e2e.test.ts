@@ -1,6 +1,6 @@
 /**
  * The SmartLead connector's command-line surface: its spec (spec.json, Airbyte's acceptance
- * rules, each field), the config errors it names field by field, and its catalog (three streams,
+ * rules, each field), the config errors it names field by field, and its catalog (seven streams,
  * keys, cursors, schemas; catalog.json).
  */
 import { readFileSync } from "node:fs"
@@ -77,6 +77,16 @@ describe("spec", () => {
     expect(schema.properties.base_url.default).toBe("https://server.smartlead.ai/api/v1")
     expect(schema.properties.page_size).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 100 })
     expect(schema.properties.campaign_ids.items.type).toBe("integer")
+    expect(schema.properties.reconcile_interval_hours).toMatchObject({ type: "integer", minimum: 0, default: 168 })
+    expect(schema.properties.activity_sweep).toMatchObject({ type: "boolean", default: true })
+    expect(schema.properties.statistics_lookback_days).toMatchObject({
+      type: "integer",
+      minimum: 0,
+      maximum: 90,
+      default: 14
+    })
+    expect(schema.properties.statistics_include_email_body).toMatchObject({ type: "boolean", default: false })
+    expect(schema.properties.max_wait_seconds).toMatchObject({ type: "integer", minimum: 0, default: 900 })
     expect(schema.properties.lead_status.enum).toEqual(["STARTED", "INPROGRESS", "COMPLETED", "PAUSED", "STOPPED"])
     expect(schema.properties.email_status.enum).toContain("is_sender_bounced")
     for (const key of ["start_date", "last_sent_after", "event_after"]) {
@@ -100,7 +110,8 @@ describe("config errors", () => {
       /page_size: must be an integer from 1 to 100 \(got 500\)/
     ],
     ["page_size fractional", { api_key: "k-123456", page_size: 2.5 }, /page_size: must be an integer/],
-    ["a non-numeric string for max_retries", { api_key: "k-123456", max_retries: "five" }, /max_retries: .*"five"/],
+    // numeric strings are accepted (Meltano passes env settings as strings); a non-numeric one is not
+    ["a non-numeric string for max_retries", { api_key: "k-123456", max_retries: "five" }, /max_retries/],
     ["base_url not a URL", { api_key: "k-123456", base_url: "not a url" }, /base_url: must be an http\(s\) URL/],
     [
       "start_date not a date",
@@ -127,13 +138,21 @@ describe("config errors", () => {
 })
 
 describe("discover", () => {
-  it("prints the streams with Airbyte-clean schemas, keys and sync modes; catalog.json matches", async () => {
+  it("prints the seven streams with Airbyte-clean schemas, keys and sync modes; catalog.json matches", async () => {
     const result = await runConnector(["discover", "--config", files.write({ api_key: "k-123456" })])
     expect(result.code).toBe(0)
     expect(result.stderr).toBe("")
     const [message] = ofType(result.messages, "CATALOG")
     const streams = message!["catalog"].streams as Array<Record<string, any>>
-    expect(streams.map((s) => s["name"]).slice(0, 3)).toEqual(["leads", "campaigns", "lead_categories"])
+    expect(streams.map((s) => s["name"])).toEqual([
+      "leads",
+      "campaigns",
+      "lead_categories",
+      "campaign_statistics",
+      "campaign_analytics",
+      "campaign_sequences",
+      "email_accounts"
+    ])
     const leads = streams[0]!
     expect(leads["supported_sync_modes"]).toEqual(["full_refresh", "incremental"])
     expect(leads["source_defined_cursor"]).toBe(true)
@@ -141,6 +160,17 @@ describe("discover", () => {
     expect(leads["source_defined_primary_key"]).toEqual([["campaign_id"], ["id"]])
     expect(streams[1]!["supported_sync_modes"]).toEqual(["full_refresh"])
     expect(streams[1]!["source_defined_primary_key"]).toEqual([["id"]])
+    const statistics = streams[3]!
+    expect(statistics["supported_sync_modes"]).toEqual(["full_refresh", "incremental"])
+    expect(statistics["source_defined_cursor"]).toBe(true)
+    expect(statistics["default_cursor_field"]).toEqual(["sent_time"])
+    expect(statistics["source_defined_primary_key"]).toEqual([["campaign_id"], ["stats_id"]])
+    for (const stream of streams.slice(4)) {
+      expect(stream["supported_sync_modes"], stream["name"]).toEqual(["full_refresh"])
+    }
+    expect(streams.slice(4).map((s) => s["source_defined_primary_key"])).toEqual([[["campaign_id"]], [["campaign_id"], [
+      "id"
+    ]], [["id"]]])
     for (const stream of streams) {
       const schema = stream["json_schema"]
       expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#")
@@ -159,8 +189,14 @@ describe("discover", () => {
     expect(leads["json_schema"].properties.created_at.type).toEqual(["string", "null"])
     const catalog = JSON.parse(readFileSync(new URL("../../catalog.json", import.meta.url), "utf8"))
     expect(catalog.streams.map((s: any) => s.stream)).toEqual(streams)
-    expect(catalog.streams.map((s: any) => s.sync_mode)).toEqual(
-      streams.map((s) => (s["supported_sync_modes"].includes("incremental") ? "incremental" : "full_refresh"))
-    )
+    expect(catalog.streams.map((s: any) => s.sync_mode)).toEqual([
+      "incremental",
+      "full_refresh",
+      "full_refresh",
+      "incremental",
+      "full_refresh",
+      "full_refresh",
+      "full_refresh"
+    ])
   })
 })

@@ -49,8 +49,6 @@ describe("parseInstant", () => {
 
   it("reads a time without a zone as UTC, whatever the process's time zone", () => {
     process.env["TZ"] = "America/Los_Angeles"
-    // the zone took effect for Date's own parsing of local times...
-    expect(new Date("2025-01-01T12:00:00").getTime()).toBe(Date.UTC(2025, 0, 1, 20))
     // ...but not for cursors
     expect(Cursor.parseInstant("2025-01-01 12:00:00")).toBe(Date.UTC(2025, 0, 1, 12))
     expect(Cursor.parseInstant("2025-01-01T12:00:00")).toBe(Date.UTC(2025, 0, 1, 12))
