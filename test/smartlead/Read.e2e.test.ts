@@ -17,9 +17,7 @@ import {
   statusesOf
 } from "../helpers/Connector.js"
 import type { LeadsState } from "../helpers/Reads.js"
-import { expectedKeys, expectInstantWithin, setup, timed } from "../helpers/Reads.js"
-
-const EPOCH = "1970-01-01T00:00:00.000Z"
+import { expectedKeys, expectInstantWithin, ISO_MS, setup, timed } from "../helpers/Reads.js"
 
 const { configFor, files, leadsOnly, readLeads, start } = setup()
 
@@ -170,12 +168,22 @@ describe("full reads", () => {
     expect(result.code).toBe(0)
     expect(recordsOf(result.messages, "leads")).toEqual([])
     expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
-    // No input state, no start_date, nothing read: the cursor stays at the epoch, with no campaign cursors.
+    // No input state, no start_date, nothing read: each campaign completes an empty full read
+    // (its clocks start), and no cursor is written anywhere: there is no lead to claim.
     const states = statesOf(result.messages, "leads").map((m) => m["state"].stream.stream_state)
     expect(states.length).toBeGreaterThanOrEqual(1)
-    for (const state of states) expect(state).toEqual({ created_at: EPOCH, campaigns: {} })
+    const final = states.at(-1) as { created_at?: string; campaigns: Record<string, Record<string, unknown>> }
+    expect(final.created_at).toBeUndefined()
+    expect(Object.keys(final.campaigns).sort()).toEqual(sim.campaignIds.map(String).sort())
+    for (const entry of Object.values(final.campaigns)) {
+      expect(entry).toEqual({
+        reconciled_at: expect.stringMatching(ISO_MS),
+        activity_at: expect.stringMatching(ISO_MS),
+        full_rows: 0
+      })
+    }
 
-    // With an input state and still nothing new, the state is echoed unchanged (never reset).
+    // With an input state and still nothing new, no cursor moves (never reset, never `{}`).
     const input = {
       created_at: "2025-02-01T00:00:00.000Z",
       campaigns: { [sim.campaignIds[0]!]: { created_at: "2025-02-01T00:00:00.000Z" } }
@@ -184,7 +192,11 @@ describe("full reads", () => {
     expect(again.code).toBe(0)
     const echoed = statesOf(again.messages, "leads").map((m) => m["state"].stream.stream_state)
     expect(echoed.length).toBeGreaterThanOrEqual(1)
-    for (const state of echoed) expect(state).toEqual(input)
+    for (const state of echoed) {
+      expect(state["created_at"]).toBe(input.created_at)
+      expect(state["campaigns"][sim.campaignIds[0]!]["created_at"]).toBe(input.created_at)
+      expect(state["campaigns"][sim.campaignIds[1]!]?.["created_at"]).toBeUndefined()
+    }
   })
 
   it("sends the configured filters to the API", async () => {
