@@ -50,8 +50,13 @@ describe("schema guard", () => {
   })
 
   it("every setting keeps its title and description (Effect drops a refinement's annotations when it has no jsonSchema)", () => {
-    const properties = SmartLeadSource.spec.connectionSpecification["properties"] as Record<string, Record<string, unknown>>
-    const untitled = Object.entries(properties).filter(([, property]) => typeof property["title"] !== "string" || typeof property["description"] !== "string")
+    const properties = SmartLeadSource.spec.connectionSpecification["properties"] as Record<
+      string,
+      Record<string, unknown>
+    >
+    const untitled = Object.entries(properties).filter(([, property]) =>
+      typeof property["title"] !== "string" || typeof property["description"] !== "string"
+    )
     expect(untitled.map(([name]) => name)).toEqual([])
   })
 })
