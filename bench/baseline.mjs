@@ -19,7 +19,19 @@
 //
 //   node bench/baseline.mjs --base-url http://127.0.0.1:PORT/api/v1 --api-key K
 //     [--campaign-ids 1,2] [--page-size 100] [--concurrency N] [--endpoint leads|statistics]
+import { readFileSync } from "node:fs"
 import { Agent } from "undici"
+
+// The leads record's declared fields, in schema order: the connector emits every one of them
+// (null when the API sent none) before any other field, so the baseline does the same work.
+const catalog = JSON.parse(readFileSync(new URL("../catalog.json", import.meta.url), "utf8"))
+const DECLARED = Object.keys(catalog.streams.find((s) => s.stream.name === "leads").stream.json_schema.properties)
+const conform = (record) => {
+  const out = {}
+  for (const key of DECLARED) out[key] = record[key] ?? null
+  for (const key in record) if (!(key in out)) out[key] = record[key]
+  return out
+}
 
 const args = process.argv.slice(2)
 const arg = (name, fallback) => {
@@ -88,7 +100,7 @@ const readCampaign = async (campaignId, categories) => {
     if (rows.length > 0) {
       const start = `{"type":"RECORD","record":{"stream":"leads","emitted_at":${Date.now()},"data":`
       let lines = ""
-      for (const row of rows) lines += start + JSON.stringify(flatten(row, campaignId, categories)) + "}}\n"
+      for (const row of rows) lines += start + JSON.stringify(conform(flatten(row, campaignId, categories))) + "}}\n"
       await write(lines)
     }
     offset += rows.length
