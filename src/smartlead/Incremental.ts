@@ -358,8 +358,3 @@ export const read = <R>(definition: Definition<R>) =>
       return Stream.concat(events, Stream.fromIterableEffect(finish))
     })
   )
-
-/** A stream from an effect that builds it (a stream's `read` that first needs services). */
-export const unwrap = <A, E, R, E2, R2>(
-  effect: Effect.Effect<Stream.Stream<A, E, R>, E2, R2>
-): Stream.Stream<A, E | E2, R | R2> => Stream.unwrap(effect)

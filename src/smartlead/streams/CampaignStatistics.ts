@@ -10,7 +10,7 @@
  * `formatStartDate` and nowhere else. `email_message` is null unless
  * `statistics_include_email_body` is set.
  */
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import * as Cursor from "../../airbyte/Cursor.js"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
 import type { ReadContext, SourceStream } from "../../airbyte/Source.js"
@@ -110,6 +110,6 @@ export const campaignStatistics: SourceStream<
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["stats_id"]],
   cursorField: [CURSOR_FIELD],
-  read: (context) => Incremental.unwrap(read(context)),
+  read: (context) => Stream.unwrap(read(context)),
   decodeState: (json) => Cursor.decode(KEYS, json)
 }

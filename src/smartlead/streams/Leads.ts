@@ -6,7 +6,7 @@
  * its lookback, reconciliation and sweep settings. Where the API leaves out `category_name` (its
  * real shape), it is filled in from the lead categories.
  */
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import * as Cursor from "../../airbyte/Cursor.js"
 import { fromSchema } from "../../airbyte/JsonSchema.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
@@ -102,6 +102,6 @@ export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi | Campaign
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["id"]],
   cursorField: ["created_at"],
-  read: (context) => Incremental.unwrap(read(context)),
+  read: (context) => Stream.unwrap(read(context)),
   decodeState: (json) => Cursor.decode(KEYS, json)
 }
