@@ -1,14 +1,5 @@
-/**
- * The `tap-smartlead` executable: the SmartLead source as a Singer tap, for Meltano and other
- * Singer runners. Wiring only.
- */
+/** The `tap-smartlead` executable, for Meltano and other Singer runners. Wiring only. */
 import * as NodeMain from "./NodeMain.js"
-import { VERSION } from "./Package.js"
-import * as SingerCli from "./singer/Cli.js"
-import { SmartLeadSource } from "./smartlead/Source.js"
+import { program } from "./TapSmartlead.js"
 
-NodeMain.run(
-  SingerCli.make(SmartLeadSource, { name: "tap-smartlead", version: VERSION, env: NodeMain.HttpClientLive })(
-    process.argv
-  )
-)
+NodeMain.run(program(process.argv))
