@@ -2,10 +2,16 @@
  * The runner's command line through the built executable: usage errors (exit 2), unusable
  * --config files (exit 1 with a config_error naming the file), unknown config keys (a warning),
  * and `spec` (one SPEC, nothing on stderr). What the SmartLead spec and catalog hold is tested
- * in test/smartlead/Cli.e2e.test.ts.
+ * in test/smartlead/Cli.e2e.test.ts. Every run here is a child process (`node dist/main.js`), as the
+ * platform starts it, so exit codes are the process's own; most other end-to-end files run the same
+ * program in their own process.
  */
 import { afterAll, describe, expect, it } from "vitest"
-import { errorsOf, ofType, runConnector, tempFiles } from "../helpers/Connector.js"
+import type { RunOptions } from "../helpers/Connector.js"
+import { errorsOf, ofType, runConnector as runIn, tempFiles } from "../helpers/Connector.js"
+
+const runConnector = (args: ReadonlyArray<string>, options: RunOptions = {}) =>
+  runIn(args, { ...options, process: true })
 
 const files = tempFiles()
 afterAll(() => files.cleanup())

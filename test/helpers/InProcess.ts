@@ -2,52 +2,108 @@
  * Runs a command-line program (`Cli.make(…)`, say) in this process, the way `NodeMain.run`
  * does but with stdout and stderr captured as text: Node's platform layers, the LOG-message
  * logger, an `Output` writing to in-memory streams, and a `Console` (where `@effect/cli` prints
- * help texts) writing to the same ones. For unit tests of the command-line
- * edge over a fake source, without child processes.
+ * help texts) writing to the same ones. The exit code is the one `NodeMain.run` would exit with:
+ * the program's own, or 1 when it failed. `start` also lets a test cut the run short as SIGKILL
+ * would: from that moment nothing more it writes is kept, and its fiber is interrupted.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect, Exit, Fiber, Layer } from "effect"
 import { Writable } from "node:stream"
 import * as Logging from "../../src/airbyte/Logging.js"
 import * as Output from "../../src/airbyte/Output.js"
 
-/** What a run printed, and its exit code. */
+/** What a run printed, and its exit code (null when it was killed). */
 export interface Captured {
-  readonly code: number
+  readonly code: number | null
   readonly stdout: string
   readonly stderr: string
+  readonly killed: boolean
 }
 
-const collector = () => {
+/** A program of the CLI edge: argv in, exit code out. */
+export type Program = (
+  argv: ReadonlyArray<string>
+) => Effect.Effect<number, never, NodeContext.NodeContext | Output.Output>
+
+/** A run under way. */
+export interface Running {
+  /** Ends the run as SIGKILL would: what it writes from now on is dropped. */
+  readonly kill: () => void
+  readonly done: Promise<Captured>
+}
+
+const collector = (isKilled: () => boolean, onChunk?: (text: string) => void) => {
   const chunks: Array<string> = []
   const stream = new Writable({
     write(chunk, _encoding, callback) {
-      chunks.push(String(chunk))
+      if (!isKilled()) {
+        const text = String(chunk)
+        chunks.push(text)
+        onChunk?.(text)
+      }
       callback()
     }
   })
   return { stream, text: () => chunks.join("") }
 }
 
-/** Runs `program` with argv `[node, name, ...args]`; never fails. */
-export const runInProcess = (
-  program: (argv: ReadonlyArray<string>) => Effect.Effect<number, never, NodeContext.NodeContext | Output.Output>,
-  args: ReadonlyArray<string>
-): Effect.Effect<Captured, never, never> =>
+const capture = (
+  program: Program,
+  args: ReadonlyArray<string>,
+  options: { readonly script?: string; readonly onStdout?: (text: string) => void },
+  isKilled: () => boolean
+) => {
+  const stdout = collector(isKilled, options.onStdout)
+  const stderr = collector(isKilled)
+  const output = Output.make(stdout.stream, stderr.stream, () => {})
+  const layer = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(
+    Layer.provideMerge(Layer.succeed(Output.Output, output))
+  )
+  const line = (target: Writable) => (...parts: ReadonlyArray<unknown>) =>
+    Effect.sync(() => void target.write(parts.map(String).join(" ") + "\n"))
+  const effect = Console.consoleWith((base) =>
+    program(["node", options.script ?? "program", ...args]).pipe(
+      Effect.provide(layer),
+      Console.withConsole({ ...base, log: line(stdout.stream), error: line(stderr.stream) }),
+      Effect.exit
+    )
+  )
+  return { effect, stdout: stdout.text, stderr: stderr.text }
+}
+
+/** Starts `program` with argv `[node, script, ...args]`; `onStdout` sees each chunk written to stdout. */
+export const start = (
+  program: Program,
+  args: ReadonlyArray<string>,
+  options: { readonly script?: string; readonly onStdout?: (text: string) => void } = {}
+): Running => {
+  let killed = false
+  const run = capture(program, args, options, () => killed)
+  const fiber = Effect.runFork(run.effect)
+  const done = Effect.runPromise(Fiber.await(fiber)).then((exit) => ({
+    code: killed || Exit.isFailure(exit) ? null : Exit.isSuccess(exit.value) ? exit.value.value : 1,
+    stdout: run.stdout(),
+    stderr: run.stderr(),
+    killed
+  }))
+  return {
+    kill: () => {
+      if (killed) return
+      killed = true
+      Effect.runFork(Fiber.interrupt(fiber))
+    },
+    done
+  }
+}
+
+/** Runs `program` with argv `[node, program, ...args]` in the calling fiber (its clock and services), to its end; never fails. */
+export const runInProcess = (program: Program, args: ReadonlyArray<string>): Effect.Effect<Captured> =>
   Effect.suspend(() => {
-    const stdout = collector()
-    const stderr = collector()
-    const output = Output.make(stdout.stream, stderr.stream, () => {})
-    const layer = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(
-      Layer.provideMerge(Layer.succeed(Output.Output, output))
-    )
-    const line = (target: Writable) => (...parts: ReadonlyArray<unknown>) =>
-      Effect.sync(() => void target.write(parts.map(String).join(" ") + "\n"))
-    return Console.consoleWith((base) =>
-      program(["node", "program", ...args]).pipe(
-        Effect.map((code) => ({ code, stdout: stdout.text(), stderr: stderr.text() })),
-        Effect.provide(layer),
-        Console.withConsole({ ...base, log: line(stdout.stream), error: line(stderr.stream) })
-      )
-    )
+    const run = capture(program, args, {}, () => false)
+    return Effect.map(run.effect, (exit) => ({
+      code: Exit.isSuccess(exit) ? exit.value : 1,
+      stdout: run.stdout(),
+      stderr: run.stderr(),
+      killed: false
+    }))
   })

@@ -4,20 +4,20 @@
  * lead record against the `leads` schema that `discover` announces, the STATE record counts,
  * and the cursor rules the issue fixes (ISO 8601 UTC with milliseconds, never past the sync's
  * start + 5 min, campaign keys that are ids). Also: a run killed with SIGKILL once its stdout
- * reached a given byte count (what the platform saw up to there, complete lines only), seeded
+ * reached a given byte count (what the platform saw up to there, complete lines only; in this
+ * process, the run is cut off there and interrupted), seeded
  * hooks that delete and insert leads while pages are served, and set assertions on lead keys.
  */
 import AjvModule from "ajv"
-import { spawn } from "node:child_process"
 import { expect } from "vitest"
 import type { Message, RunResult } from "../helpers/Connector.js"
 import {
   assertNoSecrets,
   assertStateCounts,
   leadKeys,
-  MAIN,
   recordsOf,
   runConnector,
+  startConnector,
   stateInput,
   tempFiles
 } from "../helpers/Connector.js"
@@ -205,34 +205,14 @@ export const hostileSetup = (tz: string) => {
     const startedAt = Date.now()
     const args = ["read", "--config", base.configFor(sim, extra), "--catalog", base.leadsOnly()]
     if (state !== undefined) args.push("--state", base.files.write(state))
-    const { stdout, stderr, code, signal } = await new Promise<
-      { stdout: Buffer; stderr: string; code: number | null; signal: NodeJS.Signals | null }
-    >((resolve, reject) => {
-      const child = spawn(process.execPath, [MAIN, ...args], {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      const out: Array<Buffer> = []
-      const err: Array<Buffer> = []
-      let seen = 0
-      child.stdout.on("data", (chunk: Buffer) => {
-        out.push(chunk)
-        seen += chunk.length
-        if (seen >= cutBytes && child.exitCode === null) child.kill("SIGKILL")
-      })
-      child.stderr.on("data", (chunk: Buffer) => err.push(chunk))
-      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
-      child.on("error", reject)
-      child.on("close", (exitCode, exitSignal) => {
-        clearTimeout(timer)
-        resolve({
-          stdout: Buffer.concat(out),
-          stderr: Buffer.concat(err).toString("utf8"),
-          code: exitCode,
-          signal: exitSignal
-        })
-      })
+    const started = startConnector(args, {
+      env,
+      onStdout: (bytes) => {
+        if (bytes >= cutBytes) started.kill()
+      }
     })
+    const timer = setTimeout(started.kill, 60_000)
+    const { stdout, stderr, code, signal } = await started.done.finally(() => clearTimeout(timer))
     const seenText = stdout.subarray(0, Math.min(cutBytes, stdout.length)).toString("utf8")
     assertNoSecrets(stdout.toString("utf8"), "stdout")
     assertNoSecrets(stderr, "stderr")

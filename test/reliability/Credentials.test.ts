@@ -8,8 +8,7 @@
  * added to `SECRETS`, which `runConnector` and `runScript` look for on stdout and stderr; each
  * test also checks the output it reads.
  */
-import { fileURLToPath } from "node:url"
-import { beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   errorsOf,
   MAIN,
@@ -18,17 +17,25 @@ import {
   runConnector,
   runScript,
   SECRETS,
-  statusesOf
+  statusesOf,
+  TAP
 } from "../helpers/Connector.js"
 import { assertNoBareStackTrace, setup } from "../helpers/Reads.js"
 import type { Simulator } from "../simulator/Simulator.js"
 
-const TAP = fileURLToPath(new URL("../../dist/tap.js", import.meta.url))
 const STREAM = "email_accounts"
 const ACCOUNTS = 130
 
-// Every child process of this file logs at DEBUG (runScript passes this process's environment on).
-process.env["LOG_LEVEL"] = "DEBUG"
+// Every run of this file logs at DEBUG (in this process, or in a child process, which inherits the
+// environment); the setting ends with the file.
+const logLevelBefore = process.env["LOG_LEVEL"]
+beforeAll(() => {
+  process.env["LOG_LEVEL"] = "DEBUG"
+})
+afterAll(() => {
+  if (logLevelBefore === undefined) delete process.env["LOG_LEVEL"]
+  else process.env["LOG_LEVEL"] = logLevelBefore
+})
 
 const { configFor, files, start } = setup()
 

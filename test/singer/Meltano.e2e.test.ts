@@ -5,14 +5,12 @@
  * Also `--about` as Meltano Hub reads it.
  */
 import AjvModule from "ajv"
-import { fileURLToPath } from "node:url"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { runScript, tempFiles } from "../helpers/Connector.js"
+import { runScript, TAP, tempFiles } from "../helpers/Connector.js"
 import { hubSettings, meltanoSelect, minimalTarget, SDK_ABOUT_LAYOUT } from "../helpers/Meltano.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
-const TAP = fileURLToPath(new URL("../../dist/tap.js", import.meta.url))
 const files = tempFiles()
 afterAll(() => files.cleanup())
 const simulators: Array<Simulator> = []

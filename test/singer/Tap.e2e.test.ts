@@ -4,13 +4,11 @@
  * through the Singer state.
  */
 import Ajv from "ajv"
-import { fileURLToPath } from "node:url"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { runScript, tempFiles } from "../helpers/Connector.js"
+import { runScript, TAP, tempFiles } from "../helpers/Connector.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
-const TAP = fileURLToPath(new URL("../../dist/tap.js", import.meta.url))
 const files = tempFiles()
 afterAll(() => files.cleanup())
 const simulators: Array<Simulator> = []
@@ -47,7 +45,7 @@ const validateSinger = ajv.compile({
   ]
 })
 
-const runTap = (args: ReadonlyArray<string>) => runScript(TAP, args)
+const runTap = (args: ReadonlyArray<string>, options: { process?: boolean } = {}) => runScript(TAP, args, options)
 
 const messagesOf = (stdout: string) => {
   const messages = stdout.split("\n").filter((line) => line.length > 0).map((line) =>
@@ -74,7 +72,7 @@ const start = async () => {
 
 describe("tap-smartlead", () => {
   it("--about --format json lists capabilities and settings", async () => {
-    const { code, stdout } = await runTap(["--about", "--format", "json"])
+    const { code, stdout } = await runTap(["--about", "--format", "json"], { process: true })
     expect(code).toBe(0)
     const about = JSON.parse(stdout)
     expect(about.name).toBe("tap-smartlead")
@@ -168,7 +166,8 @@ describe("tap-smartlead", () => {
   })
 
   it("reports errors on stderr with a non-zero exit", async () => {
-    const missing = await runTap(["--config", "/nonexistent.json", "--discover"])
+    // as a child process: the exit code is the executable's own
+    const missing = await runTap(["--config", "/nonexistent.json", "--discover"], { process: true })
     expect(missing.code).toBe(1)
     expect(missing.stdout).toBe("")
     expect(missing.stderr).toMatch(/CRITICAL Invalid --config file "\/nonexistent.json": no such file/)
