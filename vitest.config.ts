@@ -11,7 +11,8 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           pool: "threads",
-          isolate: false
+          isolate: false,
+          poolOptions: { threads: { singleThread: true } }
         }
       },
       {

@@ -1,6 +1,6 @@
 /**
  * What both executables share on Node: the platform layers (file system and terminal for the
- * CLI; the stdout `Output` and the LOG-message logger), the undici HTTP client as a layer that is
+ * CLI; the stdout `Output`, the run's `Redaction` and the LOG-message logger), the undici HTTP client as a layer that is
  * loaded only when a command talks to the API, and `NodeRuntime.runMain` with the exit code the
  * program computes — or 130/143 when a SIGINT/SIGTERM interrupted it.
  */
@@ -10,13 +10,16 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Exit, Layer } from "effect"
 import * as Logging from "./airbyte/Logging.js"
 import * as Output from "./airbyte/Output.js"
+import * as Redaction from "./airbyte/Redaction.js"
 
 /** The undici HTTP client, imported on first use. */
 export const HttpClientLive: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEffect(
   Effect.map(Effect.promise(() => import("@effect/platform-node/NodeHttpClient")), (http) => http.layerUndici)
 )
 
-const MainLive = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(Layer.provideMerge(Output.layerStdout))
+const MainLive = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(
+  Layer.provideMerge(Layer.merge(Output.layerStdout, Redaction.layer))
+)
 
 /** Runs a program that computes its exit code, and exits with it. */
 export const run = (program: Effect.Effect<number, never, Layer.Layer.Success<typeof MainLive>>): void => {

@@ -17,7 +17,7 @@ import type { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog } from "./Protocol.js"
 import type { FinalStates } from "./Read.js"
 import { defaultCatalog, read } from "./Read.js"
-import { scrub } from "./Redaction.js"
+import { Redaction } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
 import { readState } from "./State.js"
 
@@ -45,8 +45,8 @@ export interface ReadInputs {
   readonly state: Option.Option<string>
 }
 
-/** What `read` runs in: the platform's services and the `Output`. */
-export type ReadEnvironment = CliApp.CliApp.Environment | Output
+/** What `read` runs in: the platform's services, the `Output` and the run's `Redaction`. */
+export type ReadEnvironment = CliApp.CliApp.Environment | Output | Redaction
 
 /** Narrows the configured catalog before anything is read (to one stream, say). */
 export type SelectStreams = (
@@ -121,6 +121,7 @@ export const make = <Env>(
 
   const check = Command.make("check", { config: configOption }, ({ config: path }) =>
     Effect.gen(function*() {
+      const { scrub } = yield* Redaction
       const loaded = yield* loadConfig(source, path).pipe(
         Effect.map((config) => ({ config })),
         Effect.catchTag("ConfigInvalid", (error) => Effect.succeed({ invalid: error }))

@@ -15,7 +15,7 @@ import { Output } from "./Output.js"
 import type { AirbyteMessage, ErrorTrace, FailureType } from "./Protocol.js"
 import { errorTraceMessage } from "./Protocol.js"
 import type { CatalogMismatch, StateInvalid, StreamsFailed } from "./Read.js"
-import { registerConfigSecrets, scrub } from "./Redaction.js"
+import { Redaction } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
 import { withSourceLocations } from "./StackTraces.js"
 
@@ -38,18 +38,23 @@ export type EdgeError =
   | ValidationError.ValidationError
   | UsageError
 
-/** An ERROR trace; message and internal message scrubbed of secrets. */
-export const trace = (failureType: FailureType, message: string, extra: Partial<ErrorTrace> = {}): AirbyteMessage =>
-  errorTraceMessage({
-    failure_type: failureType,
-    ...extra,
-    message: scrub(message),
-    ...(extra.internal_message === undefined ? {} : { internal_message: scrub(extra.internal_message) })
-  })
-
 /** Writes one message through the current `Output`. */
 export const emit = (message: AirbyteMessage): Effect.Effect<void, never, Output> =>
   Effect.flatMap(Output, (output) => output.write(message))
+
+/** Writes an ERROR trace, its message and internal message scrubbed of the run's secrets. */
+export const emitTrace = (
+  failureType: FailureType,
+  message: string,
+  extra: Partial<ErrorTrace> = {}
+): Effect.Effect<void, never, Output | Redaction> =>
+  Effect.flatMap(Redaction, ({ scrub }) =>
+    emit(errorTraceMessage({
+      failure_type: failureType,
+      ...extra,
+      message: scrub(message),
+      ...(extra.internal_message === undefined ? {} : { internal_message: scrub(extra.internal_message) })
+    })))
 
 const specProperties = (source: AnySource<unknown>) =>
   (source.spec.connectionSpecification["properties"] ?? {}) as Record<string, unknown>
@@ -59,7 +64,7 @@ export const loadConfig = (source: AnySource<unknown>, path: string) =>
   Effect.gen(function*() {
     const json = yield* readJsonFile("config", path)
     const properties = specProperties(source)
-    registerConfigSecrets(properties, json)
+    yield* Effect.flatMap(Redaction, (redaction) => redaction.registerConfigSecrets(properties, json))
     const { config, unknownKeys } = yield* decodeConfig(source.configSchema, source.spec.connectionSpecification, json)
     if (unknownKeys.length > 0) {
       yield* Effect.logWarning(`Ignoring unknown config keys: ${unknownKeys.join(", ")}`)
@@ -76,27 +81,30 @@ export const layerFor = <Env>(source: AnySource<Env>, env: Layer.Layer<Env>, con
   Layer.provide(source.layer(config), env)
 
 /** The output and exit code of a failure: ERROR traces (rendered by the current format) and 1, or 2 for usage errors. */
-export const reportFailure = (source: AnySource<unknown>, error: EdgeError): Effect.Effect<number, never, Output> => {
+export const reportFailure = (
+  source: AnySource<unknown>,
+  error: EdgeError
+): Effect.Effect<number, never, Output | Redaction> => {
   if (error instanceof UsageError) {
-    return Effect.as(emit(trace("config_error", `Usage error: ${error.message}`)), ExitCode.usage)
+    return Effect.as(emitTrace("config_error", `Usage error: ${error.message}`), ExitCode.usage)
   }
   if (ValidationError.isValidationError(error)) {
     const text = "error" in error ? HelpDoc.toAnsiText(error.error).trim() : (error as { _tag: string })._tag
-    return Effect.as(emit(trace("config_error", `Usage error: ${text}`)), ExitCode.usage)
+    return Effect.as(emitTrace("config_error", `Usage error: ${text}`), ExitCode.usage)
   }
   switch (error._tag) {
     case "InputError":
     case "ConfigInvalid":
     case "CatalogMismatch":
-      return Effect.as(emit(trace("config_error", error.message)), ExitCode.failed)
+      return Effect.as(emitTrace("config_error", error.message), ExitCode.failed)
     case "StreamsFailed":
       return Effect.as(
         Effect.forEach(error.failures, ({ error: streamError, stream }) => {
           const report = source.describeError(streamError)
-          return emit(trace(report.failureType, report.message, {
+          return emitTrace(report.failureType, report.message, {
             stream_descriptor: { name: stream },
             ...(report.internalMessage === undefined ? {} : { internal_message: report.internalMessage })
-          }))
+          })
         }),
         ExitCode.failed
       )
@@ -107,15 +115,15 @@ export const reportFailure = (source: AnySource<unknown>, error: EdgeError): Eff
 export const toExitCode = <R>(
   source: AnySource<unknown>,
   command: Effect.Effect<void, EdgeError, R>
-): Effect.Effect<number, never, R | Output> =>
+): Effect.Effect<number, never, R | Output | Redaction> =>
   command.pipe(
     Effect.as(ExitCode.ok as number),
     Effect.catchAll((error) => reportFailure(source, error)),
     Effect.catchAllDefect((defect) =>
       Effect.as(
-        emit(trace("system_error", `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`, {
+        emitTrace("system_error", `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`, {
           internal_message: withSourceLocations(Cause.pretty(Cause.die(defect)))
-        })),
+        }),
         ExitCode.failed
       )
     )
@@ -128,6 +136,7 @@ export const runCommand = <Name extends string, R, E extends EdgeError, A>(
   info: { readonly name: string; readonly version: string }
 ) => {
   const cli = Command.run(command, { name: info.name, version: info.version })
-  return (argv: ReadonlyArray<string>): Effect.Effect<number, never, R | CliApp.CliApp.Environment | Output> =>
-    toExitCode(source, cli(argv))
+  return (
+    argv: ReadonlyArray<string>
+  ): Effect.Effect<number, never, R | CliApp.CliApp.Environment | Output | Redaction> => toExitCode(source, cli(argv))
 }

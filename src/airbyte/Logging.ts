@@ -8,7 +8,7 @@ import { Cause, Effect, HashMap, Layer, Logger, LogLevel } from "effect"
 import { Output } from "./Output.js"
 import type { LogLevel as ProtocolLevel } from "./Protocol.js"
 import { logMessage } from "./Protocol.js"
-import { scrub } from "./Redaction.js"
+import { Redaction } from "./Redaction.js"
 import { withSourceLocations } from "./StackTraces.js"
 
 const protocolLevel = (level: LogLevel.LogLevel): ProtocolLevel => {
@@ -39,8 +39,8 @@ const annotationsText = (annotations: HashMap.HashMap<string, unknown>): string 
 }
 
 /** A logger that writes LOG messages through `Output`. */
-export const layer: Layer.Layer<never, never, Output> = Layer.unwrapEffect(
-  Effect.map(Output, (output) => {
+export const layer: Layer.Layer<never, never, Output | Redaction> = Layer.unwrapEffect(
+  Effect.map(Effect.all([Output, Redaction]), ([output, { scrub }]) => {
     const logger = Logger.make(({ annotations, cause, logLevel, message }) => {
       const text = render(message) + annotationsText(annotations)
       const stack = Cause.isEmpty(cause)

@@ -13,6 +13,7 @@ import type { Effect, Either, Layer, Schema } from "effect"
 import { Stream } from "effect"
 import type { JsonSchemaObject } from "./JsonSchema.js"
 import type { ConnectorSpecification, FailureType, JsonObject, SyncMode } from "./Protocol.js"
+import type { Redaction } from "./Redaction.js"
 
 /** What a stream produces while it reads. */
 export type StreamEvent =
@@ -86,10 +87,10 @@ export interface Source<Config, ConfigEncoded, E, R, Env> {
   readonly examples?: Readonly<Record<string, ReadonlyArray<string>>>
   readonly spec: ConnectorSpecification
   readonly configSchema: Schema.Schema<Config, ConfigEncoded>
-  /** The services the streams and the check need, built from the config. */
-  readonly layer: (config: Config) => Layer.Layer<R, never, Env>
+  /** The services the streams and the check need, built from the config; the runner provides the run's `Redaction`. */
+  readonly layer: (config: Config) => Layer.Layer<R, never, Env | Redaction>
   /** Succeeds when the source can read with this config. */
-  readonly check: (config: Config) => Effect.Effect<void, E, R | Env>
+  readonly check: (config: Config) => Effect.Effect<void, E, R | Env | Redaction>
 
   readonly streams: ReadonlyArray<SourceStream<Config, E, R, any>>
   /** The stream a bare (non-protocol) state object belongs to, if the source accepts one. */

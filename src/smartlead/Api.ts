@@ -13,7 +13,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform"
 import { Clock, Context, Duration, Effect, Either, Layer, Random, Redacted } from "effect"
 import type { JsonObject } from "../airbyte/Protocol.js"
-import { registerSecret, scrub, secretForms } from "../airbyte/Redaction.js"
+import { Redaction, secretForms } from "../airbyte/Redaction.js"
 import { VERSION } from "../Package.js"
 import type { Config } from "./Config.js"
 import type { ApiError } from "./Errors.js"
@@ -156,8 +156,9 @@ export const make = (options: ApiOptions) =>
     const key = Redacted.value(options.apiKey)
     let requests = 0
 
-    for (const form of secretForms(key)) registerSecret(form)
-    const hideKey = scrub
+    const redaction = yield* Redaction
+    for (const form of secretForms(key)) yield* redaction.register(form)
+    const hideKey = redaction.scrub
 
     const transportDetail = (error: HttpClientError.HttpClientError): string => {
       const cause = error.cause as
@@ -344,5 +345,5 @@ export const make = (options: ApiOptions) =>
 export const layer = (
   options: ApiOptions,
   requestsPerSecond: number
-): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient> =>
+): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient | Redaction> =>
   Layer.effect(SmartLeadApi, make(options)).pipe(Layer.provide(RateLimit.layer(requestsPerSecond)))

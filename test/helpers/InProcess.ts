@@ -11,25 +11,25 @@ import { Console, Effect, Exit, Fiber, Layer } from "effect"
 import { Writable } from "node:stream"
 import * as Logging from "../../src/airbyte/Logging.js"
 import * as Output from "../../src/airbyte/Output.js"
+import * as Redaction from "../../src/airbyte/Redaction.js"
 
 /** What a run printed, and its exit code (null when it was killed). */
 export interface Captured {
   readonly code: number | null
   readonly stdout: string
   readonly stderr: string
-  readonly killed: boolean
 }
 
 /** A program of the CLI edge: argv in, exit code out. */
 export type Program = (
   argv: ReadonlyArray<string>
-) => Effect.Effect<number, never, NodeContext.NodeContext | Output.Output>
+) => Effect.Effect<number, never, NodeContext.NodeContext | Output.Output | Redaction.Redaction>
 
 /** A run under way. */
 export interface Running {
   /** Ends the run as SIGKILL would: what it writes from now on is dropped. */
   readonly kill: () => void
-  readonly done: Promise<Captured>
+  readonly done: Promise<Captured & { readonly killed: boolean }>
 }
 
 const collector = (isKilled: () => boolean, onChunk?: (text: string) => void) => {
@@ -57,7 +57,7 @@ const capture = (
   const stderr = collector(isKilled)
   const output = Output.make(stdout.stream, stderr.stream, () => {})
   const layer = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(
-    Layer.provideMerge(Layer.succeed(Output.Output, output))
+    Layer.provideMerge(Layer.merge(Layer.succeed(Output.Output, output), Redaction.layer))
   )
   const line = (target: Writable) => (...parts: ReadonlyArray<unknown>) =>
     Effect.sync(() => void target.write(parts.map(String).join(" ") + "\n"))
@@ -103,7 +103,6 @@ export const runInProcess = (program: Program, args: ReadonlyArray<string>): Eff
     return Effect.map(run.effect, (exit) => ({
       code: Exit.isSuccess(exit) ? exit.value : 1,
       stdout: run.stdout(),
-      stderr: run.stderr(),
-      killed: false
+      stderr: run.stderr()
     }))
   })

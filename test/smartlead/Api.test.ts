@@ -4,7 +4,8 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect, Either, Exit, Fiber, Option, Random, Redacted, TestClock } from "effect"
+import { Clock, Effect, Either, Exit, Fiber, Layer, Option, Random, Redacted, TestClock } from "effect"
+import * as Redaction from "../../src/airbyte/Redaction.js"
 import type { ApiOptions } from "../../src/smartlead/Api.js"
 import * as Api from "../../src/smartlead/Api.js"
 import { describe as describeError } from "../../src/smartlead/Errors.js"
@@ -64,7 +65,7 @@ const withApi = <A, E>(
 ) =>
   Effect.flatMap(Api.make(options(overrides)), use).pipe(
     Effect.provideService(HttpClient.HttpClient, client),
-    Effect.provide(RateLimit.layer(perSecond))
+    Effect.provide(Layer.merge(RateLimit.layer(perSecond), Redaction.layer))
   )
 
 const ok = (body: unknown): Reply => ({ status: 200, body: JSON.stringify(body) })
