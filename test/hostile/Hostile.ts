@@ -10,7 +10,7 @@
  */
 import AjvModule from "ajv"
 import { expect } from "vitest"
-import type { Message, RunResult } from "../helpers/Connector.js"
+import type { Message, RunOptions, RunResult } from "../helpers/Connector.js"
 import {
   assertNoSecrets,
   assertStateCounts,
@@ -187,10 +187,10 @@ export const hostileSetup = (tz: string) => {
     sim: Simulator,
     extra: Record<string, unknown> = {},
     state?: unknown,
-    timeoutMs?: number
+    options: Pick<RunOptions, "timeoutMs" | "process"> = {}
   ): Promise<HostileRun> => {
     const startedAt = Date.now()
-    const result = await base.readLeads(sim, extra, state, { env, ...(timeoutMs === undefined ? {} : { timeoutMs }) })
+    const result = await base.readLeads(sim, extra, state, { env, ...options })
     await assertRecordsMatchSchema(result.messages)
     assertCursorRules(result.messages, startedAt)
     return { ...result, startedAt }
