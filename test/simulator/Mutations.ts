@@ -92,6 +92,8 @@ export interface Mutations {
   setLimitCap(cap: number | undefined, echo?: LimitEcho): void
   setTimestamps(format: TimestampFormat): void
   setIgnoreCreatedAtFilter(ignore: boolean): void
+  /** The server ignores `event_time_gt` from now on (or again honours it). */
+  setIgnoreEventTimeFilter(ignore: boolean): void
   setCampaignsListing(listing: HostileOptions["campaignsListing"]): void
 }
 
@@ -106,6 +108,7 @@ export interface MutationStore {
   /** drops the cached orders of a campaign after its rows changed */
   invalidate(campaignId: number): void
   setIgnoreCreatedAtFilter(ignore: boolean): void
+  setIgnoreEventTimeFilter(ignore: boolean): void
 }
 
 /** What the simulator asks the mutation mode while serving. */
@@ -252,6 +255,7 @@ export const makeHostile = (store: MutationStore, options: HostileOptions = {}):
       timestamps = format
     },
     setIgnoreCreatedAtFilter: (ignore) => store.setIgnoreCreatedAtFilter(ignore),
+    setIgnoreEventTimeFilter: (ignore) => store.setIgnoreEventTimeFilter(ignore),
     setCampaignsListing: (next) => {
       listing = next
     }

@@ -101,6 +101,8 @@ export interface SimulatorOptions {
   baseTime?: string
   latencyMs?: number
   ignoreCreatedAtFilter?: boolean
+  /** The server ignores `event_time_gt` (an API that does not support the activity filter). */
+  ignoreEventTimeFilter?: boolean
   /** Server-side limit over a sliding 1 s window: over it → 429 (Retry-After header when retryAfterSeconds set). */
   rateLimit?: { perSecond: number; retryAfterSeconds?: number }
   /** Fixed window: X-RateLimit-Limit / -Remaining / -Reset (seconds until reset) on every authenticated response, 429 when exhausted. */
@@ -254,6 +256,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   if (Number.isNaN(baseMs)) throw new Error(`invalid baseTime: ${String(options.baseTime)}`)
   const latencyMs = options.latencyMs ?? 0
   let ignoreCreatedAtFilter = options.ignoreCreatedAtFilter ?? false
+  let ignoreEventTimeFilter = options.ignoreEventTimeFilter ?? false
   const extraEvery = options.extraFieldsEvery ?? 0
   let shape: Shape = options.shape ?? "real"
   let order: Order = options.order ?? "ascending"
@@ -392,6 +395,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       invalidate: (campaignId) => invalidate(campaignId),
       setIgnoreCreatedAtFilter: (ignore) => {
         ignoreCreatedAtFilter = ignore
+      },
+      setIgnoreEventTimeFilter: (ignore) => {
+        ignoreEventTimeFilter = ignore
       }
     },
     options.hostile
@@ -496,8 +502,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     if (createdGt !== undefined && typeof createdGt !== "number") return createdGt
     const lastSentGt = parseInstant(query, "last_sent_time_gt")
     if (lastSentGt !== undefined && typeof lastSentGt !== "number") return lastSentGt
-    const eventGt = parseInstant(query, "event_time_gt")
-    if (eventGt !== undefined && typeof eventGt !== "number") return eventGt
+    const askedEventGt = parseInstant(query, "event_time_gt")
+    if (askedEventGt !== undefined && typeof askedEventGt !== "number") return askedEventGt
+    const eventGt = ignoreEventTimeFilter ? undefined : askedEventGt
     const status = query["status"] === "" ? undefined : query["status"]
     const rawCategory = query["lead_category_id"]
     let categoryId: number | undefined

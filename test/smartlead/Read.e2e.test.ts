@@ -458,6 +458,55 @@ describe("reconciliation and activity sweep", () => {
     expect(leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined)).toEqual([])
     expect(leadKeys(recordsOf(third.messages, "leads"))).not.toContain(`${id}:${old.id}`)
   })
+
+  it("an API that ignores event_time_gt: a sweep as large as the last full read (of more than a page) turns that campaign's sweeps off, with one WARN, until its next reconciliation", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: [14, 11], ignoreEventTimeFilter: true })
+    const [a, b] = [sim.campaignIds[0]!, sim.campaignIds[1]!]
+    const PAGES = { page_size: 5 }
+    const stateOf = (messages: Parameters<typeof lastState>[0]) =>
+      (lastState(messages, "leads") as unknown as LeadsState).campaigns
+    const sweepsOf = () =>
+      leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined).map((r) =>
+        Number(r.path.split("/").at(-2))
+      )
+    const sweepWarnings = (messages: Parameters<typeof ofType>[0]) =>
+      ofType(messages, "LOG").filter((m) =>
+        m["log"].level === "WARN" && /seems to ignore the activity filter/.test(m["log"].message)
+      )
+
+    const first = await readLeads(sim, PAGES)
+    expect(first.code).toBe(0)
+    expect([stateOf(first.messages)[a]!.full_rows, stateOf(first.messages)[b]!.full_rows]).toEqual([14, 11])
+
+    // the first incremental sync sweeps each campaign once and gets every row back
+    sim.clearRequests()
+    const second = await readLeads(sim, PAGES, stateInput(first.messages))
+    expect(second.code).toBe(0)
+    expect(sweepsOf().sort()).toEqual([a, b].sort())
+    expect(sweepWarnings(second.messages)).toHaveLength(2)
+    const keys = leadKeys(recordsOf(second.messages, "leads"))
+    expect(new Set(keys).size, "no lead twice in one sync").toBe(keys.length)
+    expect(stateOf(second.messages)[a]!.sweep_off).toBe(true)
+    expect(stateOf(second.messages)[b]!.sweep_off).toBe(true)
+
+    // the next one does not sweep, and says nothing more about it
+    sim.clearRequests()
+    const third = await readLeads(sim, PAGES, stateInput(second.messages))
+    expect(third.code).toBe(0)
+    expect(sweepsOf()).toEqual([])
+    expect(sweepWarnings(third.messages)).toEqual([])
+    expect(stateOf(third.messages)[a]!.sweep_off).toBe(true)
+
+    // a reconciling sync reads in full and turns the sweeps back on
+    const fourth = await readLeads(sim, { ...PAGES, reconcile_interval_hours: 0 }, stateInput(third.messages))
+    expect(fourth.code).toBe(0)
+    expect(leadKeys(recordsOf(fourth.messages, "leads")).sort()).toEqual(expectedKeys(sim))
+    expect(stateOf(fourth.messages)[a]!.sweep_off).toBeUndefined()
+    expect(stateOf(fourth.messages)[a]!.full_rows).toBe(14)
+    sim.clearRequests()
+    await readLeads(sim, PAGES, stateInput(fourth.messages))
+    expect(sweepsOf().sort()).toEqual([a, b].sort())
+  })
 })
 
 describe("failures and resume", () => {
