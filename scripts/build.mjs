@@ -31,10 +31,14 @@ const programs = [
 await rm("dist", { recursive: true, force: true })
 await build({
   ...common,
-  format: "cjs",
+  format: "esm",
+  splitting: true,
   entryPoints: Object.fromEntries(programs.map((p) => [p.bundle, p.entry])),
   outdir: "dist",
-  outExtension: { ".js": ".cjs" },
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunks/[name]-[hash]",
+  // ESM output from CommonJS packages (undici) needs a require for Node built-ins.
+  banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
   minify: true,
   sourcemap: "linked",
   sourcesContent: false,
@@ -46,7 +50,8 @@ for (const program of programs) {
     format: "esm",
     entryPoints: ["src/launcher.ts"],
     outfile: `dist/${program.launcher}.js`,
-    define: { BUNDLE: JSON.stringify(`${program.bundle}.cjs`) },
+    define: { BUNDLE: JSON.stringify(`${program.bundle}.mjs`) },
+    external: [`./${program.bundle}.mjs`],
     minify: true
   })
   await chmod(`dist/${program.launcher}.js`, 0o755)

@@ -10,11 +10,11 @@
  * nothing is ever printed. Each bundle's source map lies beside it; stack traces the runner
  * prints are mapped through it when they are rendered (`airbyte/StackTraces.ts`), not at start.
  */
-import Module, { createRequire } from "node:module"
+import Module from "node:module"
 import { fileURLToPath } from "node:url"
 
 declare const BUNDLE: string
 
 const { enableCompileCache } = Module as { enableCompileCache?: (directory: string) => unknown }
 enableCompileCache?.(fileURLToPath(new URL("./compile-cache", import.meta.url)))
-createRequire(import.meta.url)(`./${BUNDLE}`)
+await import(`./${BUNDLE}`)
