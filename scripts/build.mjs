@@ -37,8 +37,11 @@ await build({
   outdir: "dist",
   outExtension: { ".js": ".mjs" },
   chunkNames: "chunks/[name]-[hash]",
-  // ESM output from CommonJS packages (undici) needs a require for Node built-ins.
-  banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+  // CommonJS packages (undici) call require for Node built-ins, which ESM lacks: each chunk gets
+  // one, made on first call (createRequire costs a few ms at start in every chunk otherwise).
+  banner: {
+    js: 'import { createRequire as __cr } from "node:module"; let __r; const require = (id) => (__r ??= __cr(import.meta.url))(id);'
+  },
   minify: true,
   sourcemap: "linked",
   sourcesContent: false,
