@@ -44,7 +44,8 @@ await build({
   // CommonJS packages (undici) call require for Node built-ins, which ESM lacks: each chunk gets
   // one, made on first call (createRequire costs a few ms at start in every chunk otherwise).
   banner: {
-    js: 'import { createRequire as __cr } from "node:module"; let __r; const require = (id) => (__r ??= __cr(import.meta.url))(id);'
+    js:
+      "import { createRequire as __cr } from \"node:module\"; let __r; const require = (id) => (__r ??= __cr(import.meta.url))(id);"
   },
   minify: true,
   sourcemap: "linked",

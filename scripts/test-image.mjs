@@ -427,7 +427,8 @@ const main = async () => {
     // Only the bundle (dist/: launchers, program modules and chunks, their source maps and the compile cache) and the three JSON files: no node_modules, sources or tests.
     const extra = info.files.filter((f) =>
       !required.includes(f.slice(code.length)) &&
-      !/^\/airbyte\/integration_code\/dist\/([^/]+\.js|(chunks\/)?[^/]+\.mjs(\.map)?|compile-cache\/v24[^/]*-1000\/[0-9a-f]+)$/.test(f)
+      !/^\/airbyte\/integration_code\/dist\/([^/]+\.js|(chunks\/)?[^/]+\.mjs(\.map)?|compile-cache\/v24[^/]*-1000\/[0-9a-f]+)$/
+        .test(f)
     )
     assert(
       extra.length === 0,

@@ -22,7 +22,9 @@ export const HttpClientLive: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEf
  * What `@effect/cli` needs (file system, path, terminal) and no more: `NodeContext.layer` would
  * also load `node:child_process` and the worker manager at every start, which no command uses.
  */
-const MainLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, Logging.layer).pipe(Layer.provideMerge(Output.layerStdout))
+const MainLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, Logging.layer).pipe(
+  Layer.provideMerge(Output.layerStdout)
+)
 
 /** Runs a program that computes its exit code, and exits with it. */
 export const run = (program: Effect.Effect<number, never, Layer.Layer.Success<typeof MainLive>>): void => {
