@@ -4,7 +4,7 @@
 #   docker run --rm -v "$(pwd)/secrets:/secrets:ro" airbyte/source-smartlead:dev check --config /secrets/config.json
 #
 # Stage 1 bundles the connector with esbuild into dist/ (launchers main.js and tap.js, program
-# bundles *.cjs importing only Node built-ins, and their source maps); stage 2 ships that (plus
+# modules *.mjs and their shared chunks/ importing only Node built-ins, and their source maps); stage 2 ships that (plus
 # spec.json, catalog.json, package.json) on a clean node:24-slim, with no node_modules, sources,
 # tests or dev dependencies, and fills dist/compile-cache/ (Node's module compile cache, see
 # src/launcher.ts) by running both programs once as the connector's user at their final path: the

@@ -1,9 +1,13 @@
-// Builds the executables into dist/: each program (src/main.ts → source-smartlead.cjs,
-// src/tap.ts → tap-smartlead.cjs) as one minified CommonJS bundle with its source map (*.cjs.map,
-// positions only: stack traces name src/ files and lines, the sources themselves are not
-// shipped), started by a tiny ESM launcher (dist/main.js, dist/tap.js; src/launcher.ts) that
-// switches on Node's compile cache and source maps and requires it; and the SmartLead simulator
-// used by the demo and the image test into dist-dev/simulator.js.
+// Builds the executables into dist/: both programs (src/main.ts → source-smartlead.mjs,
+// src/tap.ts → tap-smartlead.mjs) as minified ES modules split into shared chunks
+// (dist/chunks/), each file with its source map (*.mjs.map, positions only: stack traces name
+// src/ files and lines, the sources themselves are not shipped), started by a tiny ESM launcher
+// (dist/main.js, dist/tap.js; src/launcher.ts) that switches on Node's compile cache and imports
+// the program; and the SmartLead simulator used by the demo and the image test into
+// dist-dev/simulator.js. Splitting keeps code a command does not run out of every start: what a
+// dynamic `import()` reaches (the undici HTTP client, for `check` and `read` only) lies in its own
+// chunk, loaded on first use, and ES modules evaluate their top level without esbuild's lazy
+// CommonJS wrappers, so Node's compile cache holds that code too.
 import { build } from "esbuild"
 import { chmod, rm } from "node:fs/promises"
 
@@ -31,10 +35,18 @@ const programs = [
 await rm("dist", { recursive: true, force: true })
 await build({
   ...common,
-  format: "cjs",
+  format: "esm",
+  splitting: true,
   entryPoints: Object.fromEntries(programs.map((p) => [p.bundle, p.entry])),
   outdir: "dist",
-  outExtension: { ".js": ".cjs" },
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunks/[name]-[hash]",
+  // CommonJS packages (undici) call require for Node built-ins, which ESM lacks: each chunk gets
+  // one, made on first call (createRequire costs a few ms at start in every chunk otherwise).
+  banner: {
+    js:
+      "import { createRequire as __cr } from \"node:module\"; let __r; const require = (id) => (__r ??= __cr(import.meta.url))(id);"
+  },
   minify: true,
   sourcemap: "linked",
   sourcesContent: false,
@@ -46,7 +58,8 @@ for (const program of programs) {
     format: "esm",
     entryPoints: ["src/launcher.ts"],
     outfile: `dist/${program.launcher}.js`,
-    define: { BUNDLE: JSON.stringify(`${program.bundle}.cjs`) },
+    define: { BUNDLE: JSON.stringify(`${program.bundle}.mjs`) },
+    external: [`./${program.bundle}.mjs`],
     minify: true
   })
   await chmod(`dist/${program.launcher}.js`, 0o755)

@@ -1,12 +1,15 @@
 /**
- * What both executables share on Node: the platform layers (file system and terminal for the
- * CLI; the stdout `Output`, the run's `Redaction` and the LOG-message logger), the undici HTTP client as a layer that is
+ * What both executables share on Node: the platform layers (file system, path and terminal for
+ * the CLI; the stdout `Output`, the run's `Redaction` and the LOG-message logger), the undici
+ * HTTP client as a layer that is
  * loaded only when a command talks to the API, and `NodeRuntime.runMain` with the exit code the
  * program computes — or 130/143 when a SIGINT/SIGTERM interrupted it.
  */
 import type { HttpClient } from "@effect/platform"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Effect, Exit, Layer } from "effect"
 import * as Logging from "./airbyte/Logging.js"
 import * as Output from "./airbyte/Output.js"
@@ -17,7 +20,11 @@ export const HttpClientLive: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEf
   Effect.map(Effect.promise(() => import("@effect/platform-node/NodeHttpClient")), (http) => http.layerUndici)
 )
 
-const MainLive = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(
+/**
+ * What `@effect/cli` needs (file system, path, terminal) and no more: `NodeContext.layer` would
+ * also load `node:child_process` and the worker manager at every start, which no command uses.
+ */
+const MainLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, Logging.layer).pipe(
   Layer.provideMerge(Layer.merge(Output.layerStdout, Redaction.layer))
 )
 

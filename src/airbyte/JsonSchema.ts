@@ -91,3 +91,12 @@ export const toAirbyte = (schema: JsonSchemaObject): JsonSchemaObject => {
 /** The Airbyte-form JSON Schema of an `effect/Schema` (its encoded side). */
 export const fromSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): JsonSchemaObject =>
   toAirbyte(JSONSchema.make(schema) as unknown as JsonSchemaObject)
+
+/**
+ * `fromSchema` computed on first use and kept, for a stream's `jsonSchema` getter: commands that
+ * never print or apply a record schema (`spec`, `check`, `--help`) never build one.
+ */
+export const lazyFromSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): () => JsonSchemaObject => {
+  let built: JsonSchemaObject | undefined
+  return () => (built ??= fromSchema(schema))
+}

@@ -36,6 +36,6 @@ describe("stack traces name the sources", () => {
       .internal_message as string
     // the frame that called JSON.stringify: Output's record rendering, by file, line and column
     expect(trace).toMatch(/\/src\/airbyte\/Output\.ts:\d+:\d+/)
-    expect(trace).not.toMatch(/source-smartlead\.cjs/)
+    expect(trace).not.toMatch(/\/dist\/\S*\.[cm]?js:\d+/)
   })
 })

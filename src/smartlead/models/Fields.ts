@@ -164,27 +164,24 @@ export const coerceFields = (record: Record<string, unknown>, kinds: Kinds): str
 
 const DateTimeString = Schema.String.annotations({ jsonSchema: { format: "date-time" } })
 
+/** One schema per scalar kind, shared by every field of that kind (schemas are immutable values). */
+const SCALARS: Readonly<Record<Extract<Kind, string>, Schema.Schema.Any>> = {
+  int: Schema.NullOr(Schema.Int),
+  number: Schema.NullOr(Schema.Number),
+  boolean: Schema.NullOr(Schema.Boolean),
+  string: Schema.NullOr(Schema.String),
+  datetime: Schema.NullOr(DateTimeString),
+  // items typed as objects: strict consumers refuse an array whose items have no type
+  list: Schema.NullOr(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
+}
+
 const schemaOf = (kind: Kind): Schema.Schema.Any => {
   if (typeof kind === "object") {
     return "object" in kind
       ? Schema.NullOr(Schema.Struct(optionalFields(kind.object)))
       : Schema.NullOr(Schema.Array(Schema.Struct(optionalFields(kind.arrayOf))))
   }
-  switch (kind) {
-    case "int":
-      return Schema.NullOr(Schema.Int)
-    case "number":
-      return Schema.NullOr(Schema.Number)
-    case "boolean":
-      return Schema.NullOr(Schema.Boolean)
-    case "string":
-      return Schema.NullOr(Schema.String)
-    case "datetime":
-      return Schema.NullOr(DateTimeString)
-    case "list":
-      // items typed as objects: strict consumers refuse an array whose items have no type
-      return Schema.NullOr(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
-  }
+  return SCALARS[kind]
 }
 
 /** The schema fields of `kinds`: each optional and nullable (records have them when SmartLead sends them). */

@@ -4,7 +4,7 @@
  * refresh.
  */
 import { Either } from "effect"
-import { fromSchema } from "../../airbyte/JsonSchema.js"
+import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { SourceStream } from "../../airbyte/Source.js"
 import type { SmartLeadApi } from "../Api.js"
 import type { CampaignList } from "../CampaignList.js"
@@ -22,11 +22,15 @@ const read = oneRequestPerCampaign({
   decode: (json, campaignId) => Either.map(decodeCampaignAnalytics(json, campaignId), (record) => [record])
 })
 
+const campaignAnalyticsRecordJsonSchema = lazyFromSchema(CampaignAnalyticsRecord)
+
 /** The `campaign_analytics` stream. */
 export const campaignAnalytics: SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList> = {
   name: NAME,
   description: "one row per campaign: its counts (GET /campaigns/{id}/analytics)",
-  jsonSchema: fromSchema(CampaignAnalyticsRecord),
+  get jsonSchema() {
+    return campaignAnalyticsRecordJsonSchema()
+  },
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["campaign_id"]],
   read: ({ config }) => read(config)

@@ -4,7 +4,7 @@
  * Full refresh. With it, `campaign_statistics` rows gain the subject and body of the step and
  * variant they were sent from.
  */
-import { fromSchema } from "../../airbyte/JsonSchema.js"
+import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { SourceStream } from "../../airbyte/Source.js"
 import type { SmartLeadApi } from "../Api.js"
 import type { CampaignList } from "../CampaignList.js"
@@ -22,11 +22,15 @@ const read = oneRequestPerCampaign({
   decode: decodeCampaignSequences
 })
 
+const campaignSequenceRecordJsonSchema = lazyFromSchema(CampaignSequenceRecord)
+
 /** The `campaign_sequences` stream. */
 export const campaignSequences: SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList> = {
   name: NAME,
   description: "one row per step of a campaign's sequence, with its A/B variants (GET /campaigns/{id}/sequences)",
-  jsonSchema: fromSchema(CampaignSequenceRecord),
+  get jsonSchema() {
+    return campaignSequenceRecordJsonSchema()
+  },
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["campaign_id"], ["id"]],
   read: ({ config }) => read(config)

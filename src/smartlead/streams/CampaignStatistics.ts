@@ -12,7 +12,7 @@
  */
 import { Effect, Stream } from "effect"
 import * as Cursor from "../../airbyte/Cursor.js"
-import { fromSchema } from "../../airbyte/JsonSchema.js"
+import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { ReadContext, SourceStream } from "../../airbyte/Source.js"
 import type { SmartLeadApiShape } from "../Api.js"
 import { SmartLeadApi } from "../Api.js"
@@ -97,6 +97,8 @@ const read = (context: ReadContext<Config, Cursor.State | undefined>) =>
 /** Where the statistics state keeps its cursors. */
 export const KEYS: Cursor.Keys = { cursor: CURSOR_FIELD, partitions: "campaigns" }
 
+const campaignStatisticsRecordWithBodyJsonSchema = lazyFromSchema(CampaignStatisticsRecordWithBody)
+
 /** The `campaign_statistics` stream. */
 export const campaignStatistics: SourceStream<
   Config,
@@ -106,7 +108,9 @@ export const campaignStatistics: SourceStream<
 > = {
   name: NAME,
   description: "one row per email sent (GET /campaigns/{id}/statistics), incremental on sent_time",
-  jsonSchema: fromSchema(CampaignStatisticsRecordWithBody),
+  get jsonSchema() {
+    return campaignStatisticsRecordWithBodyJsonSchema()
+  },
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["stats_id"]],
   cursorField: [CURSOR_FIELD],

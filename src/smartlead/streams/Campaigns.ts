@@ -4,7 +4,7 @@
  * every field the API sends is kept.
  */
 import { Effect, Stream } from "effect"
-import { fromSchema } from "../../airbyte/JsonSchema.js"
+import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { SourceStream } from "../../airbyte/Source.js"
 import { records } from "../../airbyte/Source.js"
 import { SmartLeadApi } from "../Api.js"
@@ -12,11 +12,16 @@ import type { Config } from "../Config.js"
 import type { SmartLeadError } from "../Errors.js"
 import { CampaignRecord, LeadCategoryRecord } from "../Models.js"
 
+const campaignRecordJsonSchema = lazyFromSchema(CampaignRecord)
+const leadCategoryRecordJsonSchema = lazyFromSchema(LeadCategoryRecord)
+
 /** The `campaigns` stream. */
 export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   name: "campaigns",
   description: "one row per campaign",
-  jsonSchema: fromSchema(CampaignRecord),
+  get jsonSchema() {
+    return campaignRecordJsonSchema()
+  },
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
   read: () =>
@@ -29,7 +34,9 @@ export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
 export const leadCategories: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   name: "lead_categories",
   description: "the account's lead categories",
-  jsonSchema: fromSchema(LeadCategoryRecord),
+  get jsonSchema() {
+    return leadCategoryRecordJsonSchema()
+  },
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
   read: () =>

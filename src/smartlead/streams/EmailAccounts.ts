@@ -4,7 +4,7 @@
  * until a short page. Full refresh. Credentials are dropped by the decoder (see `Credentials`).
  */
 import { Effect, Option, Stream } from "effect"
-import { fromSchema } from "../../airbyte/JsonSchema.js"
+import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { SourceStream, StreamEvent } from "../../airbyte/Source.js"
 import { checkpointEveryBatch, records } from "../../airbyte/Source.js"
 import { display, SmartLeadApi } from "../Api.js"
@@ -50,10 +50,14 @@ const read = (): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
       ))
   )
 
+const emailAccountRecordJsonSchema = lazyFromSchema(EmailAccountRecord)
+
 /** The `email_accounts` stream. */
 export const emailAccounts: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
   name: NAME,
-  jsonSchema: fromSchema(EmailAccountRecord),
+  get jsonSchema() {
+    return emailAccountRecordJsonSchema()
+  },
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
   read

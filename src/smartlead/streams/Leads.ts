@@ -8,7 +8,7 @@
  */
 import { Effect, Stream } from "effect"
 import * as Cursor from "../../airbyte/Cursor.js"
-import { fromSchema } from "../../airbyte/JsonSchema.js"
+import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { SourceStream } from "../../airbyte/Source.js"
 import type { LeadFilters } from "../Api.js"
@@ -94,11 +94,15 @@ const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadAp
     })(context)
   })
 
+const leadRecordJsonSchema = lazyFromSchema(LeadRecord)
+
 /** The `leads` stream. */
 export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList, Cursor.State | undefined> = {
   name: "leads",
   description: "one row per lead of a campaign, incremental on created_at",
-  jsonSchema: fromSchema(LeadRecord),
+  get jsonSchema() {
+    return leadRecordJsonSchema()
+  },
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["id"]],
   cursorField: ["created_at"],
