@@ -130,7 +130,7 @@ export const Config = Schema.Struct({
   start_date: optional(DateTime.annotations({
     title: "Start date",
     description:
-      "Only leads created after this instant (ISO 8601) are read on the first sync. A date alone (2025-03-01) means midnight UTC.",
+      "Only leads created and emails (campaign_statistics) sent after this instant (ISO 8601) are read: the lower bound of a campaign's first read and of every full read. A date alone (2025-03-01) means midnight UTC.",
     examples: ["2025-03-01T00:00:00Z", "2025-03-01"]
   })),
   lead_status: optional(LeadStatus.annotations({

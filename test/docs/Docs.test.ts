@@ -305,11 +305,12 @@ describe("integration_tests/", () => {
     })
   }
 
-  it("sample_state.json has per-campaign entries, one of them part-way (offset)", () => {
-    const stream_state = json("integration_tests/sample_state.json")[0].stream.stream_state
-    const entries = Object.values(stream_state.campaigns) as Array<{ created_at: string; offset?: number }>
-    expect(entries.some((e) => e.offset !== undefined)).toBe(true)
-    expect(entries.some((e) => e.offset === undefined)).toBe(true)
+  it("sample_state.json has per-campaign entries, one of them part-way (offset) with the pass its offset counts against", () => {
+    const decoded = decodeCursorState(LEADS_KEYS, json("integration_tests/sample_state.json")[0].stream.stream_state)
+    const entries = [...(Either.getOrThrow(decoded)?.partitions?.values() ?? [])]
+    expect(entries.filter((e) => e.offset !== undefined && e.pass !== undefined)).toHaveLength(1)
+    expect(entries.filter((e) => e.offset === undefined && e.cursor !== undefined)).toHaveLength(1)
+    expect(entries.every((e) => e.reconciledAt !== undefined && e.activityAt !== undefined)).toBe(true)
   })
 
   it("abnormal_state.json's cursor is far in the future", () => {
