@@ -1,7 +1,8 @@
 /**
  * The SmartLead HTTP API: every request the connector makes goes through `SmartLeadApi`. It adds
  * the key (as the `api_key` query parameter the API requires) and a User-Agent, waits for the
- * shared `RateLimit`, bounds each attempt by the request timeout, turns every outcome into a
+ * shared `RateLimit`, bounds each attempt by the request timeout (kept by one `Watchdog` fiber,
+ * which aborts overdue requests), turns every outcome into a
  * typed `ApiError`, and retries the retryable ones with capped, jittered exponential backoff,
  * honouring Retry-After (header, seconds or HTTP date, or the body's `retry_after`). Each wait
  * is logged. A wait the API asks for (Retry-After, or a spent X-RateLimit-* budget) longer than
@@ -33,6 +34,7 @@ import {
 import type { LeadsPage } from "./Models.js"
 import { decodeLeadsPage, decodeObjectArray } from "./Models.js"
 import * as RateLimit from "./RateLimit.js"
+import * as Watchdog from "./Watchdog.js"
 
 /** The longest backoff between two attempts. */
 export const MAX_BACKOFF_MS = 60_000
@@ -147,11 +149,16 @@ interface RawResponse {
   readonly body: string
 }
 
-/** Builds the client from its options; needs an `HttpClient` and the shared `RateLimit`. */
+/** Builds the client from its options; needs an `HttpClient` and the shared `RateLimit`; its request watchdog lives in the scope. */
 export const make = (options: ApiOptions) =>
   Effect.gen(function*() {
-    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    // `withScope`: each request is aborted when its scope closes (by the watchdog, on timeout);
+    // the response is then neither wrapped nor tracked by a FinalizationRegistry.
+    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false), HttpClient.withScope)
     const limiter = yield* RateLimit.RateLimit
+    const watchdog = yield* Watchdog.make(options.requestTimeoutMs)
+    /** Bodies are read as bytes and decoded here: `response.text` would keep the text memoised on the response. */
+    const decoder = new TextDecoder()
     const base = options.baseUrl.replace(/\/+$/, "")
     const key = Redacted.value(options.apiKey)
     let requests = 0
@@ -170,28 +177,27 @@ export const make = (options: ApiOptions) =>
     }
 
     const send = (path: string, params: Readonly<Record<string, string>>, request: string) =>
-      Effect.gen(function*() {
-        const response = yield* client.execute(
-          HttpClientRequest.get(base + path, {
-            urlParams: { ...params, api_key: key },
-            headers: { "user-agent": `source-smartlead/${VERSION}`, accept: "application/json" }
-          })
-        )
-        const body = yield* response.text
-        return { status: response.status, headers: response.headers, body } satisfies RawResponse
-      }).pipe(
-        Effect.withTracerEnabled(false),
-        Effect.catchAll((error): Effect.Effect<never, ApiError> =>
-          error._tag === "RequestError"
-            ? Effect.fail(new TransportError({ request, detail: transportDetail(error) }))
-            : Effect.fail(
-              new InvalidResponse({ request, detail: `the body could not be read (${transportDetail(error)})` })
-            )
+      watchdog.bound(
+        Effect.gen(function*() {
+          const response = yield* client.execute(
+            HttpClientRequest.get(base + path, {
+              urlParams: { ...params, api_key: key },
+              headers: { "user-agent": `source-smartlead/${VERSION}`, accept: "application/json" }
+            })
+          )
+          const body = decoder.decode(yield* response.arrayBuffer)
+          return { status: response.status, headers: response.headers, body } satisfies RawResponse
+        }).pipe(
+          Effect.withTracerEnabled(false),
+          Effect.catchAll((error): Effect.Effect<never, ApiError> =>
+            error._tag === "RequestError"
+              ? Effect.fail(new TransportError({ request, detail: transportDetail(error) }))
+              : Effect.fail(
+                new InvalidResponse({ request, detail: `the body could not be read (${transportDetail(error)})` })
+              )
+          )
         ),
-        Effect.timeoutFail({
-          duration: Duration.millis(options.requestTimeoutMs),
-          onTimeout: () => new RequestTimeout({ request, timeoutMs: options.requestTimeoutMs })
-        })
+        () => new RequestTimeout({ request, timeoutMs: options.requestTimeoutMs })
       )
 
     /** Holds every request back while the X-RateLimit-* budget is nearly spent; a pause over the bound fails the request. */
@@ -346,4 +352,4 @@ export const layer = (
   options: ApiOptions,
   requestsPerSecond: number
 ): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient | Redaction> =>
-  Layer.effect(SmartLeadApi, make(options)).pipe(Layer.provide(RateLimit.layer(requestsPerSecond)))
+  Layer.scoped(SmartLeadApi, make(options)).pipe(Layer.provide(RateLimit.layer(requestsPerSecond)))

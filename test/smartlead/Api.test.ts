@@ -21,18 +21,29 @@ interface Call {
   readonly headers: Record<string, string>
 }
 
-/** An HttpClient answering from a script (the last reply repeats). */
+/**
+ * An HttpClient answering from a script (the last reply repeats). A "hang" never answers; like
+ * undici, it gives up with a transport error when the request's AbortSignal fires.
+ */
 const scripted = (replies: ReadonlyArray<Reply> | ((call: number, url: URL) => Reply)) => {
   const calls: Array<Call> = []
-  const client = HttpClient.make((request, url) =>
+  const client = HttpClient.make((request, url, signal) =>
     Effect.gen(function*() {
       calls.push({ at: yield* Clock.currentTimeMillis, url, headers: request.headers })
       const reply = typeof replies === "function"
         ? replies(calls.length - 1, url)
         : replies[Math.min(calls.length - 1, replies.length - 1)]!
-      if (reply === "hang") return yield* Effect.never
-      if (reply === "reset") {
+      if (reply === "hang") {
         const { RequestError } = yield* Effect.promise(() => import("@effect/platform/HttpClientError"))
+        return yield* Effect.async<never, InstanceType<typeof RequestError>>((resume) => {
+          signal.addEventListener("abort", () =>
+            resume(Effect.fail(new RequestError({ request, reason: "Transport", cause: signal.reason }))))
+        })
+      }
+      if (reply === "reset") {
+        const { RequestError } = yield* Effect.promise(() =>
+          import("@effect/platform/HttpClientError")
+        )
         return yield* Effect.fail(
           new RequestError({ request, reason: "Transport", cause: new Error("socket hang up") })
         )
@@ -64,6 +75,7 @@ const withApi = <A, E>(
   perSecond = 1000
 ) =>
   Effect.flatMap(Api.make(options(overrides)), use).pipe(
+    Effect.scoped,
     Effect.provideService(HttpClient.HttpClient, client),
     Effect.provide(Layer.merge(RateLimit.layer(perSecond), Redaction.layer))
   )
