@@ -67,18 +67,19 @@ export const make = (
       onClosed()
     }
   })
+  /** Resumes once stdout has drained (or closed). */
+  const drained: Effect.Effect<void> = Effect.async<void>((resume) => {
+    const done = () => {
+      stdout.off("drain", done)
+      stdout.off("close", done)
+      resume(Effect.void)
+    }
+    stdout.on("drain", done)
+    stdout.on("close", done)
+  })
+  /** Writes now; waits only when stdout is backed up (the text is not kept while waiting). */
   const writeStdout = (text: string): Effect.Effect<void> =>
-    Effect.async<void>((resume) => {
-      if (closed || text.length === 0) return resume(Effect.void)
-      if (stdout.write(text)) return resume(Effect.void)
-      const done = () => {
-        stdout.off("drain", done)
-        stdout.off("close", done)
-        resume(Effect.void)
-      }
-      stdout.on("drain", done)
-      stdout.on("close", done)
-    })
+    Effect.suspend(() => closed || text.length === 0 || stdout.write(text) ? Effect.void : drained)
   const route = (message: AirbyteMessage) => {
     const rendered = format.message(message)
     if (rendered.stderr !== undefined) stderr.write(rendered.stderr)
