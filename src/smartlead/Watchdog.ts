@@ -20,9 +20,10 @@ interface Watched {
 
 export interface WatchdogShape {
   /**
-   * Runs `effect` with a scope that is closed when it ends, or when `timeoutMs` have passed,
-   * whichever comes first; in the second case the effect's failure (the abort it causes) is
-   * replaced by `onTimeout()`.
+   * Runs `effect` with a scope that is closed when it fails or is interrupted, or when
+   * `timeoutMs` have passed, whichever comes first; in the last case the effect's failure (the
+   * abort it causes) is replaced by `onTimeout()`. The scope of an effect that succeeded is
+   * dropped, not closed: give it only finalizers that matter while the effect runs.
    */
   readonly bound: <A, E, E2>(
     effect: Effect.Effect<A, E, Scope.Scope>,
@@ -67,7 +68,10 @@ export const make = (timeoutMs: number): Effect.Effect<WatchdogShape, never, Sco
           Effect.onExit((exit) =>
             Effect.suspend(() => {
               watched.delete(entry)
-              return Scopes.close(scope, exit)
+              // A request that succeeded has been read in full: there is nothing left to abort,
+              // and closing its scope would abort its signal anyway (a DOMException with a
+              // stack trace per request). Its scope is dropped; failures and interruptions close it.
+              return Exit.isSuccess(exit) ? Effect.void : Scopes.close(scope, exit)
             })
           )
         )
