@@ -134,9 +134,9 @@ export const paginate = <R = never>(options: PaginateOptions<R>): Stream.Stream<
       const fresh: Array<JsonObject> = []
       for (let i = from; i < count; i++) {
         const row = rows[i]!
-        const key = keyOf(row)
-        if (seen.has(key)) continue
-        seen.add(key)
+        // One hash lookup per row: `add` leaves the size as it was when the key is there already.
+        const size = seen.size
+        if (seen.add(keyOf(row)).size === size) continue
         fresh.push(row)
       }
       const position = cursor.offset + count
