@@ -19,6 +19,43 @@ import type { JsonObject } from "./Protocol.js"
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
 
+/** The number written in `text` from `start` to `end` (digits only), or -1. */
+const digitsAt = (text: string, start: number, end: number): number => {
+  let value = 0
+  for (let at = start; at < end; at++) {
+    const digit = text.charCodeAt(at) - 48
+    if (digit < 0 || digit > 9) return -1
+    value = value * 10 + digit
+  }
+  return value
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * Epoch milliseconds of a valid timestamp in exactly the form `toIso` writes
+ * (`2025-01-01T12:00:00.000Z`), read without a regular expression or a `Date`: records carry
+ * one per row. Undefined for anything else, which `parseInstant` then reads the general way
+ * (years before 100 too, which `Date.UTC` reads as 19xx).
+ */
+export const parseCanonical = (value: string): number | undefined => {
+  if (
+    value.length !== 24 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 ||
+    value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58 || value.charCodeAt(19) !== 46 ||
+    value.charCodeAt(23) !== 90
+  ) return undefined
+  const year = digitsAt(value, 0, 4), month = digitsAt(value, 5, 7), day = digitsAt(value, 8, 10)
+  const hour = digitsAt(value, 11, 13), minute = digitsAt(value, 14, 16), second = digitsAt(value, 17, 19)
+  const millis = digitsAt(value, 20, 23)
+  if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
+    return undefined
+  }
+  if (second < 0 || second > 59 || millis < 0) return undefined
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis)
+}
+
 /**
  * Epoch milliseconds of an ISO 8601-like timestamp (`2025-01-01T12:00:00.000Z`,
  * `2025-01-01 12:00:00`, `2025-01-01T12:00:00+02:00`, `2025-01-01`); a time without a zone is
@@ -26,6 +63,8 @@ const DATE_TIME =
  */
 export const parseInstant = (value: unknown): number | undefined => {
   if (typeof value !== "string") return undefined
+  const canonical = parseCanonical(value)
+  if (canonical !== undefined) return canonical
   const match = DATE_TIME.exec(value.trim())
   if (match === null) return undefined
   const [, y, mo, d, h = "0", mi = "0", s = "0", fraction = "", zone] = match
@@ -161,6 +200,33 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
   })
 }
 
+/** One partition's entry as JSON (see `encode`). */
+const encodeEntry = (keys: Keys, entry: Entry): JsonObject => {
+  const out: Record<string, unknown> = {}
+  if (entry.cursor !== undefined) out[keys.cursor] = toIso(entry.cursor)
+  if (entry.offset !== undefined && entry.pass !== undefined) {
+    out["offset"] = entry.offset
+    out["pass"] = {
+      from: entry.pass.from === undefined ? null : toIso(entry.pass.from),
+      total: entry.pass.total ?? null,
+      full: entry.pass.full,
+      started_at: toIso(entry.pass.startedAt)
+    }
+  }
+  if (entry.reconciledAt !== undefined) out["reconciled_at"] = toIso(entry.reconciledAt)
+  if (entry.activityAt !== undefined) out["activity_at"] = toIso(entry.activityAt)
+  if (entry.fullRows !== undefined) out["full_rows"] = entry.fullRows
+  if (entry.sweepOff === true) out["sweep_off"] = true
+  return out
+}
+
+/**
+ * Encoded entries, per `Keys` and entry. Entries are immutable and a state keeps the entry of
+ * every partition that did not move, so a checkpoint after each page encodes only the partition
+ * the page belongs to. The JSON is never mutated, so states may share it.
+ */
+const encodedEntries = new WeakMap<Keys, WeakMap<Entry, JsonObject>>()
+
 /**
  * The state as the JSON a STATE message carries (cursors ISO UTC with milliseconds, keys in a
  * stable order). A partition without a cursor yet (its first pass is under way) has no cursor
@@ -170,23 +236,12 @@ export const encode = (keys: Keys, state: State): JsonObject => {
   const json: Record<string, unknown> = {}
   if (state.cursor !== undefined) json[keys.cursor] = toIso(state.cursor)
   if (state.partitions === undefined) return json
+  let encoded = encodedEntries.get(keys)
+  if (encoded === undefined) encodedEntries.set(keys, encoded = new WeakMap())
   const map: Record<string, unknown> = {}
   for (const [id, entry] of state.partitions) {
-    const out: Record<string, unknown> = {}
-    if (entry.cursor !== undefined) out[keys.cursor] = toIso(entry.cursor)
-    if (entry.offset !== undefined && entry.pass !== undefined) {
-      out["offset"] = entry.offset
-      out["pass"] = {
-        from: entry.pass.from === undefined ? null : toIso(entry.pass.from),
-        total: entry.pass.total ?? null,
-        full: entry.pass.full,
-        started_at: toIso(entry.pass.startedAt)
-      }
-    }
-    if (entry.reconciledAt !== undefined) out["reconciled_at"] = toIso(entry.reconciledAt)
-    if (entry.activityAt !== undefined) out["activity_at"] = toIso(entry.activityAt)
-    if (entry.fullRows !== undefined) out["full_rows"] = entry.fullRows
-    if (entry.sweepOff === true) out["sweep_off"] = true
+    let out = encoded.get(entry)
+    if (out === undefined) encoded.set(entry, out = encodeEntry(keys, entry))
     map[id] = out
   }
   json[keys.partitions] = map

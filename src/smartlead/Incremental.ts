@@ -104,7 +104,9 @@ const normalize = (
   for (let read = 0; read < rows.length; read++) {
     const row = rows[read] as Record<string, unknown>
     const raw = row[field]
-    const ms = raw === undefined || raw === null ? undefined : Cursor.parseInstant(raw)
+    // Nearly every value is already canonical: read it the cheap way, and leave it as it is.
+    const canonical = typeof raw === "string" ? Cursor.parseCanonical(raw) : undefined
+    const ms = canonical ?? (raw === undefined || raw === null ? undefined : Cursor.parseInstant(raw))
     if (ms === undefined) {
       if (raw !== undefined && raw !== null) {
         counters.unparseable++
@@ -116,7 +118,7 @@ const normalize = (
         counters.dropped++
         continue
       }
-      if (typeof raw !== "string" || !CANONICAL.test(raw)) row[field] = Cursor.toIso(ms)
+      if (canonical === undefined && (typeof raw !== "string" || !CANONICAL.test(raw))) row[field] = Cursor.toIso(ms)
       if (ms > futureAfter) counters.future++
       if (newest === undefined || ms > newest) newest = ms
     }

@@ -72,6 +72,29 @@ describe("parseInstant", () => {
     expect(Cursor.parseInstant("2025-02-29T00:00:00Z")).toBeUndefined()
   })
 
+  it("reads the canonical form (the fast path) exactly as the general form", () => {
+    // A leading space sends the same text through the general reader.
+    const pad = (n: number, width: number) => String(n).padStart(width, "0")
+    const years = [100, 1899, 1900, 1970, 2000, 2023, 2024, 2100, 2400, 9999]
+    const samples: Array<string> = ["2024-02-29T23:59:59.999Z", "2100-02-29T00:00:00.000Z", "0099-01-01T00:00:00.000Z"]
+    for (const year of years) {
+      for (let month = 0; month <= 13; month++) {
+        for (const day of [0, 1, 28, 29, 30, 31, 32]) {
+          samples.push(
+            `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad((day * 7) % 25, 2)}:${pad((month * 13) % 61, 2)}:${
+              pad((year + day) % 61, 2)
+            }.${pad((year * month) % 1000, 3)}Z`
+          )
+        }
+      }
+    }
+    for (const value of samples) {
+      expect([value, Cursor.parseInstant(value)]).toEqual([value, Cursor.parseInstant(` ${value}`)])
+    }
+    expect(Cursor.parseCanonical("2024-02-29T23:59:59.999Z")).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999))
+    expect(Cursor.parseCanonical("2025-02-29T00:00:00.000Z")).toBeUndefined()
+  })
+
   it("never reads text that is not an ISO 8601 date-time, nor an impossible date", () => {
     for (
       const value of [
