@@ -38,7 +38,9 @@ export const filtersOf = (config: Config): LeadFilters => {
 
 /**
  * Category names by id, to fill `category_name` where the API leaves it out; requested once per
- * sync, on first need, and empty (with a warning) if they cannot be read.
+ * sync, when the stream starts (beside the campaign list, so the first pages never wait for
+ * it: waiting stalled every campaign for one request's latency), and empty (with a warning)
+ * if they cannot be read.
  */
 const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategories).pipe(
   Effect.map((categories) => new Map(categories.map((category) => [category["id"], category["name"]]))),
@@ -52,6 +54,7 @@ const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadAp
     const api = yield* SmartLeadApi
     const list = yield* CampaignList
     const names = yield* Effect.cached(categoryNames)
+    yield* Effect.forkScoped(names)
     const filters = filtersOf(context.config)
     const eventAfter = context.config.event_after === undefined
       ? undefined
@@ -106,6 +109,6 @@ export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi | Campaign
   supportedSyncModes: ["full_refresh", "incremental"],
   primaryKey: [["campaign_id"], ["id"]],
   cursorField: ["created_at"],
-  read: (context) => Stream.unwrap(read(context)),
+  read: (context) => Stream.unwrapScoped(read(context)),
   decodeState: (json) => Cursor.decode(KEYS, json)
 }
