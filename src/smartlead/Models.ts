@@ -9,6 +9,7 @@
 import { Either, Schema } from "effect"
 import { isJsonObject } from "../airbyte/Protocol.js"
 import type { JsonObject } from "../airbyte/Protocol.js"
+import { notAnArray } from "./models/Fields.js"
 
 /** One page of leads, normalised. `rows` counts the server's rows, whatever their content. */
 export interface LeadsPage {
@@ -103,11 +104,7 @@ export const decodeLeadsPage = (body: unknown, campaignId: number): Either.Eithe
 /** Decodes a bare array of objects (campaigns, categories); Left is why it is unusable. */
 export const decodeObjectArray = (body: unknown, what: string): Either.Either<ReadonlyArray<JsonObject>, string> => {
   if (!Array.isArray(body)) {
-    return Either.left(
-      `expected a JSON array of ${what}, got ${
-        isJsonObject(body) ? `an object with keys ${Object.keys(body).slice(0, 5).join(", ") || "none"}` : typeof body
-      }`
-    )
+    return Either.left(notAnArray(what, body))
   }
   for (const [index, item] of body.entries()) {
     if (!isJsonObject(item)) return Either.left(`${what} ${index} is not an object`)

@@ -11,7 +11,7 @@
 import { Either, Schema } from "effect"
 import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { Kinds } from "./Fields.js"
-import { coerceFields, describeValue, isObject, optionalFields } from "./Fields.js"
+import { coerceFields, describeValue, isObject, notAnArray, optionalFields } from "./Fields.js"
 
 /** The typed fields of an A/B variant of a step. */
 export const VARIANT_FIELDS = {
@@ -53,13 +53,7 @@ export const decodeCampaignSequences = (
   campaignId: number
 ): Either.Either<Array<JsonObject>, string> => {
   if (!Array.isArray(body)) {
-    return Either.left(
-      `expected a JSON array of sequence steps, got ${
-        isObject(body)
-          ? `an object with keys ${Object.keys(body).slice(0, 6).join(", ") || "none"}`
-          : describeValue(body)
-      }`
-    )
+    return Either.left(notAnArray("sequence steps", body))
   }
   for (let index = 0; index < body.length; index++) {
     const step: unknown = body[index]

@@ -9,7 +9,7 @@ import { Either, Schema } from "effect"
 import type { JsonObject } from "../../airbyte/Protocol.js"
 import { dropCredentials } from "../Credentials.js"
 import type { Kinds } from "./Fields.js"
-import { coerceFields, describeValue, isObject, optionalFields } from "./Fields.js"
+import { coerceFields, describeValue, isObject, notAnArray, optionalFields } from "./Fields.js"
 
 /** The typed fields of an email account besides its `id`. */
 export const ACCOUNT_FIELDS = {
@@ -59,13 +59,7 @@ export const EmailAccountRecord = Schema.Struct({
 export const decodeEmailAccountsPage = (body: unknown): Either.Either<Array<JsonObject>, string> => {
   dropCredentials(body)
   if (!Array.isArray(body)) {
-    return Either.left(
-      `expected a JSON array of email accounts, got ${
-        isObject(body)
-          ? `an object with keys ${Object.keys(body).slice(0, 6).join(", ") || "none"}`
-          : describeValue(body)
-      }`
-    )
+    return Either.left(notAnArray("email accounts", body))
   }
   for (let index = 0; index < body.length; index++) {
     const account: unknown = body[index]

@@ -46,6 +46,12 @@ export const describeValue = (value: unknown): string => {
   }
 }
 
+/** Why a body that should be a JSON array of `what` is not one: the keys of an object, else the value's type. */
+export const notAnArray = (what: string, body: unknown): string =>
+  `expected a JSON array of ${what}, got ${
+    isObject(body) ? `an object with keys ${Object.keys(body).slice(0, 6).join(", ") || "none"}` : describeValue(body)
+  }`
+
 const INTEGER = /^-?\d+$/
 const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|z|[+-]\d{2}:?\d{2})?$/

@@ -222,7 +222,7 @@ describe("decodeObjectArray", () => {
     expect(left(decodeObjectArray({}, "campaign"))).toBe(
       "expected a JSON array of campaign, got an object with keys none"
     )
-    expect(left(decodeObjectArray("oops", "campaign"))).toBe("expected a JSON array of campaign, got string")
+    expect(left(decodeObjectArray("oops", "campaign"))).toBe("expected a JSON array of campaign, got a string")
     expect(left(decodeObjectArray([{ id: 1 }, 2], "lead category"))).toBe("lead category 1 is not an object")
     expect(left(decodeObjectArray([{ id: 1 }, [3]], "lead category"))).toBe("lead category 1 is not an object")
     expect(left(decodeObjectArray([{ name: "x" }], "campaign"))).toBe("campaign 0 has no id")
