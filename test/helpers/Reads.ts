@@ -199,3 +199,28 @@ export const countByCampaign = (records: ReadonlyArray<Record<string, unknown>>)
   for (const r of records) counts.set(r["campaign_id"] as number, (counts.get(r["campaign_id"] as number) ?? 0) + 1)
   return counts
 }
+
+/**
+ * The streams the connector declares, in catalog order, written out here rather than read from
+ * src/ so that a stream lost or reordered there fails the tests that compare against it.
+ */
+export const STREAM_NAMES = [
+  "leads",
+  "campaigns",
+  "lead_categories",
+  "campaign_statistics",
+  "campaign_analytics",
+  "campaign_sequences",
+  "email_accounts"
+] as const
+
+/** The most requests whose arrival at the simulator falls in any window [t, t + 1000 ms) starting at a request. */
+export const maxPerSecond = (sim: Simulator): number => {
+  const times = sim.requests.map((r) => r.time).sort((a, b) => a - b)
+  let max = 0
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (j < times.length && times[j]! < times[i]! + 1000) j++
+    max = Math.max(max, j - i)
+  }
+  return max
+}

@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest"
 import type { Message, RunResult } from "../helpers/Connector.js"
 import { errorsOf, lastState, ofType, recordsOf, runConnector, stateInput } from "../helpers/Connector.js"
-import { assertNoBareStackTrace } from "../helpers/Reads.js"
+import { assertNoBareStackTrace, maxPerSecond } from "../helpers/Reads.js"
 import { zoneless, zonelessToIso } from "../simulator/Mutations.js"
 import type { FaultKind, Simulator } from "../simulator/Simulator.js"
 import type { LeadsStateJson } from "./Hostile.js"
@@ -338,17 +338,6 @@ describe("config bounds (check)", () => {
 })
 
 describe("request rate at the server", () => {
-  /** The most requests arriving in any window [t, t + 1000 ms) that starts at a request. */
-  const maxPerSecond = (sim: Simulator): number => {
-    const times = sim.requests.map((r) => r.time).sort((a, b) => a - b)
-    let max = 0
-    for (let i = 0, j = 0; i < times.length; i++) {
-      while (j < times.length && times[j]! < times[i]! + 1000) j++
-      max = Math.max(max, j - i)
-    }
-    return max
-  }
-
   it("at max_requests_per_second 25, no rolling second at the server holds more than 25 requests", async () => {
     const sim = await start({ campaigns: 10, leadsPerCampaign: 40, shape: "real" })
     // a child process: in this process the simulator would see arrivals when the shared event loop gets to them

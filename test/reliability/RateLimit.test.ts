@@ -6,21 +6,9 @@
  */
 import { describe, expect, it } from "vitest"
 import { errorsOf, leadKeys, recordsOf, statusesOf } from "../helpers/Connector.js"
-import { assertNoBareStackTrace, expectedKeys, setup } from "../helpers/Reads.js"
-import type { Simulator } from "../simulator/Simulator.js"
+import { assertNoBareStackTrace, expectedKeys, maxPerSecond, setup } from "../helpers/Reads.js"
 
 const { readLeads, start } = setup()
-
-/** The most requests whose arrival falls in any window [t, t + 1000 ms) starting at a request. */
-const maxPerSecond = (sim: Simulator): number => {
-  const times = sim.requests.map((r) => r.time).sort((a, b) => a - b)
-  let max = 0
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (j < times.length && times[j]! < times[i]! + 1000) j++
-    max = Math.max(max, j - i)
-  }
-  return max
-}
 
 describe("client-side rate limit", () => {
   it("8 campaigns read concurrently at max_requests_per_second 5 never exceed 6 requests in any 1 s window", async () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { MAIN, runScript, tempFiles } from "../helpers/Connector.js"
+import { STREAM_NAMES } from "../helpers/Reads.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
@@ -201,14 +202,6 @@ describe("incremental exports", () => {
       }
     }
     expect(JSON.parse(readFileSync(state, "utf8"))).toEqual(Array.from(lastPerStream.values()))
-    expect([...lastPerStream.keys()]).toEqual([
-      "leads",
-      "campaigns",
-      "lead_categories",
-      "campaign_statistics",
-      "campaign_analytics",
-      "campaign_sequences",
-      "email_accounts"
-    ])
+    expect([...lastPerStream.keys()]).toEqual([...STREAM_NAMES])
   })
 })

@@ -6,6 +6,7 @@
 import Ajv from "ajv"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { runScript, TAP, tempFiles } from "../helpers/Connector.js"
+import { STREAM_NAMES } from "../helpers/Reads.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
@@ -87,15 +88,7 @@ describe("tap-smartlead", () => {
     const { code, stdout } = await runTap(["--config", config, "--discover"])
     expect(code).toBe(0)
     const catalog = JSON.parse(stdout)
-    expect(catalog.streams.map((s: any) => s.tap_stream_id)).toEqual([
-      "leads",
-      "campaigns",
-      "lead_categories",
-      "campaign_statistics",
-      "campaign_analytics",
-      "campaign_sequences",
-      "email_accounts"
-    ])
+    expect(catalog.streams.map((s: any) => s.tap_stream_id)).toEqual([...STREAM_NAMES])
     const leads = catalog.streams[0]
     expect(leads.key_properties).toEqual(["campaign_id", "id"])
     expect(leads.replication_key).toBe("created_at")

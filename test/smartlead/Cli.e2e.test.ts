@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs"
 import { afterAll, describe, expect, it } from "vitest"
 import { ofType, runConnector, tempFiles } from "../helpers/Connector.js"
+import { STREAM_NAMES } from "../helpers/Reads.js"
 
 const files = tempFiles()
 afterAll(() => files.cleanup())
@@ -144,15 +145,7 @@ describe("discover", () => {
     expect(result.stderr).toBe("")
     const [message] = ofType(result.messages, "CATALOG")
     const streams = message!["catalog"].streams as Array<Record<string, any>>
-    expect(streams.map((s) => s["name"])).toEqual([
-      "leads",
-      "campaigns",
-      "lead_categories",
-      "campaign_statistics",
-      "campaign_analytics",
-      "campaign_sequences",
-      "email_accounts"
-    ])
+    expect(streams.map((s) => s["name"])).toEqual([...STREAM_NAMES])
     const leads = streams[0]!
     expect(leads["supported_sync_modes"]).toEqual(["full_refresh", "incremental"])
     expect(leads["source_defined_cursor"]).toBe(true)
