@@ -95,13 +95,16 @@ export const normalizeInstant = (value: unknown): string | undefined => {
 export interface Pass {
   /** The query's lower bound on the cursor field (epoch ms), or undefined for none. */
   readonly from: number | undefined
-  /** The partition's total when the pass started, if the API reported one. */
-  readonly total: number | undefined
   /** A full read (reconciliation or first sync): completing it sets `reconciledAt`. */
   readonly full: boolean
   /** When the sync that started the pass began. */
   readonly startedAt: number
+  /** The keys of the last rows delivered before `offset`: a resume asks for them again and checks them. */
+  readonly lastKeys?: ReadonlyArray<Key>
 }
+
+/** A row key as state records it. */
+export type Key = string | number
 
 /** One partition's position. */
 export interface Entry {
@@ -111,23 +114,31 @@ export interface Entry {
   readonly offset?: number
   readonly pass?: Pass
   /**
-   * The start of the last completed full read (for an entry adopted from a hand-written or older
-   * state: the start of the sync that adopted it, when its reconciliation clock started).
+   * The start of the last completed full read (for an entry adopted from a hand-written state:
+   * the start of the sync that adopted it, when its reconciliation clock started).
    */
   readonly reconciledAt?: number
-  /** The start of the last sync whose activity sweep (or first read) of this partition completed. */
+  /** The start of the last sync whose activity sweep (or full read) of this partition completed. */
   readonly activityAt?: number
-  /** Rows of the last completed full read. */
-  readonly fullRows?: number
-  /** Sweeps are off until the next full read (the API ignored the sweep's filter). */
-  readonly sweepOff?: boolean
 }
 
-/** A stream's state: a cursor per partition; `cursor` is the newest of them (or the hand-written one). */
+/** What the stream learnt of the API's activity filter, by asking it. */
+export interface SweepFilter {
+  /** A request for activity after a future instant came back empty. */
+  readonly honoured: boolean
+  readonly checkedAt: number
+}
+
+/**
+ * A stream's state: a cursor per partition; `cursor` is the newest of them (or the hand-written
+ * one). The partition map is the sync's working copy: the reader updates it in place and
+ * encodes it only at a checkpoint.
+ */
 export interface State {
   readonly cursor: number | undefined
   /** Undefined for a hand-written state whose cursor applies to every partition. */
-  readonly partitions: ReadonlyMap<string, Entry> | undefined
+  readonly partitions: Map<string, Entry> | undefined
+  readonly sweepFilter?: SweepFilter | undefined
 }
 
 /** Where the keys of a stream's state are. */
@@ -138,119 +149,195 @@ export interface Keys {
   readonly partitions: string
 }
 
-const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0
+/** State keys shared by every partitioned stream. */
+const RECONCILED_AT = "reconciled_at"
+const ACTIVITY_AT = "activity_at"
+const SWEEP_FILTER = "sweep_filter"
 
-/** Decodes a stream state; `{}` is no state. Left names what is wrong. Cursors are normalised. */
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0
+const isKey = (value: unknown): value is Key => typeof value === "string" || typeof value === "number"
+const isId = (value: string): boolean => /^\d+$/.test(value)
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * Decodes a stream state; `{}` is no state. Left names what is wrong. Cursors are normalised.
+ * Reads the compact layout `encode` writes and the per-entry layout of version 0.1.0 (whose
+ * `total`, `full_rows` and `sweep_off` are no longer needed and are ignored).
+ */
 export const decode = (keys: Keys, json: JsonObject): Either.Either<State | undefined, string> => {
   if (Object.keys(json).length === 0) return Either.right(undefined)
   const instant = (value: unknown, where: string): Either.Either<number | undefined, string> => {
     if (value === undefined || value === null) return Either.right(undefined)
     const ms = parseInstant(value)
     if (ms === undefined) return Either.left(`${where} must be an ISO 8601 date-time, got ${JSON.stringify(value)}`)
-    // The epoch (what older versions wrote before a first pass completed) is no cursor.
     return Either.right(ms <= 0 ? undefined : ms)
   }
+  /** A `{"<instant>": [ids]}` map, as `encode` groups shared clocks. */
+  const groups = (value: unknown, where: string): Either.Either<Map<string, number>, string> =>
+    Either.gen(function*() {
+      const byId = new Map<string, number>()
+      if (value === undefined) return byId
+      if (!isJsonObject(value)) return yield* Either.left(`${where} must be an object of date-time: [ids]`)
+      for (const [at, ids] of Object.entries(value)) {
+        const ms = yield* instant(at, `${where} key`)
+        if (!Array.isArray(ids)) return yield* Either.left(`${where}.${at} must be an array of ids`)
+        for (const id of ids) {
+          if (!isKey(id) || !isId(String(id))) return yield* Either.left(`${where}.${at} holds ${JSON.stringify(id)}, not an id`)
+          if (ms !== undefined) byId.set(String(id), ms)
+        }
+      }
+      return byId
+    })
   return Either.gen(function*() {
     const top = yield* instant(json[keys.cursor], keys.cursor)
     const map = json[keys.partitions]
+    let sweepFilter: SweepFilter | undefined
+    const filter = json[SWEEP_FILTER]
+    if (isJsonObject(filter) && typeof filter["honoured"] === "boolean") {
+      const checkedAt = yield* instant(filter["checked_at"], `${SWEEP_FILTER}.checked_at`)
+      if (checkedAt !== undefined) sweepFilter = { honoured: filter["honoured"], checkedAt }
+    }
     if (map === undefined) {
       if (top === undefined) {
         return yield* Either.left(
           `${keys.cursor} must be an ISO 8601 date-time when there is no ${keys.partitions} map`
         )
       }
-      return { cursor: top, partitions: undefined }
+      return { cursor: top, partitions: undefined, sweepFilter }
     }
     if (!isJsonObject(map)) return yield* Either.left(`${keys.partitions} must be an object keyed by id`)
+    const reconciled = yield* groups(json[RECONCILED_AT], RECONCILED_AT)
+    const activity = yield* groups(json[ACTIVITY_AT], ACTIVITY_AT)
     const partitions = new Map<string, Entry>()
     for (const [id, raw] of Object.entries(map)) {
       const at = `${keys.partitions}.${id}`
-      if (!/^\d+$/.test(id)) return yield* Either.left(`${keys.partitions} key ${JSON.stringify(id)} is not an id`)
-      if (!isJsonObject(raw)) return yield* Either.left(`${at} must be an object`)
-      const cursor = yield* instant(raw[keys.cursor], `${at}.${keys.cursor}`)
-      const entry: { -readonly [K in keyof Entry]: Entry[K] } = { cursor }
-      if (raw["offset"] !== undefined) {
-        if (!isCount(raw["offset"])) {
-          return yield* Either.left(`${at}.offset must be a non-negative integer, got ${JSON.stringify(raw["offset"])}`)
-        }
-        const pass = raw["pass"]
-        // An offset without what it was counted against (an older state) cannot be trusted: the pass restarts.
-        if (isJsonObject(pass)) {
-          if (pass["total"] !== undefined && pass["total"] !== null && !isCount(pass["total"])) {
-            return yield* Either.left(`${at}.pass.total must be a non-negative integer or null`)
+      if (!isId(id)) return yield* Either.left(`${keys.partitions} key ${JSON.stringify(id)} is not an id`)
+      const entry: Mutable<Entry> = { cursor: undefined }
+      if (typeof raw === "string") {
+        entry.cursor = yield* instant(raw, at)
+      } else if (isJsonObject(raw)) {
+        entry.cursor = yield* instant(raw[keys.cursor], `${at}.${keys.cursor}`)
+        if (raw["offset"] !== undefined) {
+          if (!isCount(raw["offset"])) {
+            return yield* Either.left(`${at}.offset must be a non-negative integer, got ${JSON.stringify(raw["offset"])}`)
           }
-          entry.offset = raw["offset"]
-          entry.pass = {
-            from: yield* instant(pass["from"], `${at}.pass.from`),
-            total: isCount(pass["total"]) ? pass["total"] : undefined,
-            full: pass["full"] === true,
-            startedAt: (yield* instant(pass["started_at"], `${at}.pass.started_at`)) ?? 0
+          const pass = raw["pass"]
+          // An offset without what it was counted against cannot be trusted: the pass restarts.
+          if (isJsonObject(pass)) {
+            const lastKeys = pass["last_keys"]
+            if (lastKeys !== undefined && !(Array.isArray(lastKeys) && lastKeys.every(isKey))) {
+              return yield* Either.left(`${at}.pass.last_keys must be an array of strings or numbers`)
+            }
+            entry.offset = raw["offset"]
+            entry.pass = {
+              from: yield* instant(pass["from"], `${at}.pass.from`),
+              full: pass["full"] === true,
+              startedAt: (yield* instant(pass["started_at"], `${at}.pass.started_at`)) ?? 0,
+              ...(lastKeys === undefined ? {} : { lastKeys: lastKeys as ReadonlyArray<Key> })
+            }
           }
         }
+        const reconciledAt = yield* instant(raw[RECONCILED_AT], `${at}.${RECONCILED_AT}`)
+        if (reconciledAt !== undefined) entry.reconciledAt = reconciledAt
+        const activityAt = yield* instant(raw[ACTIVITY_AT], `${at}.${ACTIVITY_AT}`)
+        if (activityAt !== undefined) entry.activityAt = activityAt
+      } else if (raw !== null) {
+        return yield* Either.left(`${at} must be a date-time, an object or null`)
       }
-      const reconciledAt = yield* instant(raw["reconciled_at"], `${at}.reconciled_at`)
+      const reconciledAt = reconciled.get(id)
       if (reconciledAt !== undefined) entry.reconciledAt = reconciledAt
-      const activityAt = yield* instant(raw["activity_at"], `${at}.activity_at`)
+      const activityAt = activity.get(id)
       if (activityAt !== undefined) entry.activityAt = activityAt
-      if (isCount(raw["full_rows"])) entry.fullRows = raw["full_rows"]
-      if (raw["sweep_off"] === true) entry.sweepOff = true
       partitions.set(id, entry)
     }
-    return { cursor: top, partitions }
+    return { cursor: top, partitions, sweepFilter }
   })
 }
 
-/** One partition's entry as JSON (see `encode`). */
-const encodeEntry = (keys: Keys, entry: Entry): JsonObject => {
+/** One partition's entry as JSON: its cursor alone when no pass is under way (see `encode`). */
+const encodeEntry = (keys: Keys, entry: Entry): unknown => {
+  if (entry.offset === undefined || entry.pass === undefined) {
+    return entry.cursor === undefined ? null : toIso(entry.cursor)
+  }
   const out: Record<string, unknown> = {}
   if (entry.cursor !== undefined) out[keys.cursor] = toIso(entry.cursor)
-  if (entry.offset !== undefined && entry.pass !== undefined) {
-    out["offset"] = entry.offset
-    out["pass"] = {
-      from: entry.pass.from === undefined ? null : toIso(entry.pass.from),
-      total: entry.pass.total ?? null,
-      full: entry.pass.full,
-      started_at: toIso(entry.pass.startedAt)
-    }
+  out["offset"] = entry.offset
+  const pass: Record<string, unknown> = {
+    from: entry.pass.from === undefined ? null : toIso(entry.pass.from),
+    full: entry.pass.full,
+    started_at: toIso(entry.pass.startedAt)
   }
-  if (entry.reconciledAt !== undefined) out["reconciled_at"] = toIso(entry.reconciledAt)
-  if (entry.activityAt !== undefined) out["activity_at"] = toIso(entry.activityAt)
-  if (entry.fullRows !== undefined) out["full_rows"] = entry.fullRows
-  if (entry.sweepOff === true) out["sweep_off"] = true
+  if (entry.pass.lastKeys !== undefined && entry.pass.lastKeys.length > 0) pass["last_keys"] = entry.pass.lastKeys
+  out["pass"] = pass
   return out
 }
 
-/**
- * Encoded entries, per `Keys` and entry. Entries are immutable and a state keeps the entry of
- * every partition that did not move, so a checkpoint after each page encodes only the partition
- * the page belongs to. The JSON is never mutated, so states may share it.
- */
-const encodedEntries = new WeakMap<Keys, WeakMap<Entry, JsonObject>>()
+/** An id as state writes it in a group: a number when it is one (shorter), else the text. */
+const idValue = (id: string): Key => {
+  const n = Number(id)
+  return Number.isSafeInteger(n) && String(n) === id ? n : id
+}
 
 /**
- * The state as the JSON a STATE message carries (cursors ISO UTC with milliseconds, keys in a
- * stable order). A partition without a cursor yet (its first pass is under way) has no cursor
- * key: its query is what `pass.from` says, never a bound made from a placeholder.
+ * The state as the JSON a STATE message carries, compact so that it stays small at thousands of
+ * partitions: `{<cursor>: newest, <partitions>: {"<id>": cursor | null | {<cursor>, offset,
+ * pass}}, reconciled_at: {"<instant>": [ids]}, activity_at: {"<instant>": [ids]},
+ * sweep_filter}`. A partition whose pass is done is its cursor alone (`null` before it has
+ * one); its reconciliation and sweep clocks, which most partitions of a sync share, are grouped
+ * by instant. Instants are ISO 8601 UTC with milliseconds.
  */
 export const encode = (keys: Keys, state: State): JsonObject => {
   const json: Record<string, unknown> = {}
-  if (state.cursor !== undefined) json[keys.cursor] = toIso(state.cursor)
-  if (state.partitions === undefined) return json
-  let encoded = encodedEntries.get(keys)
-  if (encoded === undefined) encodedEntries.set(keys, encoded = new WeakMap())
-  const map: Record<string, unknown> = {}
-  for (const [id, entry] of state.partitions) {
-    let out = encoded.get(entry)
-    if (out === undefined) encoded.set(entry, out = encodeEntry(keys, entry))
-    map[id] = out
+  if (state.partitions === undefined) {
+    if (state.cursor !== undefined) json[keys.cursor] = toIso(state.cursor)
+  } else {
+    let newest = state.cursor
+    const map: Record<string, unknown> = {}
+    const reconciled = new Map<number, Array<Key>>()
+    const activity = new Map<number, Array<Key>>()
+    const group = (into: Map<number, Array<Key>>, at: number | undefined, id: string) => {
+      if (at === undefined) return
+      const ids = into.get(at)
+      if (ids === undefined) into.set(at, [idValue(id)])
+      else ids.push(idValue(id))
+    }
+    for (const [id, entry] of state.partitions) {
+      if (entry.cursor !== undefined && (newest === undefined || entry.cursor > newest)) newest = entry.cursor
+      map[id] = encodeEntry(keys, entry)
+      group(reconciled, entry.reconciledAt, id)
+      group(activity, entry.activityAt, id)
+    }
+    if (newest !== undefined) json[keys.cursor] = toIso(newest)
+    json[keys.partitions] = map
+    const groups = (from: Map<number, Array<Key>>) =>
+      Object.fromEntries(Array.from(from).sort(([a], [b]) => a - b).map(([at, ids]) => [toIso(at), ids]))
+    if (reconciled.size > 0) json[RECONCILED_AT] = groups(reconciled)
+    if (activity.size > 0) json[ACTIVITY_AT] = groups(activity)
   }
-  json[keys.partitions] = map
-  return json
+  if (state.sweepFilter !== undefined) {
+    json[SWEEP_FILTER] = { honoured: state.sweepFilter.honoured, checked_at: toIso(state.sweepFilter.checkedAt) }
+  }
+  return json as JsonObject
 }
 
 /** A partition's entry; a hand-written top-level cursor stands for every partition. */
 export const entryOf = (state: State | undefined, id: string): Entry | undefined =>
   state === undefined ? undefined : state.partitions === undefined ? { cursor: state.cursor } : state.partitions.get(id)
+
+/**
+ * The sync's working copy of the state: every partition of the input (those not read this sync
+ * keep their entries), a hand-written cursor spread over `ids`.
+ */
+export const working = (state: State | undefined, ids: ReadonlyArray<string>): State => ({
+  cursor: state?.partitions === undefined ? state?.cursor : undefined,
+  partitions: state === undefined
+    ? new Map()
+    : state.partitions === undefined
+    ? new Map(ids.map((id) => [id, { cursor: state.cursor }] as const))
+    : new Map(state.partitions),
+  sweepFilter: state?.sweepFilter
+})
 
 // ---------------------------------------------------------------------------------------------
 // Plans
@@ -292,8 +379,8 @@ export const fromStartDate = (startDate: number | undefined): number | undefined
 
 /**
  * A full read is due when the last one is older than the interval. An entry with a cursor but
- * no `reconciledAt` (a hand-written state, or one from an older version) is not due: its
- * reconciliation clock starts with this sync.
+ * no `reconciledAt` (a hand-written state) is not due: its reconciliation clock starts with this
+ * sync.
  */
 const reconcileDue = (entry: Entry, policy: Policy): boolean =>
   policy.reconcileMs !== undefined &&
@@ -301,62 +388,67 @@ const reconcileDue = (entry: Entry, policy: Policy): boolean =>
     (entry.reconciledAt !== undefined && policy.syncStart - entry.reconciledAt >= policy.reconcileMs))
 
 /**
- * Where a partition starts. `totalNow` is not known yet when planning; a resume is checked
- * against the partition's total by `resumeHolds` once the first page answers.
+ * Where an activity sweep of a partition starts: the last sweep's (or full read's) sync start,
+ * else its reconciliation clock, else its cursor (never later than the sync that set it), less
+ * the margin; undefined when sweeps are off.
  */
+const sweepFrom = (entry: Entry, policy: Policy): number | undefined => {
+  if (!policy.sweep) return undefined
+  const since = entry.activityAt ?? entry.reconciledAt ?? entry.cursor
+  return since === undefined ? undefined : Math.max(0, since - policy.sweepMarginMs)
+}
+
+/** Where a partition starts. */
 export const plan = (entry: Entry | undefined, policy: Policy): Plan => {
   const full = (reason: Plan["reason"]): Plan => ({
-    pass: { from: fromStartDate(policy.startDate), total: undefined, full: true, startedAt: policy.syncStart },
+    pass: { from: fromStartDate(policy.startDate), full: true, startedAt: policy.syncStart },
     offset: 0,
     reason,
     sweepSince: undefined
   })
   if (entry === undefined) return full("first")
   if (entry.offset !== undefined && entry.pass !== undefined) {
-    return { pass: entry.pass, offset: entry.offset, reason: "resume", sweepSince: undefined }
+    // A full pass covers every activity; an incremental one is followed by a sweep, resumed or not.
+    const sweepSince = entry.pass.full ? undefined : sweepFrom(entry, policy)
+    // An offset with no keys to check it against (a page without overlap) restarts the pass.
+    if (entry.offset > 0 && (entry.pass.lastKeys === undefined || entry.pass.lastKeys.length === 0)) {
+      return { pass: entry.pass, offset: 0, reason: "restart", sweepSince }
+    }
+    return { pass: entry.pass, offset: entry.offset, reason: "resume", sweepSince }
   }
   if (reconcileDue(entry, policy) || entry.cursor === undefined) return full("reconcile")
-  const sweepSince = policy.sweep && entry.sweepOff !== true && entry.activityAt !== undefined
-    ? Math.max(0, entry.activityAt - policy.sweepMarginMs)
-    : undefined
   return {
-    pass: {
-      from: fromCursor(entry.cursor, policy.lookbackMs),
-      total: undefined,
-      full: false,
-      startedAt: policy.syncStart
-    },
+    pass: { from: fromCursor(entry.cursor, policy.lookbackMs), full: false, startedAt: policy.syncStart },
     offset: 0,
     reason: "incremental",
-    sweepSince
+    sweepSince: sweepFrom(entry, policy)
   }
 }
 
-/** A resumed pass can go on from its offset only while the partition's total is what it was. */
-export const resumeHolds = (pass: Pass, totalNow: number | undefined): boolean =>
-  pass.total !== undefined && totalNow !== undefined && pass.total === totalNow
-
-/** The entry while a pass is under way: `offset` rows of `pass` delivered. */
-export const inProgress = (entry: Entry | undefined, pass: Pass, offset: number): Entry => ({
+/** The entry while a pass is under way: `offset` rows of `pass` delivered, the last of them `lastKeys`. */
+export const inProgress = (
+  entry: Entry | undefined,
+  pass: Pass,
+  offset: number,
+  lastKeys: ReadonlyArray<unknown>
+): Entry => ({
   ...(entry ?? { cursor: undefined }),
   offset,
-  pass
+  pass: { from: pass.from, full: pass.full, startedAt: pass.startedAt, lastKeys: lastKeys.filter(isKey) }
 })
 
 /** How a pass ended. */
 export interface Outcome {
   /** The newest cursor value among the records delivered. */
   readonly newest: number | undefined
-  /** The pass may have missed rows (the set moved under it): the cursor stays. */
+  /** The pass may have missed rows: the cursor stays. */
   readonly mayHaveMissed: boolean
-  /** Rows the pass delivered (for `fullRows`). */
-  readonly rows: number
 }
 
 /**
  * The entry once the main pass has ended: the cursor moves to the newest value delivered, never
  * backwards, never past the pass's sync start, and not at all when the pass may have missed
- * rows. A full pass records `reconciledAt` and its row count and turns sweeps back on.
+ * rows. A full pass records `reconciledAt` and `activityAt`.
  */
 export const passCompleted = (entry: Entry | undefined, pass: Pass, outcome: Outcome): Entry => {
   const previous = entry?.cursor
@@ -367,11 +459,9 @@ export const passCompleted = (entry: Entry | undefined, pass: Pass, outcome: Out
     ? capped
     : Math.max(previous, capped)
   const { offset: _offset, pass: _pass, ...rest } = entry ?? { cursor: undefined }
-  const next: { -readonly [K in keyof Entry]: Entry[K] } = { ...rest, cursor }
+  const next: Mutable<Entry> = { ...rest, cursor }
   if (pass.full && !outcome.mayHaveMissed) {
     next.reconciledAt = pass.startedAt
-    next.fullRows = outcome.rows
-    delete next.sweepOff
     // A full read delivers all activity too.
     next.activityAt = pass.startedAt
   }
@@ -382,28 +472,9 @@ export const passCompleted = (entry: Entry | undefined, pass: Pass, outcome: Out
 }
 
 /** The entry once this sync's sweep ended: `activityAt` moves to the sync's start unless the sweep may have missed rows. */
-export const sweepCompleted = (
-  entry: Entry,
-  syncStart: number,
-  outcome: { readonly mayHaveMissed: boolean; readonly turnOff: boolean }
-): Entry => {
-  if (outcome.turnOff) return { ...entry, sweepOff: true }
-  return outcome.mayHaveMissed ? entry : { ...entry, activityAt: syncStart }
-}
+export const sweepCompleted = (entry: Entry, syncStart: number, outcome: { readonly mayHaveMissed: boolean }): Entry =>
+  outcome.mayHaveMissed ? entry : { ...entry, activityAt: syncStart }
 
-/** The state with one partition's entry replaced; a hand-written cursor is spread over the partitions first. */
-export const withEntry = (state: State | undefined, ids: ReadonlyArray<string>, id: string, entry: Entry): State => {
-  const partitions = new Map<string, Entry>(
-    state === undefined
-      ? []
-      : state.partitions === undefined
-      ? ids.map((other) => [other, { cursor: state.cursor }] as const)
-      : state.partitions
-  )
-  partitions.set(id, entry)
-  let newest = state?.cursor
-  for (const other of partitions.values()) {
-    if (other.cursor !== undefined && (newest === undefined || other.cursor > newest)) newest = other.cursor
-  }
-  return { cursor: newest, partitions }
-}
+/** Whether the activity filter should be asked about again: never asked, or asked longer than `intervalMs` ago. */
+export const sweepFilterDue = (filter: SweepFilter | undefined, now: number, intervalMs: number): boolean =>
+  filter === undefined || now - filter.checkedAt >= intervalMs

@@ -239,6 +239,14 @@ export const Config = Schema.Struct({
     }),
     60
   ),
+  checkpoint_interval_seconds: withDefault(
+    integer(0, 3600).annotations({
+      title: "Checkpoint interval (seconds)",
+      description:
+        "The longest time between two STATE messages of an incremental stream while it reads (one is always written when the stream ends, and before a failed sync exits). A killed sync reads again at most this much of its progress. 0 writes one after every page."
+    }),
+    60
+  ),
   max_wait_seconds: withDefault(
     integer(0).annotations({
       title: "Max wait (seconds)",

@@ -5,6 +5,7 @@
  * attempt; `report` is how the CLI edge turns them into an Airbyte `failure_type` and message.
  */
 import { Data } from "effect"
+import type { PartitionsFailed } from "../airbyte/Partitioned.js"
 import type { FailureReport } from "../airbyte/Source.js"
 
 /** 401 or 403: the key is wrong, revoked or lacks access. */
@@ -114,17 +115,8 @@ export type ApiError =
   | InvalidResponse
   | WaitTooLong
 
-/** Some campaigns of a per-campaign stream could not be read; the others were. */
-export class CampaignsFailed extends Data.TaggedError("CampaignsFailed")<{
-  readonly stream: string
-  readonly failures: ReadonlyArray<{ readonly campaignId: number; readonly error: ApiError }>
-  /** The stream checkpoints per campaign, so the next sync resumes the failed ones (incremental streams). */
-  readonly resumable?: boolean
-}> {
-  override get message(): string {
-    return report(this).message
-  }
-}
+/** Some campaigns of a per-campaign stream could not be read; the others were (the runner's `PartitionsFailed`). */
+export type CampaignsFailed = PartitionsFailed<ApiError>
 
 /** Every error the SmartLead source can fail with. */
 export type SmartLeadError = ApiError | CampaignsFailed
@@ -181,8 +173,8 @@ const failureType = (error: ApiError): FailureReport["failureType"] => {
 
 /** The Airbyte failure report of an error; used only at the CLI edge. */
 export const report = (error: SmartLeadError): FailureReport => {
-  if (error._tag !== "CampaignsFailed") return { failureType: failureType(error), message: describe(error) }
-  const missing = error.failures.filter(({ error }) => error._tag === "NotFound").map(({ campaignId }) => campaignId)
+  if (error._tag !== "PartitionsFailed") return { failureType: failureType(error), message: describe(error) }
+  const missing = error.failures.filter(({ error }) => error._tag === "NotFound").map(({ partition }) => partition)
   const others = error.failures.filter(({ error }) => error._tag !== "NotFound")
   const parts = [
     ...(missing.length > 0
@@ -192,7 +184,7 @@ export const report = (error: SmartLeadError): FailureReport => {
         } not found (deleted, or not visible to this API key)`
       ]
       : []),
-    ...others.map(({ campaignId, error }) => `campaign ${campaignId}: ${describe(error)}`)
+    ...others.map(({ error, partition }) => `campaign ${partition}: ${describe(error)}`)
   ]
   const types = error.failures.map(({ error }) => failureType(error))
   const type = types.includes("config_error")
@@ -205,7 +197,7 @@ export const report = (error: SmartLeadError): FailureReport => {
     message: `${error.stream} of ${error.failures.length} campaign${
       error.failures.length > 1 ? "s" : ""
     } could not be read: ${parts.join("; ")}. The other campaigns were read${
-      error.resumable === true ? " and checkpointed; the next sync resumes the failed ones" : ""
+      error.resumable ? " and checkpointed; the next sync resumes the failed ones" : ""
     }.`
   }
 }

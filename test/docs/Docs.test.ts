@@ -13,11 +13,11 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml } from "yaml"
 import { decode as decodeCursorState } from "../../src/airbyte/Cursor.js"
-import { KEYS as LEADS_KEYS } from "../../src/smartlead/streams/Leads.js"
 import { ofType, runConnector } from "../helpers/Connector.js"
 import { protocolErrors } from "../helpers/Protocol.js"
 import { recordProblem } from "../helpers/Schemas.js"
 
+const LEADS_KEYS = { cursor: "created_at", partitions: "campaigns" } as const
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const text = (path: string): string => readFileSync(join(ROOT, path), "utf8")
 

@@ -11,7 +11,7 @@ import type { CampaignList } from "../CampaignList.js"
 import type { Config } from "../Config.js"
 import type { SmartLeadError } from "../Errors.js"
 import { CampaignAnalyticsRecord, decodeCampaignAnalytics } from "../models/CampaignAnalytics.js"
-import { oneRequestPerCampaign } from "./PerCampaign.js"
+import { oneRequestPerCampaign } from "../PerCampaign.js"
 
 /** The stream's name. */
 export const NAME = "campaign_analytics"

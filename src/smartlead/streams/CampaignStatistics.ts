@@ -2,26 +2,21 @@
  * The `campaign_statistics` stream: one record per email sent, for every campaign of the
  * `CampaignList` except drafted ones (they have sent nothing, so they cost no request), from
  * GET /campaigns/{id}/statistics in pages of 100 (rows carry the email HTML). Incremental on
- * `sent_time` with per-campaign cursors: configuration of the per-campaign engine
- * (`Incremental`), with the same safety rules as `leads` (checkpoint every page, resume with the
- * query the offset counted, paging that cannot skip rows). Opens, clicks and replies land on rows
+ * `sent_time` with per-campaign cursors: declared as data for the runner's
+ * partitioned reader (`PerCampaign.incremental`), with the same safety rules as `leads`
+ * (checkpoints, resume with the query the offset counted, paging that cannot skip rows). Opens, clicks and replies land on rows
  * days after they were sent, so each sync asks `sent_time_start_date` = cursor −
  * `statistics_lookback_days` and re-emits those rows; the date format lives in
  * `formatStartDate` and nowhere else. `email_message` is null unless
  * `statistics_include_email_body` is set.
  */
-import { Effect, Stream } from "effect"
-import * as Cursor from "../../airbyte/Cursor.js"
-import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
-import type { ReadContext, SourceStream } from "../../airbyte/Source.js"
+import { Effect } from "effect"
 import type { SmartLeadApiShape } from "../Api.js"
-import { SmartLeadApi } from "../Api.js"
-import { CampaignList, isDrafted } from "../CampaignList.js"
-import type { Config } from "../Config.js"
-import type { ApiError, SmartLeadError } from "../Errors.js"
-import * as Incremental from "../Incremental.js"
+import { isDrafted } from "../CampaignList.js"
+import type { ApiError } from "../Errors.js"
 import type { StatisticsPage } from "../models/CampaignStatistics.js"
 import { CampaignStatisticsRecordWithBody, CURSOR_FIELD, decodeStatisticsPage } from "../models/CampaignStatistics.js"
+import * as PerCampaign from "../PerCampaign.js"
 
 export { CURSOR_FIELD }
 
@@ -59,61 +54,41 @@ export const statisticsPages =
       (json) => decodeStatisticsPage(json, campaignId, includeBody)
     )
 
-const read = (context: ReadContext<Config, Cursor.State | undefined>) =>
-  Effect.gen(function*() {
-    const api = yield* SmartLeadApi
-    const list = yield* CampaignList
-    const fetch = statisticsPages(api, context.config.statistics_include_email_body)
-    return Incremental.read<never>({
-      name: NAME,
-      keys: KEYS,
-      keyOf: (row) => row["stats_id"],
+/** The `campaign_statistics` stream. */
+export const campaignStatistics = PerCampaign.incremental({
+  name: NAME,
+  description: "one row per email sent (GET /campaigns/{id}/statistics), incremental on sent_time",
+  schema: CampaignStatisticsRecordWithBody,
+  primaryKey: [["campaign_id"], ["stats_id"]],
+  cursorField: CURSOR_FIELD,
+  keyOf: (row) => row["stats_id"],
+  settings: (config) => ({
+    pageSize: PAGE_SIZE,
+    lookbackMs: config.statistics_lookback_days * DAY_MS,
+    dropBeforeFrom: false
+  }),
+  campaigns: (all) =>
+    Effect.gen(function*() {
+      const drafted = all.filter(isDrafted)
+      if (drafted.length > 0) {
+        yield* Effect.logInfo(
+          `${NAME}: skipping ${drafted.length} drafted campaign${
+            drafted.length === 1 ? "" : "s"
+          } (nothing sent yet): ${drafted.map((c) => c.id).join(", ")}`
+        )
+      }
+      return all.filter((campaign) => !isDrafted(campaign))
+    }),
+  pages: (api, config) => {
+    const fetch = statisticsPages(api, config.statistics_include_email_body)
+    return Effect.succeed({
       fetch: (campaignId, query, offset, limit) =>
         fetch(
           campaignId,
           query.from === undefined ? {} : { sent_time_start_date: formatStartDate(query.from) },
           offset,
           limit
-        ),
-      pageSize: () => PAGE_SIZE,
-      lookbackMs: (config) => config.statistics_lookback_days * DAY_MS,
-      dropBeforeFrom: false,
-      campaigns: () =>
-        Effect.gen(function*() {
-          const all = yield* list.campaigns
-          const drafted = all.filter(isDrafted)
-          if (drafted.length > 0) {
-            yield* Effect.logInfo(
-              `${NAME}: skipping ${drafted.length} drafted campaign${
-                drafted.length === 1 ? "" : "s"
-              } (nothing sent yet): ${drafted.map((c) => c.id).join(", ")}`
-            )
-          }
-          return all.filter((campaign) => !isDrafted(campaign)).map((campaign) => campaign.id)
-        })
-    })(context)
-  })
-
-/** Where the statistics state keeps its cursors. */
-export const KEYS: Cursor.Keys = { cursor: CURSOR_FIELD, partitions: "campaigns" }
-
-const campaignStatisticsRecordWithBodyJsonSchema = lazyFromSchema(CampaignStatisticsRecordWithBody)
-
-/** The `campaign_statistics` stream. */
-export const campaignStatistics: SourceStream<
-  Config,
-  SmartLeadError,
-  SmartLeadApi | CampaignList,
-  Cursor.State | undefined
-> = {
-  name: NAME,
-  description: "one row per email sent (GET /campaigns/{id}/statistics), incremental on sent_time",
-  get jsonSchema() {
-    return campaignStatisticsRecordWithBodyJsonSchema()
-  },
-  supportedSyncModes: ["full_refresh", "incremental"],
-  primaryKey: [["campaign_id"], ["stats_id"]],
-  cursorField: [CURSOR_FIELD],
-  read: (context) => Stream.unwrap(read(context)),
-  decodeState: (json) => Cursor.decode(KEYS, json)
-}
+        )
+    })
+  }
+})

@@ -1,10 +1,12 @@
 /**
  * The `email_accounts` stream: every sending mailbox of the account and its health (connection
  * status, daily volume, warmup), from GET /email-accounts/ in pages of 100 (the API's maximum),
- * until a short page. Full refresh. Credentials are dropped by the decoder (see `Credentials`).
+ * with the runner's offset paginator (pages overlap, so a mailbox added or removed during the
+ * read shifts nothing out of it). Full refresh. Credentials are dropped by the decoder (see `Credentials`).
  */
-import { Effect, Option, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
+import { DEFAULT_OVERLAP, paginate } from "../../airbyte/Paginator.js"
 import type { SourceStream, StreamEvent } from "../../airbyte/Source.js"
 import { checkpointEveryBatch, records } from "../../airbyte/Source.js"
 import { display, SmartLeadApi } from "../Api.js"
@@ -21,32 +23,31 @@ export const PAGE_SIZE = 100
 
 const PATH = "/email-accounts/"
 
+const params = (offset: number, limit: number) => ({ offset: String(offset), limit: String(limit) })
+
 const read = (): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
   Stream.unwrap(
     Effect.map(SmartLeadApi, (api) =>
       checkpointEveryBatch(
-        Stream.paginateEffect({ offset: 0, first: undefined as unknown }, ({ first, offset }) => {
-          const params = { offset: String(offset), limit: String(PAGE_SIZE) }
-          return Effect.flatMap(api.get(PATH, params, decodeEmailAccountsPage), (accounts) => {
-            const head = accounts.length > 0 ? accounts[0]!["id"] : undefined
-            if (head !== undefined && head === first) {
-              return Effect.fail(
-                new InvalidResponse({
-                  request: display(PATH, params),
-                  detail: "the API answered the previous page again (it ignores offset); stopping rather than looping"
-                })
-              )
-            }
-            const done = accounts.length < PAGE_SIZE
-            const next = done ? Option.none() : Option.some({ offset: offset + accounts.length, first: head })
-            return Effect.as(
-              Effect.logDebug(
-                `${NAME}: ${accounts.length} accounts at offset ${offset}${done ? " (the last page)" : ""}`
-              ),
-              [accounts, next] as const
-            )
-          })
-        }).pipe(Stream.filter((accounts) => accounts.length > 0), Stream.map(records))
+        paginate({
+          fetch: (offset, limit) =>
+            Effect.map(api.get(PATH, params(offset, limit), decodeEmailAccountsPage), (rows) => ({ rows })),
+          keyOf: (row) => row["id"],
+          pageSize: PAGE_SIZE,
+          startOffset: 0,
+          overlap: DEFAULT_OVERLAP,
+          seen: new Set(),
+          maxRestarts: 3,
+          offsetIgnored: (offset) =>
+            new InvalidResponse({
+              request: display(PATH, params(offset, PAGE_SIZE)),
+              detail:
+                "the API answered the same page at three offsets in a row (it ignores offset); stopping rather than looping"
+            })
+        }).pipe(
+          Stream.filter((page) => page.rows.length > 0),
+          Stream.map((page) => records(page.rows))
+        )
       ))
   )
 

@@ -1,27 +1,20 @@
 /**
  * The `leads` stream: every lead of every selected campaign, one record per lead per campaign,
- * incremental on `created_at` with per-campaign cursors. It is configuration of the per-campaign
- * engine (`Incremental`): its page request (GET /campaigns/{id}/leads with the config's filters,
- * `created_at_gt` for incremental reads and `event_time_gt` for the activity sweep), its key,
- * its lookback, reconciliation and sweep settings. Where the API leaves out `category_name` (its
- * real shape), it is filled in from the lead categories.
+ * incremental on `created_at` with per-campaign cursors, declared as data for the runner's
+ * partitioned reader (`PerCampaign.incremental`): its page request (GET /campaigns/{id}/leads
+ * with the config's filters, `created_at_gt` for incremental reads and `event_time_gt` for the
+ * activity sweep), its key, lookback, reconciliation and sweep settings. Where the API leaves out
+ * `category_name` (its real shape), it is filled in from the lead categories.
  */
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import * as Cursor from "../../airbyte/Cursor.js"
-import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
-import type { SourceStream } from "../../airbyte/Source.js"
 import type { LeadFilters } from "../Api.js"
 import { SmartLeadApi } from "../Api.js"
-import { CampaignList } from "../CampaignList.js"
 import type { Config } from "../Config.js"
-import type { SmartLeadError } from "../Errors.js"
 import { describe } from "../Errors.js"
-import * as Incremental from "../Incremental.js"
 import { LeadRecord } from "../Models.js"
-
-/** Where the leads state keeps its cursors. */
-export const KEYS: Cursor.Keys = { cursor: "created_at", partitions: "campaigns" }
+import * as PerCampaign from "../PerCampaign.js"
 
 /** The API filters the config asks for (without `created_at_gt`). */
 export const filtersOf = (config: Config): LeadFilters => {
@@ -39,8 +32,7 @@ export const filtersOf = (config: Config): LeadFilters => {
 /**
  * Category names by id, to fill `category_name` where the API leaves it out; requested once per
  * sync, when the stream starts (beside the campaign list, so the first pages never wait for
- * it: waiting stalled every campaign for one request's latency), and empty (with a warning)
- * if they cannot be read.
+ * it), and empty (with a warning) if they cannot be read.
  */
 const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategories).pipe(
   Effect.map((categories) => new Map(categories.map((category) => [category["id"], category["name"]]))),
@@ -49,66 +41,55 @@ const categoryNames = Effect.flatMap(SmartLeadApi, (api) => api.listLeadCategori
   )
 )
 
-const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadApi>>>[0]) =>
-  Effect.gen(function*() {
-    const api = yield* SmartLeadApi
-    const list = yield* CampaignList
-    const names = yield* Effect.cached(categoryNames)
-    yield* Effect.forkScoped(names)
-    const filters = filtersOf(context.config)
-    const eventAfter = context.config.event_after === undefined
-      ? undefined
-      : Cursor.parseInstant(context.config.event_after)
-    return Incremental.read<SmartLeadApi>({
-      name: "leads",
-      keys: KEYS,
-      keyOf: (row) => row["id"],
-      fetch: (campaignId, query, offset, limit) => {
-        const params: Record<string, string> = { ...filters }
-        if (query.from !== undefined) params["created_at_gt"] = Cursor.toIso(query.from)
-        if (query.activitySince !== undefined) {
-          params["event_time_gt"] = Cursor.toIso(
-            eventAfter === undefined ? query.activitySince : Math.max(eventAfter, query.activitySince)
-          )
-        }
-        return Effect.map(api.leadsPage(campaignId, params, offset, limit), (page) => ({
-          rows: page.records,
-          total: page.total,
-          limit: page.limit
-        }))
-      },
-      pageSize: (config) => config.page_size,
-      lookbackMs: (config) => config.lookback_window_seconds * 1000,
-      reconcileMs: (config) => config.reconcile_interval_hours * 3_600_000,
-      sweep: (config) => config.activity_sweep,
-      dropBeforeFrom: true,
-      enrich: (rows: Array<JsonObject>) => {
-        const unnamed = rows.filter((row) =>
-          row["category_name"] === undefined && row["category_id"] !== undefined && row["category_id"] !== null
-        )
-        if (unnamed.length === 0) return Effect.void
-        return Effect.map(names, (byId) => {
-          for (const row of unnamed) {
-            ;(row as Record<string, unknown>)["category_name"] = byId.get(row["category_id"]) ?? null
-          }
-        })
-      },
-      campaigns: () => Effect.map(list.campaigns, (campaigns) => campaigns.map((campaign) => campaign.id))
-    })(context)
-  })
-
-const leadRecordJsonSchema = lazyFromSchema(LeadRecord)
-
 /** The `leads` stream. */
-export const leads: SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList, Cursor.State | undefined> = {
+export const leads = PerCampaign.incremental({
   name: "leads",
   description: "one row per lead of a campaign, incremental on created_at",
-  get jsonSchema() {
-    return leadRecordJsonSchema()
-  },
-  supportedSyncModes: ["full_refresh", "incremental"],
+  schema: LeadRecord,
   primaryKey: [["campaign_id"], ["id"]],
-  cursorField: ["created_at"],
-  read: (context) => Stream.unwrapScoped(read(context)),
-  decodeState: (json) => Cursor.decode(KEYS, json)
-}
+  cursorField: "created_at",
+  keyOf: (row) => row["id"],
+  settings: (config) => ({
+    pageSize: config.page_size,
+    lookbackMs: config.lookback_window_seconds * 1000,
+    reconcileMs: config.reconcile_interval_hours * 3_600_000,
+    sweep: config.activity_sweep,
+    dropBeforeFrom: true
+  }),
+  sweepFallback:
+    "replies and the categories set after them arrive with each campaign's next full read (reconcile_interval_hours)",
+  pages: (api, config) =>
+    Effect.gen(function*() {
+      const names = yield* Effect.cached(Effect.provideService(categoryNames, SmartLeadApi, api))
+      yield* Effect.forkScoped(names)
+      const filters = filtersOf(config)
+      const eventAfter = config.event_after === undefined ? undefined : Cursor.parseInstant(config.event_after)
+      return {
+        fetch: (campaignId, query, offset, limit) => {
+          const params: Record<string, string> = { ...filters }
+          if (query.from !== undefined) params["created_at_gt"] = Cursor.toIso(query.from)
+          if (query.activitySince !== undefined) {
+            params["event_time_gt"] = Cursor.toIso(
+              eventAfter === undefined ? query.activitySince : Math.max(eventAfter, query.activitySince)
+            )
+          }
+          return Effect.map(api.leadsPage(campaignId, params, offset, limit), (page) => ({
+            rows: page.records,
+            total: page.total,
+            limit: page.limit
+          }))
+        },
+        enrich: (rows: Array<JsonObject>) => {
+          const unnamed = rows.filter((row) =>
+            row["category_name"] === undefined && row["category_id"] !== undefined && row["category_id"] !== null
+          )
+          if (unnamed.length === 0) return Effect.void
+          return Effect.map(names, (byId) => {
+            for (const row of unnamed) {
+              ;(row as Record<string, unknown>)["category_name"] = byId.get(row["category_id"]) ?? null
+            }
+          })
+        }
+      }
+    })
+})

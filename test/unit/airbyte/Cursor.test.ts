@@ -136,76 +136,107 @@ describe("toIso and normalizeInstant", () => {
 })
 
 describe("decode and encode", () => {
-  const full = {
+  const compact = {
     created_at: "2025-03-01T10:00:00.000Z",
     campaigns: {
-      "11": {
-        created_at: "2025-03-01T10:00:00.000Z",
-        reconciled_at: "2025-03-02T00:00:00.000Z",
-        activity_at: "2025-03-03T00:00:00.000Z",
-        full_rows: 120,
-        sweep_off: true
-      },
+      "11": "2025-03-01T10:00:00.000Z",
       "12": {
         created_at: "2025-02-01T00:00:00.000Z",
         offset: 40,
-        pass: { from: "2025-01-31T23:59:59.999Z", total: 90, full: false, started_at: "2025-03-03T00:00:00.000Z" },
-        reconciled_at: "2025-03-02T00:00:00.000Z",
-        activity_at: "2025-03-02T00:00:00.000Z",
-        full_rows: 80
+        pass: { from: "2025-01-31T23:59:59.999Z", full: false, started_at: "2025-03-03T00:00:00.000Z", last_keys: [7, 8] }
       },
-      "13": { offset: 10, pass: { from: null, total: null, full: true, started_at: "2025-03-03T00:00:00.000Z" } }
-    }
+      "13": { offset: 10, pass: { from: null, full: true, started_at: "2025-03-03T00:00:00.000Z", last_keys: ["a"] } },
+      "14": null
+    },
+    reconciled_at: { "2025-03-02T00:00:00.000Z": [11, 12, 14] },
+    activity_at: { "2025-03-02T00:00:00.000Z": [12], "2025-03-03T00:00:00.000Z": [11, 14] },
+    sweep_filter: { honoured: true, checked_at: "2025-03-03T00:00:00.000Z" }
   }
 
   it("{} is no state", () => {
     expect(decoded({})).toBeUndefined()
   })
 
-  it("round-trips every entry field", () => {
-    const state = decoded(full)!
+  it("round-trips the compact layout: a finished partition is its cursor, shared clocks are grouped by instant", () => {
+    const state = decoded(compact)!
     expect(state.cursor).toBe(at("2025-03-01T10:00:00Z"))
     expect(state.partitions!.get("11")).toEqual({
       cursor: at("2025-03-01T10:00:00Z"),
       reconciledAt: at("2025-03-02T00:00:00Z"),
-      activityAt: at("2025-03-03T00:00:00Z"),
-      fullRows: 120,
-      sweepOff: true
+      activityAt: at("2025-03-03T00:00:00Z")
     })
     expect(state.partitions!.get("12")).toEqual({
       cursor: at("2025-02-01T00:00:00Z"),
       offset: 40,
-      pass: { from: at("2025-01-31T23:59:59.999Z"), total: 90, full: false, startedAt: at("2025-03-03T00:00:00Z") },
+      pass: { from: at("2025-01-31T23:59:59.999Z"), full: false, startedAt: at("2025-03-03T00:00:00Z"), lastKeys: [7, 8] },
       reconciledAt: at("2025-03-02T00:00:00Z"),
-      activityAt: at("2025-03-02T00:00:00Z"),
-      fullRows: 80
+      activityAt: at("2025-03-02T00:00:00Z")
     })
-    // a first pass under way: no cursor, no lower bound, no total reported
     expect(state.partitions!.get("13")).toEqual({
       cursor: undefined,
       offset: 10,
-      pass: { from: undefined, total: undefined, full: true, startedAt: at("2025-03-03T00:00:00Z") }
+      pass: { from: undefined, full: true, startedAt: at("2025-03-03T00:00:00Z"), lastKeys: ["a"] }
     })
-    expect(Cursor.encode(KEYS, state)).toEqual(full)
+    expect(state.partitions!.get("14")).toEqual({
+      cursor: undefined,
+      reconciledAt: at("2025-03-02T00:00:00Z"),
+      activityAt: at("2025-03-03T00:00:00Z")
+    })
+    expect(state.sweepFilter).toEqual({ honoured: true, checkedAt: at("2025-03-03T00:00:00Z") })
+    expect(Cursor.encode(KEYS, state)).toEqual(compact)
   })
 
-  it("writes entry keys in a stable order", () => {
-    const json = Cursor.encode(KEYS, decoded(full)!) as { campaigns: Record<string, object> }
-    expect(Object.keys(json)).toEqual(["created_at", "campaigns"])
-    expect(Object.keys(json.campaigns["12"]!)).toEqual([
-      "created_at",
-      "offset",
-      "pass",
-      "reconciled_at",
-      "activity_at",
-      "full_rows"
-    ])
-    expect(Object.keys((json.campaigns["12"] as { pass: object }).pass)).toEqual([
-      "from",
-      "total",
-      "full",
-      "started_at"
-    ])
+  it("reads the per-entry layout of version 0.1.0 (its totals, full_rows and sweep_off are no longer needed)", () => {
+    const state = decoded({
+      created_at: "2025-03-01T10:00:00.000Z",
+      campaigns: {
+        "11": {
+          created_at: "2025-03-01T10:00:00.000Z",
+          reconciled_at: "2025-03-02T00:00:00.000Z",
+          activity_at: "2025-03-03T00:00:00.000Z",
+          full_rows: 120,
+          sweep_off: true
+        },
+        "12": {
+          created_at: "2025-02-01T00:00:00.000Z",
+          offset: 40,
+          pass: { from: "2025-01-31T23:59:59.999Z", total: 90, full: false, started_at: "2025-03-03T00:00:00.000Z" }
+        }
+      }
+    })!
+    expect(state.partitions!.get("11")).toEqual({
+      cursor: at("2025-03-01T10:00:00Z"),
+      reconciledAt: at("2025-03-02T00:00:00Z"),
+      activityAt: at("2025-03-03T00:00:00Z")
+    })
+    expect(state.partitions!.get("12")).toEqual({
+      cursor: at("2025-02-01T00:00:00Z"),
+      offset: 40,
+      pass: { from: at("2025-01-31T23:59:59.999Z"), full: false, startedAt: at("2025-03-03T00:00:00Z") }
+    })
+    // …and writes it back compact
+    expect(Cursor.encode(KEYS, state)).toEqual({
+      created_at: "2025-03-01T10:00:00.000Z",
+      campaigns: {
+        "11": "2025-03-01T10:00:00.000Z",
+        "12": {
+          created_at: "2025-02-01T00:00:00.000Z",
+          offset: 40,
+          pass: { from: "2025-01-31T23:59:59.999Z", full: false, started_at: "2025-03-03T00:00:00.000Z" }
+        }
+      },
+      reconciled_at: { "2025-03-02T00:00:00.000Z": [11] },
+      activity_at: { "2025-03-03T00:00:00.000Z": [11] }
+    })
+  })
+
+  it("a finished partition costs its id, its cursor and its place in two groups: under 60 bytes", () => {
+    const partitions = new Map<string, Entry>()
+    for (let id = 2_700_000; id < 2_703_000; id++) {
+      partitions.set(String(id), { cursor: at("2025-11-25T12:54:54Z") + id, reconciledAt: 1e12, activityAt: 2e12 })
+    }
+    const bytes = JSON.stringify(Cursor.encode(KEYS, { cursor: undefined, partitions })).length
+    expect(bytes / 3_000).toBeLessThan(60)
   })
 
   it("normalises every instant to ISO 8601 UTC with milliseconds", () => {
@@ -214,11 +245,11 @@ describe("decode and encode", () => {
       campaigns: {
         "7": {
           created_at: "2025-01-01T14:00:00+02:00",
-          reconciled_at: "2025-01-02",
           offset: 3,
-          pass: { from: "2024-12-31 23:59:59.999", total: 5, full: false, started_at: "2025-01-02T01:00:00+01:00" }
+          pass: { from: "2024-12-31 23:59:59.999", full: false, started_at: "2025-01-02T01:00:00+01:00", last_keys: [1] }
         }
-      }
+      },
+      reconciled_at: { "2025-01-02": [7] }
     })!
     expect(Cursor.encode(KEYS, state)).toEqual({
       created_at: "2025-01-01T12:00:00.000Z",
@@ -226,16 +257,16 @@ describe("decode and encode", () => {
         "7": {
           created_at: "2025-01-01T12:00:00.000Z",
           offset: 3,
-          pass: { from: "2024-12-31T23:59:59.999Z", total: 5, full: false, started_at: "2025-01-02T00:00:00.000Z" },
-          reconciled_at: "2025-01-02T00:00:00.000Z"
+          pass: { from: "2024-12-31T23:59:59.999Z", full: false, started_at: "2025-01-02T00:00:00.000Z", last_keys: [1] }
         }
-      }
+      },
+      reconciled_at: { "2025-01-02T00:00:00.000Z": [7] }
     })
   })
 
   it("a bare top-level cursor is a hand-written state for every partition", () => {
     const state = decoded({ created_at: "2025-01-01T00:00:00Z" })!
-    expect(state).toEqual({ cursor: at("2025-01-01T00:00:00Z"), partitions: undefined })
+    expect(state).toEqual({ cursor: at("2025-01-01T00:00:00Z"), partitions: undefined, sweepFilter: undefined })
     expect(Cursor.encode(KEYS, state)).toEqual({ created_at: "2025-01-01T00:00:00.000Z" })
     expect(Cursor.entryOf(state, "42")).toEqual({ cursor: at("2025-01-01T00:00:00Z") })
   })
@@ -246,23 +277,15 @@ describe("decode and encode", () => {
     expect(Cursor.entryOf(state, "5")).toEqual({ cursor: undefined })
     expect(Cursor.entryOf(state, "6")).toBeUndefined()
     expect(Cursor.entryOf(undefined, "5")).toBeUndefined()
-    expect(Cursor.encode(KEYS, state)).toEqual({ campaigns: { "5": {} } })
+    expect(Cursor.encode(KEYS, state)).toEqual({ campaigns: { "5": null } })
   })
 
-  it("drops an offset that does not say what it was counted against (an older state): the pass restarts", () => {
+  it("drops an offset that does not say what it was counted against: the pass restarts", () => {
     const state = decoded({
       created_at: "2025-01-01T00:00:00Z",
       campaigns: { "5": { created_at: "2025-01-01T00:00:00Z", offset: 30 } }
     })!
     expect(state.partitions!.get("5")).toEqual({ cursor: at("2025-01-01T00:00:00Z") })
-  })
-
-  it("ignores full_rows that are not counts and a sweep_off that is not true", () => {
-    const state = decoded({
-      campaigns: { "5": { full_rows: -1, sweep_off: "yes" }, "6": { full_rows: 2.5, sweep_off: false } }
-    })!
-    expect(state.partitions!.get("5")).toEqual({ cursor: undefined })
-    expect(state.partitions!.get("6")).toEqual({ cursor: undefined })
   })
 
   it("names what is wrong", () => {
@@ -275,7 +298,8 @@ describe("decode and encode", () => {
     )
     expect(decodeError({ campaigns: [] })).toMatch(/campaigns must be an object keyed by id/)
     expect(decodeError({ campaigns: { abc: {} } })).toMatch(/campaigns key "abc" is not an id/)
-    expect(decodeError({ campaigns: { "5": "2025-01-01" } })).toMatch(/campaigns\.5 must be an object/)
+    expect(decodeError({ campaigns: { "5": "01/02/2025" } })).toMatch(/campaigns\.5 must be an ISO 8601 date-time/)
+    expect(decodeError({ campaigns: { "5": 12 } })).toMatch(/campaigns\.5 must be a date-time, an object or null/)
     expect(decodeError({ campaigns: { "5": { created_at: 1735689600 } } })).toMatch(
       /campaigns\.5\.created_at must be an ISO 8601 date-time, got 1735689600/
     )
@@ -286,9 +310,9 @@ describe("decode and encode", () => {
       /campaigns\.5\.offset must be a non-negative integer, got 2\.5/
     )
     expect(decodeError({ campaigns: { "5": { offset: "10" } } })).toMatch(/campaigns\.5\.offset/)
-    const pass = { from: null, total: 3, full: true, started_at: "2025-01-01T00:00:00Z" }
-    expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, total: "3" } } } })).toMatch(
-      /campaigns\.5\.pass\.total must be a non-negative integer or null/
+    const pass = { from: null, full: true, started_at: "2025-01-01T00:00:00Z" }
+    expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, last_keys: [{}] } } } })).toMatch(
+      /campaigns\.5\.pass\.last_keys must be an array of strings or numbers/
     )
     expect(decodeError({ campaigns: { "5": { offset: 1, pass: { ...pass, from: "01/02/2025" } } } })).toMatch(
       /campaigns\.5\.pass\.from must be an ISO 8601 date-time/
@@ -299,9 +323,34 @@ describe("decode and encode", () => {
     expect(decodeError({ campaigns: { "5": { reconciled_at: "last week" } } })).toMatch(
       /campaigns\.5\.reconciled_at must be an ISO 8601 date-time/
     )
-    expect(decodeError({ campaigns: { "5": { activity_at: "2025-13-01T00:00:00Z" } } })).toMatch(
-      /campaigns\.5\.activity_at must be an ISO 8601 date-time/
+    expect(decodeError({ campaigns: {}, reconciled_at: { "last week": [5] } })).toMatch(
+      /reconciled_at key must be an ISO 8601 date-time/
     )
+    expect(decodeError({ campaigns: {}, activity_at: { "2025-01-01T00:00:00Z": 5 } })).toMatch(
+      /activity_at\.2025-01-01T00:00:00Z must be an array of ids/
+    )
+    expect(decodeError({ campaigns: {}, activity_at: { "2025-01-01T00:00:00Z": ["x"] } })).toMatch(
+      /activity_at\.2025-01-01T00:00:00Z holds "x", not an id/
+    )
+  })
+})
+
+describe("working", () => {
+  it("spreads a hand-written cursor over the sync's partitions", () => {
+    const state = Cursor.working({ cursor: 500, partitions: undefined }, ["1", "2"])
+    expect(Object.fromEntries(state.partitions!)).toEqual({ "1": { cursor: 500 }, "2": { cursor: 500 } })
+    expect(Cursor.encode(KEYS, state)).toEqual({ created_at: Cursor.toIso(500), campaigns: { "1": Cursor.toIso(500), "2": Cursor.toIso(500) } })
+  })
+
+  it("keeps the entries of partitions not read this sync, and never changes the input", () => {
+    const input: State = { cursor: undefined, partitions: new Map([["9", { cursor: 900 }]]) }
+    const state = Cursor.working(input, ["1"])
+    state.partitions!.set("1", { cursor: 100 })
+    expect([...input.partitions!.keys()]).toEqual(["9"])
+    expect(Cursor.encode(KEYS, state)).toEqual({
+      created_at: Cursor.toIso(900),
+      campaigns: { "9": Cursor.toIso(900), "1": Cursor.toIso(100) }
+    })
   })
 })
 
@@ -313,14 +362,14 @@ describe("plan", () => {
     lookbackMs: 600_000,
     reconcileMs: 168 * HOUR,
     sweep: true,
-    sweepMarginMs: 600_000 + 300_000
+    sweepMarginMs: 600_000 + HOUR
   }
   const cursor = at("2025-05-31T12:00:00Z")
-  const read: Entry = { cursor, reconciledAt: syncStart - 24 * HOUR, activityAt: syncStart - HOUR, fullRows: 50 }
+  const read: Entry = { cursor, reconciledAt: syncStart - 24 * HOUR, activityAt: syncStart - HOUR }
 
   it("a first read is a full read from the start date, inclusive", () => {
     expect(Cursor.plan(undefined, policy)).toEqual({
-      pass: { from: undefined, total: undefined, full: true, startedAt: syncStart },
+      pass: { from: undefined, full: true, startedAt: syncStart },
       offset: 0,
       reason: "first",
       sweepSince: undefined
@@ -333,10 +382,10 @@ describe("plan", () => {
 
   it("an incremental read asks from the cursor less the lookback and 1 ms, then sweeps from the last activity less the margin", () => {
     expect(Cursor.plan(read, policy)).toEqual({
-      pass: { from: cursor - 600_000 - 1, total: undefined, full: false, startedAt: syncStart },
+      pass: { from: cursor - 600_000 - 1, full: false, startedAt: syncStart },
       offset: 0,
       reason: "incremental",
-      sweepSince: syncStart - HOUR - 900_000
+      sweepSince: syncStart - HOUR - 600_000 - HOUR
     })
     expect(Cursor.fromCursor(cursor, 0)).toBe(cursor - 1)
     expect(Cursor.fromCursor(undefined, 600_000)).toBeUndefined()
@@ -344,29 +393,36 @@ describe("plan", () => {
     expect(Cursor.fromCursor(500, 600_000)).toBeUndefined()
   })
 
-  it("no sweep when sweeps are off in the config, off for the campaign, or it has no activity_at", () => {
+  it("an entry without activity_at sweeps from its reconciliation clock, else from its cursor; none when sweeps are off", () => {
     expect(Cursor.plan(read, { ...policy, sweep: false }).sweepSince).toBeUndefined()
-    expect(Cursor.plan({ ...read, sweepOff: true }, policy).sweepSince).toBeUndefined()
     const { activityAt: _activityAt, ...noActivity } = read
-    expect(Cursor.plan(noActivity, policy).sweepSince).toBeUndefined()
+    expect(Cursor.plan(noActivity, policy).sweepSince).toBe(read.reconciledAt! - policy.sweepMarginMs)
+    expect(Cursor.plan({ cursor }, { ...policy, reconcileMs: undefined }).sweepSince).toBe(cursor - policy.sweepMarginMs)
   })
 
-  it("resumes a pass under way at its offset with exactly the query it was counted against", () => {
-    const pass: Pass = { from: cursor - 1, total: 90, full: false, startedAt: syncStart - 2 * HOUR }
+  it("resumes a pass under way at its offset with exactly the query it was counted against, and sweeps after an incremental one", () => {
+    const pass: Pass = { from: cursor - 1, full: false, startedAt: syncStart - 2 * HOUR, lastKeys: [3, 4] }
     // even with another lookback, start date or an overdue reconciliation
     const other: Policy = { ...policy, lookbackMs: 0, startDate: at("2025-05-01T00:00:00Z"), reconcileMs: 0 }
     expect(Cursor.plan({ ...read, offset: 40, pass }, other)).toEqual({
       pass,
       offset: 40,
       reason: "resume",
-      sweepSince: undefined
+      sweepSince: read.activityAt! - other.sweepMarginMs
     })
+    // a full pass covers every activity: no sweep after it
+    expect(Cursor.plan({ ...read, offset: 40, pass: { ...pass, full: true } }, other).sweepSince).toBeUndefined()
+  })
+
+  it("a pass under way without recorded keys restarts from offset 0 with the same query", () => {
+    const pass: Pass = { from: cursor - 1, full: false, startedAt: syncStart - 2 * HOUR }
+    expect(Cursor.plan({ ...read, offset: 40, pass }, policy)).toMatchObject({ pass, offset: 0, reason: "restart" })
   })
 
   it("reconciles with a full read when the last one is as old as the interval (from the start date, if any)", () => {
     const due = { ...read, reconciledAt: syncStart - 168 * HOUR }
     expect(Cursor.plan(due, policy)).toEqual({
-      pass: { from: undefined, total: undefined, full: true, startedAt: syncStart },
+      pass: { from: undefined, full: true, startedAt: syncStart },
       offset: 0,
       reason: "reconcile",
       sweepSince: undefined
@@ -392,92 +448,81 @@ describe("plan", () => {
   })
 })
 
-describe("resumeHolds and inProgress", () => {
-  const pass: Pass = { from: undefined, total: 25, full: true, startedAt: 1_000 }
+describe("inProgress", () => {
+  const pass: Pass = { from: undefined, full: true, startedAt: 1_000 }
 
-  it("a resume holds only while the partition's total is the one recorded", () => {
-    expect(Cursor.resumeHolds(pass, 25)).toBe(true)
-    expect(Cursor.resumeHolds(pass, 24)).toBe(false)
-    expect(Cursor.resumeHolds(pass, 26)).toBe(false)
-    expect(Cursor.resumeHolds(pass, undefined)).toBe(false)
-    expect(Cursor.resumeHolds({ ...pass, total: undefined }, 25)).toBe(false)
-  })
-
-  it("an entry under way keeps what it had and records the offset and the pass", () => {
-    const entry: Entry = { cursor: 500, reconciledAt: 100, activityAt: 200, fullRows: 9 }
-    expect(Cursor.inProgress(entry, pass, 18)).toEqual({ ...entry, offset: 18, pass })
-    expect(Cursor.inProgress(undefined, pass, 10)).toEqual({ cursor: undefined, offset: 10, pass })
+  it("an entry under way keeps what it had and records the offset, the pass and the keys to check on resume", () => {
+    const entry: Entry = { cursor: 500, reconciledAt: 100, activityAt: 200 }
+    expect(Cursor.inProgress(entry, pass, 18, [16, 17])).toEqual({
+      ...entry,
+      offset: 18,
+      pass: { ...pass, lastKeys: [16, 17] }
+    })
+    expect(Cursor.inProgress(undefined, pass, 10, ["a"])).toEqual({
+      cursor: undefined,
+      offset: 10,
+      pass: { ...pass, lastKeys: ["a"] }
+    })
   })
 })
 
 describe("passCompleted", () => {
   const start = at("2025-06-01T00:00:00Z")
-  const fullPass: Pass = { from: undefined, total: 25, full: true, startedAt: start }
-  const incremental: Pass = { from: at("2025-05-01T00:00:00Z"), total: 4, full: false, startedAt: start }
+  const fullPass: Pass = { from: undefined, full: true, startedAt: start }
+  const incremental: Pass = { from: at("2025-05-01T00:00:00Z"), full: false, startedAt: start }
   const newest = at("2025-05-31T00:00:00Z")
 
   it("a first full read sets the cursor to the newest value delivered and starts every clock", () => {
-    expect(Cursor.passCompleted(undefined, fullPass, { newest, mayHaveMissed: false, rows: 25 })).toEqual({
+    expect(Cursor.passCompleted(undefined, fullPass, { newest, mayHaveMissed: false })).toEqual({
       cursor: newest,
       reconciledAt: start,
-      activityAt: start,
-      fullRows: 25
+      activityAt: start
     })
   })
 
   it("a first full read of nothing leaves no cursor", () => {
-    expect(Cursor.passCompleted(undefined, fullPass, { newest: undefined, mayHaveMissed: false, rows: 0 })).toEqual({
+    expect(Cursor.passCompleted(undefined, fullPass, { newest: undefined, mayHaveMissed: false })).toEqual({
       cursor: undefined,
       reconciledAt: start,
-      activityAt: start,
-      fullRows: 0
+      activityAt: start
     })
   })
 
   it("drops the offset and pass of the entry it completes", () => {
-    const underWay = Cursor.inProgress(undefined, fullPass, 18)
-    const done = Cursor.passCompleted(underWay, fullPass, { newest, mayHaveMissed: false, rows: 25 })
+    const underWay = Cursor.inProgress(undefined, fullPass, 18, [1])
+    const done = Cursor.passCompleted(underWay, fullPass, { newest, mayHaveMissed: false })
     expect(done).not.toHaveProperty("offset")
     expect(done).not.toHaveProperty("pass")
   })
 
   it("never moves the cursor past the sync's start", () => {
     const future = at("2099-01-01T00:00:00Z")
-    expect(Cursor.passCompleted(undefined, fullPass, { newest: future, mayHaveMissed: false, rows: 3 }).cursor).toBe(
+    expect(Cursor.passCompleted(undefined, fullPass, { newest: future, mayHaveMissed: false }).cursor).toBe(start)
+    expect(Cursor.passCompleted({ cursor: newest }, incremental, { newest: future, mayHaveMissed: false }).cursor).toBe(
       start
     )
-    expect(
-      Cursor.passCompleted({ cursor: newest }, incremental, { newest: future, mayHaveMissed: false, rows: 3 }).cursor
-    ).toBe(start)
   })
 
   it("never moves the cursor backwards (a far-future cursor is kept)", () => {
     const far = at("2100-01-01T00:00:00Z")
-    expect(Cursor.passCompleted({ cursor: far }, fullPass, { newest, mayHaveMissed: false, rows: 25 })).toEqual({
+    expect(Cursor.passCompleted({ cursor: far }, fullPass, { newest, mayHaveMissed: false })).toEqual({
       cursor: far,
       reconciledAt: start,
-      activityAt: start,
-      fullRows: 25
+      activityAt: start
     })
-    expect(Cursor.passCompleted({ cursor: far }, incremental, { newest: undefined, mayHaveMissed: false, rows: 0 }))
-      .toEqual({
-        cursor: far,
-        reconciledAt: start,
-        activityAt: start
-      })
+    expect(Cursor.passCompleted({ cursor: far }, incremental, { newest: undefined, mayHaveMissed: false })).toEqual({
+      cursor: far,
+      reconciledAt: start,
+      activityAt: start
+    })
   })
 
   it("does not move the cursor, nor count as a full read, when the pass may have missed rows", () => {
-    const before: Entry = {
-      cursor: at("2025-05-20T00:00:00Z"),
-      reconciledAt: start - 200 * HOUR,
-      activityAt: start - HOUR,
-      fullRows: 20
-    }
-    expect(Cursor.passCompleted(before, fullPass, { newest, mayHaveMissed: true, rows: 25 })).toEqual(before)
-    expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: true, rows: 4 })).toEqual(before)
-    // a first read that moved: no cursor, so the next sync reads in full again
-    expect(Cursor.passCompleted(undefined, fullPass, { newest, mayHaveMissed: true, rows: 25 })).toEqual({
+    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 200 * HOUR, activityAt: start - HOUR }
+    expect(Cursor.passCompleted(before, fullPass, { newest, mayHaveMissed: true })).toEqual(before)
+    expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: true })).toEqual(before)
+    // a first read that may have missed rows: no cursor, so the next sync reads in full again
+    expect(Cursor.passCompleted(undefined, fullPass, { newest, mayHaveMissed: true })).toEqual({
       cursor: undefined,
       reconciledAt: start,
       activityAt: start
@@ -485,110 +530,43 @@ describe("passCompleted", () => {
   })
 
   it("an incremental pass moves only the cursor", () => {
-    const before: Entry = {
-      cursor: at("2025-05-20T00:00:00Z"),
-      reconciledAt: start - 24 * HOUR,
-      activityAt: start - HOUR,
-      fullRows: 20,
-      sweepOff: true
-    }
-    expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: false, rows: 4 })).toEqual({
+    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 24 * HOUR, activityAt: start - HOUR }
+    expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: false })).toEqual({
       ...before,
       cursor: newest
     })
   })
 
-  it("a full pass (reconciliation) records its start and rows and turns sweeps back on", () => {
-    const before: Entry = {
-      cursor: at("2025-05-20T00:00:00Z"),
-      reconciledAt: start - 200 * HOUR,
-      activityAt: start - HOUR,
-      fullRows: 20,
-      sweepOff: true
-    }
-    expect(Cursor.passCompleted(before, fullPass, { newest, mayHaveMissed: false, rows: 25 })).toEqual({
+  it("a full pass (reconciliation) records its start as both clocks", () => {
+    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 200 * HOUR, activityAt: start - HOUR }
+    expect(Cursor.passCompleted(before, fullPass, { newest, mayHaveMissed: false })).toEqual({
       cursor: newest,
       reconciledAt: start,
-      activityAt: start,
-      fullRows: 25
+      activityAt: start
     })
   })
 
   it("a pass resumed from an earlier sync records that sync's start", () => {
     const earlier = { ...fullPass, startedAt: start - 2 * HOUR }
-    expect(Cursor.passCompleted(undefined, earlier, { newest: start - HOUR, mayHaveMissed: false, rows: 25 })).toEqual({
+    expect(Cursor.passCompleted(undefined, earlier, { newest: start - HOUR, mayHaveMissed: false })).toEqual({
       cursor: start - 2 * HOUR,
       reconciledAt: start - 2 * HOUR,
-      activityAt: start - 2 * HOUR,
-      fullRows: 25
+      activityAt: start - 2 * HOUR
     })
   })
 })
 
-describe("sweepCompleted", () => {
-  const entry: Entry = { cursor: 5_000, reconciledAt: 1_000, activityAt: 2_000, fullRows: 300 }
+describe("sweepCompleted and sweepFilterDue", () => {
+  const entry: Entry = { cursor: 5_000, reconciledAt: 1_000, activityAt: 2_000 }
 
-  it("moves activity_at to the sync's start", () => {
-    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: false, turnOff: false })).toEqual({
-      ...entry,
-      activityAt: 9_000
-    })
+  it("a sweep moves activity_at to the sync's start, unless it may have missed rows", () => {
+    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: false })).toEqual({ ...entry, activityAt: 9_000 })
+    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: true })).toEqual(entry)
   })
 
-  it("keeps activity_at when the sweep may have missed rows", () => {
-    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: true, turnOff: false })).toEqual(entry)
-  })
-
-  it("turns sweeps off (the API ignored the filter) without moving activity_at", () => {
-    expect(Cursor.sweepCompleted(entry, 9_000, { mayHaveMissed: false, turnOff: true })).toEqual({
-      ...entry,
-      sweepOff: true
-    })
-  })
-})
-
-describe("withEntry", () => {
-  it("starts a state, with the top-level cursor the entry's", () => {
-    const state = Cursor.withEntry(undefined, ["1", "2"], "1", { cursor: 100 })
-    expect(state.cursor).toBe(100)
-    expect([...state.partitions!]).toEqual([["1", { cursor: 100 }]])
-  })
-
-  it("spreads a hand-written cursor over every partition before replacing one", () => {
-    const state = Cursor.withEntry({ cursor: 500, partitions: undefined }, ["1", "2", "3"], "2", {
-      cursor: 700,
-      reconciledAt: 10
-    })
-    expect(Object.fromEntries(state.partitions!)).toEqual({
-      "1": { cursor: 500 },
-      "2": { cursor: 700, reconciledAt: 10 },
-      "3": { cursor: 500 }
-    })
-    expect(state.cursor).toBe(700)
-  })
-
-  it("keeps the top-level cursor the newest campaign cursor; an entry without one lowers nothing", () => {
-    let state = Cursor.withEntry(undefined, ["1", "2"], "1", { cursor: 300 })
-    state = Cursor.withEntry(state, ["1", "2"], "2", { cursor: 200 })
-    expect(state.cursor).toBe(300)
-    state = Cursor.withEntry(state, ["1", "2"], "2", {
-      cursor: undefined,
-      offset: 5,
-      pass: { from: undefined, total: 9, full: true, startedAt: 1 }
-    })
-    expect(state.cursor).toBe(300)
-    state = Cursor.withEntry(state, ["1", "2"], "2", { cursor: 900 })
-    expect(state.cursor).toBe(900)
-    expect(Cursor.encode(KEYS, state)).toEqual({
-      created_at: Cursor.toIso(900),
-      campaigns: { "1": { created_at: Cursor.toIso(300) }, "2": { created_at: Cursor.toIso(900) } }
-    })
-  })
-
-  it("does not change the state it was given", () => {
-    const before = Cursor.withEntry(undefined, ["1"], "1", { cursor: 300 })
-    Cursor.withEntry(before, ["1", "2"], "2", { cursor: 900 })
-    expect([...before.partitions!.keys()]).toEqual(["1"])
-    expect(before.cursor).toBe(300)
+  it("the activity filter is asked about when never asked, or asked an interval ago", () => {
+    expect(Cursor.sweepFilterDue(undefined, 10_000, 5_000)).toBe(true)
+    expect(Cursor.sweepFilterDue({ honoured: true, checkedAt: 5_001 }, 10_000, 5_000)).toBe(false)
+    expect(Cursor.sweepFilterDue({ honoured: false, checkedAt: 5_000 }, 10_000, 5_000)).toBe(true)
   })
 })

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
 import type { JsonObject } from "../../../src/airbyte/Protocol.js"
-import type { Page, PageOut } from "../../../src/smartlead/Paginator.js"
-import { paginate } from "../../../src/smartlead/Paginator.js"
+import type { Page, PageOut } from "../../../src/airbyte/Paginator.js"
+import { paginate } from "../../../src/airbyte/Paginator.js"
 
 interface Server {
   ids: Array<number>
@@ -36,7 +36,7 @@ const fetchFrom = (s: Server) => (offset: number, limit: number): Effect.Effect<
     return { rows, total: s.total ? s.total(s.ids) : s.ids.length, limit: s.echoLimit ? applied : undefined }
   })
 
-const run = (s: Server, pageSize: number, overlap = 2, startOffset = 0) =>
+const run = (s: Server, pageSize: number, overlap = 2, startOffset = 0, startKeys?: ReadonlyArray<unknown>, maxRestarts = 3) =>
   Effect.gen(function*() {
     const seen = new Set<unknown>()
     const result = yield* Stream.runCollect(
@@ -47,8 +47,9 @@ const run = (s: Server, pageSize: number, overlap = 2, startOffset = 0) =>
         startOffset,
         overlap,
         seen,
-        maxRestarts: 3,
-        describe: (offset) => `GET rows (offset ${offset})`
+        maxRestarts,
+        ...(startKeys === undefined ? {} : { startKeys }),
+        offsetIgnored: (offset) => ({ _tag: "OffsetIgnored", offset })
       })
     ).pipe(Effect.either)
     return Either.map(result, (chunk) => {
@@ -152,12 +153,61 @@ describe("paginate", () => {
       expect(s.calls).toHaveLength(1)
     }))
 
-  it.effect("refuses to loop on a server that ignores offset: exactly 2 requests, then InvalidResponse", () =>
+  it.effect("refuses to loop on a server that ignores offset: the same page three times, then the source's error", () =>
     Effect.gen(function*() {
       const s = server(50, { ignoreOffset: true })
       const result = yield* run(s, 5)
-      expect(s.calls).toHaveLength(2)
-      expect(Either.isLeft(result) && (result.left as { _tag: string })._tag).toBe("InvalidResponse")
+      expect(s.calls).toHaveLength(3)
+      expect(Either.isLeft(result) && (result.left as { _tag: string })._tag).toBe("OffsetIgnored")
+    }))
+
+  it.effect("page size − overlap rows inserted before the read position (the same page again once) is a shift, not an ignored offset", () =>
+    Effect.gen(function*() {
+      let next = 100
+      const s = server(20, {
+        before: (n, srv) => {
+          if (n === 1) for (let i = 0; i < 3; i++) srv.ids.unshift(next++)
+        }
+      })
+      const original = s.ids.slice()
+      const { ids, pages } = ok(yield* run(s, 5))
+      for (const id of original) expect(ids).toContain(id)
+      expect(new Set(ids).size).toBe(ids.length)
+      expect(pages.at(-1)!.missed).toBe(false)
+    }))
+
+  it.effect("a realignment that found its rows lost nothing: moved, not missed", () =>
+    Effect.gen(function*() {
+      const s = server(20, { before: (n, srv) => void (n === 2 && srv.ids.splice(1, 1)) })
+      const { pages } = ok(yield* run(s, 5))
+      expect(pages.at(-1)!.moved).toBe(true)
+      expect(pages.at(-1)!.missed).toBe(false)
+    }))
+
+  it.effect("rows moved too far with no restart left: the pass goes on and reports missed", () =>
+    Effect.gen(function*() {
+      const s = server(30, { before: (n, srv) => void (n === 2 && srv.ids.splice(0, 6)) })
+      const { pages } = ok(yield* run(s, 5, 2, 0, undefined, 0))
+      expect(pages.at(-1)!.missed).toBe(true)
+    }))
+
+  it.effect("a resume asks again for the rows its checkpoint recorded: a row deleted before them skips nothing", () =>
+    Effect.gen(function*() {
+      const s = server(12)
+      s.ids.splice(0, 1) // row 1 deleted between the failed sync and its resume: row 6 slid to offset 4
+      const { ids, pages } = ok(yield* run(s, 5, 2, 5, [4, 5]))
+      expect(s.calls[0]!.offset).toBe(3)
+      expect(ids).toEqual([6, 7, 8, 9, 10, 11, 12])
+      expect(pages.at(-1)!.missed).toBe(false)
+    }))
+
+  it.effect("a resume whose recorded rows are gone restarts the pass from offset 0 and delivers every row", () =>
+    Effect.gen(function*() {
+      const s = server(12)
+      s.ids.splice(0, 5)
+      const { ids } = ok(yield* run(s, 5, 2, 5, [4, 5]))
+      expect([...ids].sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10, 11, 12])
+      expect(s.calls.filter((c) => c.offset === 0)).toHaveLength(1)
     }))
 
   it.effect("a resume starts at its offset and counts the rows before it as delivered", () =>

@@ -1,0 +1,461 @@
+/**
+ * The partitioned-stream reader: the engine of every stream that reads partition by partition
+ * (a SmartLead campaign, say), knowing nothing of any API. A source supplies the partitions, a
+ * page fetch, a row key and its settings; this module does the rest. Partitions are read
+ * concurrently (`readPartitions`); a partition that fails is logged and set aside while the
+ * others are read, and the stream then fails with `PartitionsFailed` naming it, unless the error
+ * is fatal (a rejected key), which stops everything at once. An incremental stream
+ * (`incremental`) keeps a cursor per partition with the rules of `Cursor`: each partition's main
+ * pass resumes (checking the rows its checkpoint recorded, as between pages), restarts,
+ * reconciles or reads on from its cursor, with the loss-proof paging of `Paginator`; an activity
+ * sweep may follow, once the API has been asked whether it honours the activity filter. The
+ * sync's state is one working copy updated in place as pages are delivered, and encoded only at
+ * a checkpoint: at most every `checkpointIntervalMs` (by `Clock`), at the stream's end, and
+ * before it fails, so a STATE never claims a row not yet written and a kill loses at most one
+ * interval of progress.
+ */
+import type { Duration } from "effect"
+import { Chunk, Clock, Data, Effect, Schedule, Stream } from "effect"
+import * as Cursor from "./Cursor.js"
+import type { Page, PageOut } from "./Paginator.js"
+import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
+import type { JsonObject } from "./Protocol.js"
+import type { StreamEvent } from "./Source.js"
+import { checkpoint, estimate, records } from "./Source.js"
+
+/** Some partitions of a stream could not be read; the others were. */
+export class PartitionsFailed<E> extends Data.TaggedError("PartitionsFailed")<{
+  readonly stream: string
+  readonly failures: ReadonlyArray<{ readonly partition: string; readonly error: E }>
+  /** The stream checkpoints per partition, so the next sync resumes the failed ones. */
+  readonly resumable: boolean
+}> {
+  override get message(): string {
+    return `${this.stream}: ${this.failures.length} partition${this.failures.length === 1 ? "" : "s"} failed (${
+      this.failures.map((failure) => failure.partition).join(", ")
+    })`
+  }
+}
+
+/** A timestamp this far past the sync's start is reported as from the future. */
+export const FUTURE_SKEW_MS = 5 * 60_000
+
+/**
+ * How far before the previous sync's start an activity sweep reaches, besides the lookback: room
+ * for the API's clock running behind ours, and for events stamped when they happened but
+ * recorded later. Re-emitting a row is cheap; missing one is not.
+ */
+export const SWEEP_MARGIN_MS = 60 * 60_000
+
+/** Full restarts of a pass allowed when rows move too far under it to realign. */
+export const MAX_RESTARTS = 3
+
+/** How often the activity filter is asked about when the stream does not reconcile. */
+const DEFAULT_FILTER_CHECK_MS = 24 * 3_600_000
+
+/**
+ * Partitions read at once: enough to keep `perSecond` requests in flight for answers taking up to
+ * ~0.5 s, at least 2 (one page parsed while the next is fetched), at most 8 (more only holds more
+ * pages in memory).
+ */
+export const concurrencyFor = (perSecond: number, partitions: number): number =>
+  Math.max(1, Math.min(partitions, 8, Math.max(2, Math.ceil(perSecond / 2))))
+
+/** How partition failures are handled. */
+export interface FailurePolicy<E> {
+  /** An error no other partition can escape (a rejected key): the stream stops at once. */
+  readonly isFatal: (error: E) => boolean
+  /** One line on an error, for the WARN when a partition is set aside. */
+  readonly describe: (error: E) => string
+}
+
+/** Reads `partitions` with `read`, `concurrency` at once; fails at the end naming the partitions that failed. */
+export const readPartitions = <P, A, E, R>(options: {
+  readonly stream: string
+  readonly partitions: ReadonlyArray<P>
+  readonly idOf: (partition: P) => string
+  readonly concurrency: number
+  readonly read: (partition: P) => Stream.Stream<A, E, R>
+  readonly failures: FailurePolicy<E>
+  /** Whether the stream's checkpoints let the next sync resume a failed partition. */
+  readonly resumable?: boolean
+}): Stream.Stream<A, E | PartitionsFailed<E>, R> =>
+  Stream.suspend(() => {
+    const failed: Array<{ readonly partition: string; readonly error: E }> = []
+    const readers = options.partitions.map((partition) =>
+      options.read(partition).pipe(
+        Stream.catchAll((error) =>
+          options.failures.isFatal(error)
+            ? Stream.fail(error)
+            : Stream.execute(
+              Effect.zipRight(
+                Effect.sync(() => failed.push({ partition: options.idOf(partition), error })),
+                Effect.logWarning(
+                  `${options.stream}: partition ${options.idOf(partition)} could not be read (the others are read on): ${
+                    options.failures.describe(error)
+                  }`
+                )
+              )
+            )
+        )
+      )
+    )
+    const merged = options.concurrency <= 1
+      ? Stream.concatAll(Chunk.fromIterable(readers))
+      : Stream.mergeAll(readers, { concurrency: options.concurrency, bufferSize: 1 })
+    const end = Effect.suspend(() =>
+      failed.length > 0
+        ? Effect.fail(
+          new PartitionsFailed({ stream: options.stream, failures: [...failed], resumable: options.resumable ?? false })
+        )
+        : Effect.void
+    )
+    return Stream.concat(merged, Stream.execute(end))
+  })
+
+/** What a page request asks for, besides offset and limit. */
+export interface Query {
+  /** Rows whose cursor value is after this (epoch ms), or every row. */
+  readonly from: number | undefined
+  /** For a sweep (or the filter check): rows with activity after this (epoch ms). */
+  readonly activitySince?: number
+}
+
+/** How an incremental partitioned stream reads, from the source's config. */
+export interface Settings {
+  readonly pageSize: number
+  /** Partitions read at once (see `concurrencyFor`). */
+  readonly concurrency: number
+  /** Where first syncs and full reads start (epoch ms), or the beginning. */
+  readonly startDate: number | undefined
+  /** How far before the cursor each incremental read starts. */
+  readonly lookbackMs: number
+  /** The reconciliation interval, or undefined for a stream that never reconciles. */
+  readonly reconcileMs: number | undefined
+  /** Whether incremental reads sweep for activity (the fetch must honour `activitySince`). */
+  readonly sweep: boolean
+  /** Rows at or before the query's lower bound are dropped (for an API that may ignore it). */
+  readonly dropBeforeFrom: boolean
+  /** The longest time between two checkpoints (0: after every page). */
+  readonly checkpointIntervalMs: number
+}
+
+/** An incremental partitioned stream, as a source declares it. */
+export interface Definition<E, R> {
+  readonly name: string
+  /** The cursor field (also the key of cursors in state) and the key of the partition map. */
+  readonly keys: Cursor.Keys
+  /** A row's identity within a partition. */
+  readonly keyOf: (row: JsonObject) => unknown
+  /** The partitions to read, in order. */
+  readonly partitions: Effect.Effect<ReadonlyArray<string>, E, R>
+  /** One page of a partition's rows. */
+  readonly fetch: (partition: string, query: Query, offset: number, limit: number) => Effect.Effect<Page, E, R>
+  readonly settings: Settings
+  readonly failures: FailurePolicy<E>
+  /** The error for a server that ignores `offset`. */
+  readonly offsetIgnored: (partition: string, offset: number) => E
+  /** Work on a page before it is written (filling in names, say). */
+  readonly enrich?: (rows: Array<JsonObject>) => Effect.Effect<void, never, R>
+  /** Requests made so far by the whole sync, for progress lines. */
+  readonly requestCount?: Effect.Effect<number>
+  /** What a sweep's missing activity filter means for the user, for the WARN (`reconcile_interval_hours`, say). */
+  readonly sweepFallback?: string
+}
+
+/** What one partition's reader reports: a page's rows and the partition's entry after them. */
+interface PartitionPage {
+  readonly partition: string
+  readonly rows: Array<JsonObject>
+  readonly entry: Cursor.Entry
+  readonly estimate: number | undefined
+}
+
+/** Counts across partitions, for the logs. */
+interface Counters {
+  pages: number
+  emitted: number
+  unparseable: number
+  future: number
+  dropped: number
+}
+
+/** A timestamp already as `Cursor.toIso` writes it (cheaper to test than to rewrite). */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/**
+ * Normalises the cursor field of each row in place and keeps the rows after `from` (when
+ * `drop`; a dropped row's key leaves `seen`, so a later sweep may deliver it); returns the
+ * newest cursor value kept.
+ */
+const normalize = (
+  rows: Array<JsonObject>,
+  field: string,
+  from: number | undefined,
+  drop: { readonly seen: Set<unknown>; readonly keyOf: (row: JsonObject) => unknown } | undefined,
+  futureAfter: number,
+  counters: Counters
+): number | undefined => {
+  let newest: number | undefined
+  let write = 0
+  for (let read = 0; read < rows.length; read++) {
+    const row = rows[read] as Record<string, unknown>
+    const raw = row[field]
+    // Nearly every value is already canonical: read it the cheap way, and leave it as it is.
+    const canonical = typeof raw === "string" ? Cursor.parseCanonical(raw) : undefined
+    const ms = canonical ?? (raw === undefined || raw === null ? undefined : Cursor.parseInstant(raw))
+    if (ms === undefined) {
+      if (raw !== undefined && raw !== null) {
+        counters.unparseable++
+        row[`${field}_raw`] = raw
+        row[field] = null
+      }
+    } else {
+      if (drop !== undefined && from !== undefined && ms <= from) {
+        counters.dropped++
+        drop.seen.delete(drop.keyOf(row as JsonObject))
+        continue
+      }
+      if (canonical === undefined && (typeof raw !== "string" || !CANONICAL.test(raw))) row[field] = Cursor.toIso(ms)
+      if (ms > futureAfter) counters.future++
+      if (newest === undefined || ms > newest) newest = ms
+    }
+    rows[write++] = row as JsonObject
+  }
+  rows.length = write
+  return newest
+}
+
+/** One sync of one stream: what every partition reader shares. */
+interface Sync<E, R> {
+  readonly definition: Definition<E, R>
+  readonly syncStart: number
+  readonly counters: Counters
+}
+
+/** A partition's rows through its plan: the main pass, then the activity sweep if the plan has one. */
+const readPartition = <E, R>(
+  sync: Sync<E, R>,
+  id: string,
+  initial: Cursor.Entry | undefined,
+  plan: Cursor.Plan
+): Stream.Stream<PartitionPage, E, R> => {
+  const { counters, definition, syncStart } = sync
+  const { settings } = definition
+  const field = definition.keys.cursor
+  const futureAfter = syncStart + FUTURE_SKEW_MS
+  const seen = new Set<unknown>()
+  // The partition's entry as of the last page delivered; the sweep starts from the main pass's.
+  let current = initial
+  const pages = (query: Query, offset: number, startKeys?: ReadonlyArray<unknown>) =>
+    paginate<E, R>({
+      fetch: (at, limit) => definition.fetch(id, query, at, limit),
+      keyOf: definition.keyOf,
+      pageSize: settings.pageSize,
+      startOffset: offset,
+      ...(startKeys === undefined ? {} : { startKeys }),
+      overlap: DEFAULT_OVERLAP,
+      seen,
+      maxRestarts: MAX_RESTARTS,
+      offsetIgnored: (at) => definition.offsetIgnored(id, at)
+    })
+  const deliver = (page: PageOut, entry: Cursor.Entry, estimateRows: number | undefined) => {
+    current = entry
+    const event: PartitionPage = { partition: id, rows: page.rows, entry, estimate: estimateRows }
+    const enrich = definition.enrich !== undefined && page.rows.length > 0 ? definition.enrich(page.rows) : Effect.void
+    return Effect.as(enrich, event)
+  }
+
+  const { pass } = plan
+  let newest: number | undefined
+  const drop = settings.dropBeforeFrom ? { seen, keyOf: definition.keyOf } : undefined
+  const main = pages({ from: pass.from }, plan.offset, plan.offset > 0 ? pass.lastKeys : undefined).pipe(
+    Stream.mapEffect((page) => {
+      counters.pages++
+      const pageNewest = normalize(page.rows, field, pass.from, drop, futureAfter, counters)
+      if (pageNewest !== undefined && (newest === undefined || pageNewest > newest)) newest = pageNewest
+      const entry = page.last
+        ? Cursor.passCompleted(initial, pass, { newest, mayHaveMissed: page.missed })
+        : Cursor.inProgress(initial, pass, page.position, page.lastKeys)
+      const warn = page.last && page.total !== undefined && page.position !== page.total
+        ? Effect.logWarning(
+          `${definition.name}: partition ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
+        )
+        : Effect.void
+      const rowsLeft = page.first && page.firstTotal !== undefined
+        ? Math.max(0, page.firstTotal - plan.offset)
+        : undefined
+      return Effect.zipRight(warn, deliver(page, entry, rowsLeft))
+    })
+  )
+  if (plan.sweepSince === undefined) return main
+  const since = plan.sweepSince
+  const sweep = Stream.suspend(() => {
+    const after = current
+    if (after === undefined || after.pass !== undefined) return Stream.empty
+    return pages({ from: Cursor.fromStartDate(settings.startDate), activitySince: since }, 0).pipe(
+      Stream.mapEffect((page) => {
+        counters.pages++
+        normalize(page.rows, field, undefined, undefined, futureAfter, counters)
+        const entry = page.last ? Cursor.sweepCompleted(after, syncStart, { mayHaveMissed: page.missed }) : after
+        return deliver(page, entry, undefined)
+      })
+    )
+  })
+  return Stream.concat(main, sweep)
+}
+
+/**
+ * Asks the API whether it honours the activity filter: one request for rows with activity after
+ * a future instant, on a partition known to have rows. A correct API answers none. Undefined when
+ * no partition is known to have rows, or the request failed (then asked again next sync).
+ */
+const checkSweepFilter = <E, R>(
+  definition: Definition<E, R>,
+  state: Cursor.State,
+  partitions: ReadonlyArray<string>,
+  now: number
+): Effect.Effect<Cursor.SweepFilter | undefined, never, R> => {
+  const candidate = partitions.find((id) => state.partitions?.get(id)?.cursor !== undefined)
+  if (candidate === undefined) return Effect.succeed(undefined)
+  return definition.fetch(candidate, { from: undefined, activitySince: now + 86_400_000 }, 0, 1).pipe(
+    Effect.map((page): Cursor.SweepFilter => ({ honoured: page.rows.length === 0, checkedAt: now })),
+    Effect.catchAll((error) =>
+      Effect.as(
+        Effect.logWarning(
+          `${definition.name}: could not ask the API whether it honours the activity filter (${
+            definition.failures.describe(error)
+          }); no activity sweep this sync`
+        ),
+        undefined
+      )
+    )
+  )
+}
+
+/** The events of an incremental partitioned stream, from its decoded input state. */
+export const incremental = <E, R>(
+  definition: Definition<E, R>,
+  input: Cursor.State | undefined
+): Stream.Stream<StreamEvent, E | PartitionsFailed<E>, R> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const { name, settings } = definition
+    const syncStart = yield* Clock.currentTimeMillis
+    const ids = yield* definition.partitions
+    const state = Cursor.working(input, ids)
+    const partitions = state.partitions!
+    const counters: Counters = { pages: 0, emitted: 0, unparseable: 0, future: 0, dropped: 0 }
+    const policy: Cursor.Policy = {
+      syncStart,
+      startDate: settings.startDate,
+      lookbackMs: settings.lookbackMs,
+      reconcileMs: settings.reconcileMs,
+      sweep: settings.sweep,
+      sweepMarginMs: settings.lookbackMs + SWEEP_MARGIN_MS
+    }
+    let plans = ids.map((id) => {
+      const entry = input === undefined ? undefined : partitions.get(id)
+      return { id, entry, plan: Cursor.plan(entry, policy) }
+    })
+
+    // Sweeps run only once the API is known to honour the activity filter.
+    if (plans.some(({ plan }) => plan.sweepSince !== undefined)) {
+      let filter = state.sweepFilter
+      if (Cursor.sweepFilterDue(filter, syncStart, settings.reconcileMs || DEFAULT_FILTER_CHECK_MS)) {
+        const answer = yield* checkSweepFilter(definition, state, ids, syncStart)
+        if (answer !== undefined) {
+          filter = answer
+          ;(state as { sweepFilter?: Cursor.SweepFilter }).sweepFilter = answer
+          if (!answer.honoured) {
+            yield* Effect.logWarning(
+              `${name}: the API ignores the activity filter (rows with activity after a future instant came back), so there is no activity sweep${
+                definition.sweepFallback === undefined ? "" : `: ${definition.sweepFallback}`
+              }`
+            )
+          }
+        }
+      }
+      if (filter === undefined || !filter.honoured) {
+        plans = plans.map((planned) => ({ ...planned, plan: { ...planned.plan, sweepSince: undefined } }))
+      }
+    }
+
+    const reasons = new Map<string, number>()
+    for (const { plan } of plans) reasons.set(plan.reason, (reasons.get(plan.reason) ?? 0) + 1)
+    const sweeps = plans.filter(({ plan }) => plan.sweepSince !== undefined).length
+    yield* Effect.logInfo(
+      `${name}: reading ${ids.length} partition${ids.length === 1 ? "" : "s"}, ${settings.concurrency} at a time (${
+        Array.from(reasons, ([reason, count]) => `${count} ${reason}`).join(", ") || "none"
+      }; ${sweeps} activity sweep${sweeps === 1 ? "" : "s"})`
+    )
+    const reconciling = reasons.get("reconcile") ?? 0
+    if (reconciling > 0 && input !== undefined) {
+      yield* Effect.logInfo(
+        `${name}: reconciling ${reconciling} partition${
+          reconciling === 1 ? "" : "s"
+        } with a full read: never read in full, or last full read older than ${(settings.reconcileMs ?? 0) / 3_600_000} h`
+      )
+    }
+    const progress = Effect.gen(function*() {
+      const requests = definition.requestCount === undefined ? undefined : yield* definition.requestCount
+      const seconds = ((yield* Clock.currentTimeMillis) - syncStart) / 1000
+      yield* Effect.logInfo(
+        `${name}: ${counters.emitted} records, ${counters.pages} pages${
+          requests === undefined ? "" : `, ${(requests / Math.max(seconds, 0.001)).toFixed(2)} requests/s`
+        }`
+      )
+    })
+    const every: Duration.DurationInput = "10 seconds"
+    yield* progress.pipe(Effect.repeat(Schedule.spaced(every)), Effect.delay(every), Effect.forkScoped)
+
+    const sync: Sync<E, R> = { definition, syncStart, counters }
+    const encoded = () => checkpoint(Cursor.encode(definition.keys, state))
+    let lastCheckpoint = syncStart
+    const events = readPartitions({
+      stream: name,
+      partitions: plans,
+      idOf: ({ id }) => id,
+      concurrency: settings.concurrency,
+      read: ({ entry, id, plan }) => readPartition(sync, id, entry, plan),
+      failures: definition.failures,
+      resumable: true
+    }).pipe(
+      Stream.mapConcatEffect((page) =>
+        Effect.map(Clock.currentTimeMillis, (now): ReadonlyArray<StreamEvent> => {
+          partitions.set(page.partition, page.entry)
+          counters.emitted += page.rows.length
+          const out: Array<StreamEvent> = []
+          if (page.estimate !== undefined) out.push(estimate(page.estimate))
+          out.push(records(page.rows))
+          if (now - lastCheckpoint >= settings.checkpointIntervalMs) {
+            lastCheckpoint = now
+            out.push(encoded())
+          }
+          return out
+        })
+      )
+    )
+    const logs = Effect.gen(function*() {
+      const field = definition.keys.cursor
+      if (counters.unparseable > 0) {
+        yield* Effect.logWarning(
+          `${name}: ${counters.unparseable} rows had a ${field} that is not a date-time; they were emitted (the text is in ${field}_raw) but never move a cursor`
+        )
+      }
+      if (counters.future > 0) {
+        yield* Effect.logWarning(
+          `${name}: ${counters.future} rows had a ${field} after this sync's start; they were emitted, but no cursor moves past the sync's start`
+        )
+      }
+      if (counters.dropped > 0) {
+        yield* Effect.logInfo(
+          `${name}: dropped ${counters.dropped} rows at or before the cursor that the API returned despite the filter`
+        )
+      }
+    })
+    // The last state the delivered records justify, at the end and before a failure.
+    const final = Stream.suspend(() => Stream.make(encoded()))
+    return Stream.concat(Stream.ensuring(events, logs), final).pipe(
+      Stream.catchAll((error) => Stream.concat(final, Stream.fail(error)))
+    )
+  }))
