@@ -390,12 +390,14 @@ const reconcileDue = (entry: Entry, policy: Policy): boolean =>
 /**
  * Where an activity sweep of a partition starts: the last sweep's (or full read's) sync start,
  * else its reconciliation clock, else its cursor (never later than the sync that set it), less
- * the margin; undefined when sweeps are off.
+ * the margin; undefined when sweeps are off or that instant is not before this sync.
  */
 const sweepFrom = (entry: Entry, policy: Policy): number | undefined => {
   if (!policy.sweep) return undefined
   const since = entry.activityAt ?? entry.reconciledAt ?? entry.cursor
-  return since === undefined ? undefined : Math.max(0, since - policy.sweepMarginMs)
+  // Nothing can have happened after the sync's start (a far-future cursor, say).
+  if (since === undefined || since >= policy.syncStart) return undefined
+  return Math.max(0, since - policy.sweepMarginMs)
 }
 
 /** Where a partition starts. */

@@ -79,6 +79,8 @@ export const readPartitions = <P, A, E, R>(options: {
   readonly failures: FailurePolicy<E>
   /** Whether the stream's checkpoints let the next sync resume a failed partition. */
   readonly resumable?: boolean
+  /** What a partition is called in logs; `partition` by default. */
+  readonly noun?: string
 }): Stream.Stream<A, E | PartitionsFailed<E>, R> =>
   Stream.suspend(() => {
     const failed: Array<{ readonly partition: string; readonly error: E }> = []
@@ -91,7 +93,7 @@ export const readPartitions = <P, A, E, R>(options: {
               Effect.zipRight(
                 Effect.sync(() => failed.push({ partition: options.idOf(partition), error })),
                 Effect.logWarning(
-                  `${options.stream}: partition ${options.idOf(partition)} could not be read (the others are read on): ${
+                  `${options.stream}: ${options.noun ?? "partition"} ${options.idOf(partition)} could not be read (the others are read on): ${
                     options.failures.describe(error)
                   }`
                 )
@@ -161,6 +163,8 @@ export interface Definition<E, R> {
   readonly requestCount?: Effect.Effect<number>
   /** What a sweep's missing activity filter means for the user, for the WARN (`reconcile_interval_hours`, say). */
   readonly sweepFallback?: string
+  /** What a partition is called in logs (`campaign`); `partition` by default. */
+  readonly noun?: string
 }
 
 /** What one partition's reader reports: a page's rows and the partition's entry after them. */
@@ -279,7 +283,7 @@ const readPartition = <E, R>(
         : Cursor.inProgress(initial, pass, page.position, page.lastKeys)
       const warn = page.last && page.total !== undefined && page.position !== page.total
         ? Effect.logWarning(
-          `${definition.name}: partition ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
+          `${definition.name}: ${definition.noun ?? "partition"} ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
         )
         : Effect.void
       const rowsLeft = page.first && page.firstTotal !== undefined
@@ -340,6 +344,8 @@ export const incremental = <E, R>(
 ): Stream.Stream<StreamEvent, E | PartitionsFailed<E>, R> =>
   Stream.unwrapScoped(Effect.gen(function*() {
     const { name, settings } = definition
+    const noun = definition.noun ?? "partition"
+    const count = (n: number) => `${n} ${noun}${n === 1 ? "" : "s"}`
     const syncStart = yield* Clock.currentTimeMillis
     const ids = yield* definition.partitions
     const state = Cursor.working(input, ids)
@@ -384,15 +390,15 @@ export const incremental = <E, R>(
     for (const { plan } of plans) reasons.set(plan.reason, (reasons.get(plan.reason) ?? 0) + 1)
     const sweeps = plans.filter(({ plan }) => plan.sweepSince !== undefined).length
     yield* Effect.logInfo(
-      `${name}: reading ${ids.length} partition${ids.length === 1 ? "" : "s"}, ${settings.concurrency} at a time (${
+      `${name}: reading ${count(ids.length)}, ${settings.concurrency} at a time (${
         Array.from(reasons, ([reason, count]) => `${count} ${reason}`).join(", ") || "none"
       }; ${sweeps} activity sweep${sweeps === 1 ? "" : "s"})`
     )
     const reconciling = reasons.get("reconcile") ?? 0
     if (reconciling > 0 && input !== undefined) {
       yield* Effect.logInfo(
-        `${name}: reconciling ${reconciling} partition${
-          reconciling === 1 ? "" : "s"
+        `${name}: reconciling ${
+          count(reconciling)
         } with a full read: never read in full, or last full read older than ${(settings.reconcileMs ?? 0) / 3_600_000} h`
       )
     }
@@ -418,7 +424,8 @@ export const incremental = <E, R>(
       concurrency: settings.concurrency,
       read: ({ entry, id, plan }) => readPartition(sync, id, entry, plan),
       failures: definition.failures,
-      resumable: true
+      resumable: true,
+      ...(definition.noun === undefined ? {} : { noun: definition.noun })
     }).pipe(
       Stream.mapConcatEffect((page) =>
         Effect.map(Clock.currentTimeMillis, (now): ReadonlyArray<StreamEvent> => {

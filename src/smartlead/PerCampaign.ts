@@ -128,6 +128,7 @@ export const incremental = (
             }),
           ...(enrich === undefined ? {} : { enrich }),
           requestCount: api.requestCount,
+          noun: "campaign",
           ...(declared.sweepFallback === undefined ? {} : { sweepFallback: declared.sweepFallback })
         }, state)
       }))
@@ -154,6 +155,7 @@ export const oneRequestPerCampaign = (options: {
         idOf: (campaign) => String(campaign.id),
         concurrency: concurrency(config, campaigns.length),
         failures,
+        noun: "campaign",
         read: (campaign) =>
           Stream.fromEffect(api.get(options.path(campaign.id), {}, (json) => options.decode(json, campaign.id))).pipe(
             Stream.filter((rows) => rows.length > 0),

@@ -4,7 +4,10 @@
  * state, and checks that outputs carry no bare stack traces and that STATE never claims leads that
  * were not emitted.
  */
+import { Either } from "effect"
 import { afterAll, afterEach, expect } from "vitest"
+import * as Cursor from "../../src/airbyte/Cursor.js"
+import type { JsonObject } from "../../src/airbyte/Protocol.js"
 import type { Simulator, SimulatorOptions } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 import type { Message, RunOptions } from "./Connector.js"
@@ -90,26 +93,62 @@ export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 /** A pass under way, as a leads state entry records it. */
 export interface LeadsPass {
   from: string | null
-  total: number | null
   full: boolean
   started_at: string
+  last_keys?: Array<string | number>
 }
 
-/** One campaign's entry in the leads state. */
+/** One campaign's entry in the leads state, with its shared clocks (grouped in the state) filled in. */
 export interface LeadsEntry {
   created_at?: string
   offset?: number
   pass?: LeadsPass
   reconciled_at?: string
   activity_at?: string
-  full_rows?: number
-  sweep_off?: boolean
 }
 
-/** The leads stream state. */
+/** The leads stream state, one entry per campaign (see `entries`). */
 export interface LeadsState {
   created_at?: string
   campaigns: Record<string, LeadsEntry>
+  sweep_filter?: { honoured: boolean; checked_at: string }
+}
+
+/**
+ * A per-campaign stream's state (as a STATE message carries it, compact) with one entry per
+ * campaign holding everything that applies to it: its cursor, a pass under way, and its
+ * reconciliation and sweep clocks. Decoded with the connector's own rules, which
+ * `test/unit/airbyte/Cursor.test.ts` checks against literal JSON.
+ */
+export const entries = (json: unknown, cursorField = "created_at"): LeadsState => {
+  const decoded = Cursor.decode({ cursor: cursorField, partitions: "campaigns" }, json as JsonObject)
+  if (Either.isLeft(decoded)) throw new Error(`not a valid state: ${decoded.left}`)
+  const state = decoded.right
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : Cursor.toIso(ms))
+  const campaigns: Record<string, LeadsEntry> = {}
+  for (const [id, entry] of state?.partitions ?? []) {
+    const out: Record<string, unknown> = {}
+    if (entry.cursor !== undefined) out[cursorField] = iso(entry.cursor)
+    if (entry.offset !== undefined && entry.pass !== undefined) {
+      out["offset"] = entry.offset
+      out["pass"] = {
+        from: entry.pass.from === undefined ? null : iso(entry.pass.from),
+        full: entry.pass.full,
+        started_at: iso(entry.pass.startedAt),
+        ...(entry.pass.lastKeys === undefined ? {} : { last_keys: [...entry.pass.lastKeys] })
+      }
+    }
+    if (entry.reconciledAt !== undefined) out["reconciled_at"] = iso(entry.reconciledAt)
+    if (entry.activityAt !== undefined) out["activity_at"] = iso(entry.activityAt)
+    campaigns[id] = out as LeadsEntry
+  }
+  return {
+    ...(state?.cursor === undefined ? {} : { [cursorField]: iso(state.cursor) }),
+    campaigns,
+    ...(state?.sweepFilter === undefined
+      ? {}
+      : { sweep_filter: { honoured: state.sweepFilter.honoured, checked_at: iso(state.sweepFilter.checkedAt)! } })
+  } as LeadsState
 }
 
 /** Runs a read and notes when it started and ended, to bound the sync-start instants its state records. */
@@ -132,11 +171,11 @@ export const expectInstantWithin = (value: unknown, from: number, to: number, wh
  * Asserts what the STATE messages of a first sync (no input state, no start_date, data that does
  * not move during the read) claim:
  * - an entry with `offset` has no cursor yet, records the pass it counts against (a full read with
- *   no lower bound, the campaign's total, a start within the run) and needs ≥ `offset` records of
- *   its campaign so far;
+ *   no lower bound, a start within the run, the keys a resume checks) and needs ≥ `offset`
+ *   records of its campaign so far;
  * - an entry without `offset` completed its pass: every lead of the campaign up to its cursor was
- *   emitted, the cursor is the newest `created_at` emitted for it (absent when none was),
- *   `full_rows` counts its records, and `reconciled_at` = `activity_at` = the pass's start;
+ *   emitted, the cursor is the newest `created_at` emitted for it (absent when none was), and
+ *   `reconciled_at` = `activity_at` = the pass's start;
  * - the top-level `created_at` is the newest campaign cursor.
  */
 export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, sim: Simulator): void => {
@@ -150,8 +189,8 @@ export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, s
       emitted.set(data.campaign_id, records)
     }
     if (m.type === "STATE" && m["state"].stream.stream_descriptor.name === "leads") {
-      const state = m["state"].stream.stream_state as LeadsState
-      const campaigns = state.campaigns ?? {}
+      const state = entries(m["state"].stream.stream_state)
+      const campaigns = state.campaigns
       let newest: string | undefined
       for (const [id, entry] of Object.entries(campaigns)) {
         const records = emitted.get(Number(id)) ?? new Map<number, string | null>()
@@ -162,8 +201,9 @@ export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, s
         if (entry.offset !== undefined) {
           expect(entry, `campaign ${id}: an entry under way`).toEqual({
             offset: entry.offset,
-            pass: { from: null, total: sim.leads(Number(id)).length, full: true, started_at: syncStart }
+            pass: { from: null, full: true, started_at: syncStart, last_keys: entry.pass?.last_keys }
           })
+          expect(entry.pass?.last_keys?.length, `campaign ${id}: keys to check on resume`).toBeGreaterThan(0)
           expect(records.size, `campaign ${id}: STATE offset ${entry.offset}, records emitted`).toBeGreaterThanOrEqual(
             entry.offset
           )
@@ -172,8 +212,7 @@ export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, s
           expect(entry, `campaign ${id}: a completed first read`).toEqual({
             ...(dated.length > 0 ? { created_at: dated.at(-1) } : {}),
             reconciled_at: syncStart,
-            activity_at: syncStart,
-            full_rows: records.size
+            activity_at: syncStart
           })
           if (entry.created_at !== undefined) {
             const claimed = sim.leads(Number(id)).filter((lead) =>

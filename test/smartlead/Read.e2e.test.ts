@@ -16,8 +16,7 @@ import {
   statesOf,
   statusesOf
 } from "../helpers/Connector.js"
-import type { LeadsState } from "../helpers/Reads.js"
-import { expectedKeys, expectInstantWithin, ISO_MS, setup, timed } from "../helpers/Reads.js"
+import { entries, expectedKeys, expectInstantWithin, ISO_MS, setup, timed } from "../helpers/Reads.js"
 
 const { configFor, files, leadsOnly, readLeads, start } = setup()
 
@@ -32,7 +31,7 @@ describe("full reads", () => {
       expect(leadKeys(records).sort()).toEqual(expectedKeys(sim))
       expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
       // every campaign completed a full read that started with this sync; an empty one has no cursor
-      const state = lastState(result.messages, "leads") as unknown as LeadsState
+      const state = entries(lastState(result.messages, "leads"))
       const syncStart = expectInstantWithin(
         state.campaigns[sim.campaignIds[0]!]!.reconciled_at,
         startedAt,
@@ -44,8 +43,7 @@ describe("full reads", () => {
         expect(state.campaigns[id], `campaign ${id}`).toEqual({
           ...(leads.length === 0 ? {} : { created_at: leads.at(-1)!.createdAt }),
           reconciled_at: syncStart,
-          activity_at: syncStart,
-          full_rows: leads.length
+          activity_at: syncStart
         })
       }
       expect(state.created_at).toBe(sim.leads().map((lead) => lead.createdAt).sort().at(-1))
@@ -117,7 +115,7 @@ describe("full reads", () => {
         const keys = leadKeys(recordsOf(result.messages, "leads"))
         expect(keys.sort()).toEqual(expectedKeys(sim))
         expect(new Set(keys).size).toBe(keys.length)
-        const state = lastState(result.messages, "leads") as { campaigns: Record<string, { created_at: string }> }
+        const state = entries(lastState(result.messages, "leads"))
         for (const id of sim.campaignIds) expect(state.campaigns[id]!.created_at).toBe(sim.leads(id).at(-1)!.createdAt)
       })
     }
@@ -125,16 +123,22 @@ describe("full reads", () => {
 
   it("checkpoints after every page with the server position and the pass it counts against; pages overlap by 2 rows and never ask for more than page_size", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 25, shape: "documented" })
-    const { result, startedAt, endedAt } = await timed(() => readLeads(sim, { page_size: 10 }))
+    const { result, startedAt, endedAt } = await timed(() =>
+      readLeads(sim, { page_size: 10, checkpoint_interval_seconds: 0 })
+    )
     const states = statesOf(result.messages, "leads").map((m) =>
-      m["state"].stream.stream_state.campaigns[sim.campaignIds[0]!]
+      entries(m["state"].stream.stream_state).campaigns[sim.campaignIds[0]!]
     )
     const syncStart = expectInstantWithin(states[0]?.pass?.started_at, startedAt, endedAt, "pass.started_at")
-    const pass = { from: null, total: 25, full: true, started_at: syncStart }
+    const pass = { from: null, full: true, started_at: syncStart }
+    const ids = sim.leads().map((lead) => lead.id)
+    const done = { created_at: sim.leads().at(-1)!.createdAt, reconciled_at: syncStart, activity_at: syncStart }
+    // the last page's checkpoint, and the stream's end writes the state once more
     expect(states).toEqual([
-      { offset: 10, pass },
-      { offset: 18, pass },
-      { created_at: sim.leads().at(-1)!.createdAt, reconciled_at: syncStart, activity_at: syncStart, full_rows: 25 }
+      { offset: 10, pass: { ...pass, last_keys: ids.slice(8, 10) } },
+      { offset: 18, pass: { ...pass, last_keys: ids.slice(16, 18) } },
+      done,
+      done
     ])
     const leadRequests = sim.requests.filter((request) => request.path.endsWith("/leads"))
     expect(leadRequests.map((request) => [request.query["offset"], request.query["limit"]])).toEqual([["0", "10"], [
@@ -170,16 +174,15 @@ describe("full reads", () => {
     expect(statusesOf(result.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
     // No input state, no start_date, nothing read: each campaign completes an empty full read
     // (its clocks start), and no cursor is written anywhere: there is no lead to claim.
-    const states = statesOf(result.messages, "leads").map((m) => m["state"].stream.stream_state)
+    const states = statesOf(result.messages, "leads").map((m) => entries(m["state"].stream.stream_state))
     expect(states.length).toBeGreaterThanOrEqual(1)
-    const final = states.at(-1) as { created_at?: string; campaigns: Record<string, Record<string, unknown>> }
+    const final = states.at(-1)!
     expect(final.created_at).toBeUndefined()
     expect(Object.keys(final.campaigns).sort()).toEqual(sim.campaignIds.map(String).sort())
     for (const entry of Object.values(final.campaigns)) {
       expect(entry).toEqual({
         reconciled_at: expect.stringMatching(ISO_MS),
-        activity_at: expect.stringMatching(ISO_MS),
-        full_rows: 0
+        activity_at: expect.stringMatching(ISO_MS)
       })
     }
 
@@ -190,12 +193,12 @@ describe("full reads", () => {
     }
     const again = await readLeads(sim, {}, input)
     expect(again.code).toBe(0)
-    const echoed = statesOf(again.messages, "leads").map((m) => m["state"].stream.stream_state)
+    const echoed = statesOf(again.messages, "leads").map((m) => entries(m["state"].stream.stream_state))
     expect(echoed.length).toBeGreaterThanOrEqual(1)
     for (const state of echoed) {
-      expect(state["created_at"]).toBe(input.created_at)
-      expect(state["campaigns"][sim.campaignIds[0]!]["created_at"]).toBe(input.created_at)
-      expect(state["campaigns"][sim.campaignIds[1]!]?.["created_at"]).toBeUndefined()
+      expect(state.created_at).toBe(input.created_at)
+      expect(state.campaigns[sim.campaignIds[0]!]!.created_at).toBe(input.created_at)
+      expect(state.campaigns[sim.campaignIds[1]!]?.created_at).toBeUndefined()
     }
   })
 
@@ -243,7 +246,7 @@ describe("full reads", () => {
     const byId = new Map(recordsOf(result.messages, "leads").map((r) => [r["id"], r["created_at"]]))
     forms.forEach(([served, normalised], i) => expect(byId.get(leads[i]!.id), served).toBe(normalised))
     expect(byId.get(leads[4]!.id)).toBe(leads[4]!.createdAt)
-    const state = lastState(result.messages, "leads") as unknown as LeadsState
+    const state = entries(lastState(result.messages, "leads"))
     expect(state.campaigns[id]!.created_at).toBe([...byId.values()].sort().at(-1))
   })
 
@@ -265,7 +268,7 @@ describe("incremental reads", () => {
     const sim = await start({ campaigns: 3, leadsPerCampaign: [12, 5, 0], shape: "mixed", order: "shuffled" })
     const first = await readLeads(sim, { page_size: 4 })
     expect(first.code).toBe(0)
-    const cursors = lastState(first.messages, "leads") as { campaigns: Record<string, { created_at: string }> }
+    const cursors = entries(lastState(first.messages, "leads"))
     const added = [...sim.addLeads(sim.campaignIds[0]!, 6), ...sim.addLeads(sim.campaignIds[2]!, 3)]
     const second = await readLeads(sim, { page_size: 4 }, stateInput(first.messages))
     expect(second.code).toBe(0)
@@ -280,7 +283,7 @@ describe("incremental reads", () => {
     const third = await readLeads(sim, { page_size: 4 }, stateInput(second.messages))
     for (const record of recordsOf(third.messages, "leads")) {
       expect(record["created_at"]).toBe(
-        (lastState(second.messages, "leads") as any).campaigns[record["campaign_id"] as number].created_at
+        entries(lastState(second.messages, "leads")).campaigns[record["campaign_id"] as number]!.created_at
       )
     }
   })
@@ -289,7 +292,7 @@ describe("incremental reads", () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 5 })
     const id = sim.campaignIds[0]!
     const first = await readLeads(sim)
-    const cursor = (lastState(first.messages, "leads") as any).campaigns[id].created_at as string
+    const cursor = entries(lastState(first.messages, "leads")).campaigns[id]!.created_at!
     const tied = sim.addLeads(id, 3, cursor)
     const second = await readLeads(sim, {}, stateInput(first.messages))
     expect(leadKeys(recordsOf(second.messages, "leads"))).toEqual(
@@ -305,7 +308,9 @@ describe("incremental reads", () => {
       campaigns: { [id]: { created_at: "2025-01-01T01:00:00.000Z" } }
     }
     await readLeads(sim, { lookback_window_seconds: 600 }, state)
-    const query = sim.requests.find((request) => request.path.endsWith("/leads"))!.query
+    const query = sim.requests.find((request) =>
+      request.path.endsWith("/leads") && request.query["event_time_gt"] === undefined
+    )!.query
     expect(query["created_at_gt"]).toBe("2025-01-01T00:49:59.999Z")
   })
 
@@ -334,14 +339,14 @@ describe("incremental reads", () => {
       "2099-12-31T23:59:59.999Z",
       "2099-12-31T23:59:59.999Z"
     ])
-    const state = lastState(result.messages, "leads") as unknown as LeadsState
+    const state = entries(lastState(result.messages, "leads"))
     const adopted = expectInstantWithin(state.campaigns[a]!.reconciled_at, startedAt, endedAt, "reconciled_at")
     const entry = { created_at: future, reconciled_at: adopted, activity_at: adopted }
     expect(state).toEqual({ created_at: future, campaigns: { [a]: entry, [b]: entry } })
     // the state it wrote, read again: the same cursors, the clocks it started kept
     const again = await readLeads(sim, {}, stateInput(result.messages))
     expect(recordsOf(again.messages, "leads")).toEqual([])
-    const next = lastState(again.messages, "leads") as unknown as LeadsState
+    const next = entries(lastState(again.messages, "leads"))
     expect(next.created_at).toBe(future)
     for (const id of [a, b]) {
       expect(next.campaigns[id]!.created_at).toBe(future)
@@ -353,7 +358,8 @@ describe("incremental reads", () => {
   it("applies a bare top-level cursor to every campaign", async () => {
     const sim = await start({ campaigns: 3, leadsPerCampaign: 10 })
     const cut = sim.leads()[Math.floor(sim.leads().length / 2)]!.createdAt
-    const result = await readLeads(sim, {}, { created_at: cut })
+    // (without the activity sweep, which would also bring leads with activity since the cursor)
+    const result = await readLeads(sim, { activity_sweep: false }, { created_at: cut })
     const expected = sim.leads().filter((lead) => Date.parse(lead.createdAt) >= Date.parse(cut))
     expect(leadKeys(recordsOf(result.messages, "leads")).sort()).toEqual(
       expected.map((l) => `${l.campaignId}:${l.id}`).sort()
@@ -385,6 +391,10 @@ describe("incremental reads", () => {
 describe("reconciliation and activity sweep", () => {
   const leadRequests = (sim: { requests: ReadonlyArray<{ path: string; query: Record<string, string> }> }) =>
     sim.requests.filter((r) => r.path.endsWith("/leads"))
+  /** Whether a request is the check of the activity filter: activity after a future instant, one row. */
+  const isFilterCheck = (r: { query: Record<string, string> }) =>
+    r.query["event_time_gt"] !== undefined && Date.parse(r.query["event_time_gt"]) > Date.now() &&
+    r.query["limit"] === "1"
 
   it("a lead re-categorised into the lead_category_id filter after the cursor passed it arrives with the next sync that reconciles", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: 15, shape: "documented" })
@@ -414,20 +424,19 @@ describe("reconciliation and activity sweep", () => {
     expect(
       leadRequests(sim).every((r) => r.query["created_at_gt"] === undefined && r.query["lead_category_id"] === "2")
     ).toBe(true)
-    const state = lastState(third.messages, "leads") as unknown as LeadsState
+    const state = entries(lastState(third.messages, "leads"))
     for (const id of sim.campaignIds) {
       expectInstantWithin(state.campaigns[id]!.reconciled_at, startedAt, endedAt, `campaign ${id} reconciled_at`)
-      expect(state.campaigns[id]!.full_rows).toBe(sim.leads(id).filter((lead) => lead.categoryId === 2).length)
     }
     expect(ofType(third.messages, "LOG").some((m) => /reconciling 2 campaigns with a full read/.test(m["log"].message)))
       .toBe(true)
   })
 
-  it("the activity sweep delivers an old lead with new activity once, asking event_time_gt = activity_at − lookback − 5 min", async () => {
+  it("the activity sweep delivers an old lead with new activity once, asking event_time_gt = activity_at − lookback − 1 h, after one check that the API honours the filter", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 12 })
     const id = sim.campaignIds[0]!
     const first = await readLeads(sim, { lookback_window_seconds: 60 })
-    const activityAt = (lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]!.activity_at!
+    const activityAt = entries(lastState(first.messages, "leads")).campaigns[id]!.activity_at!
     const leads = sim.leads(id)
     const [old, newest] = [leads[0]!, leads.at(-1)!]
     // a reply to the oldest lead, and one to the newest (which the main pass reads again as a tie)
@@ -439,16 +448,17 @@ describe("reconciliation and activity sweep", () => {
       readLeads(sim, { lookback_window_seconds: 60 }, stateInput(first.messages))
     )
     expect(second.code).toBe(0)
-    const sweeps = leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined)
+    expect(leadRequests(sim).filter(isFilterCheck)).toHaveLength(1)
+    const sweeps = leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined && !isFilterCheck(r))
     expect(sweeps.map((r) => r.query["event_time_gt"])).toEqual([
-      new Date(Date.parse(activityAt) - 60_000 - 300_000).toISOString()
+      new Date(Date.parse(activityAt) - 60_000 - 3_600_000).toISOString()
     ])
     expect(sweeps[0]!.query["created_at_gt"]).toBeUndefined()
     const keys = leadKeys(recordsOf(second.messages, "leads"))
     expect(keys).toContain(`${id}:${old.id}`)
     expect(keys.filter((key) => key === `${id}:${newest.id}`)).toHaveLength(1)
     expect(new Set(keys).size).toBe(keys.length)
-    const entry = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[id]!
+    const entry = entries(lastState(second.messages, "leads")).campaigns[id]!
     expectInstantWithin(entry.activity_at, startedAt, endedAt, "activity_at")
     expect(entry.created_at).toBe(newest.createdAt)
 
@@ -459,65 +469,60 @@ describe("reconciliation and activity sweep", () => {
     expect(leadKeys(recordsOf(third.messages, "leads"))).not.toContain(`${id}:${old.id}`)
   })
 
-  it("an API that ignores event_time_gt: a sweep as large as the last full read (of more than a page) turns that campaign's sweeps off, with one WARN, until its next reconciliation", async () => {
+  it("an API that ignores event_time_gt: one check finds out, one WARN says so, and no sync sweeps until the check is due again", async () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: [14, 11], ignoreEventTimeFilter: true })
     const [a, b] = [sim.campaignIds[0]!, sim.campaignIds[1]!]
     const PAGES = { page_size: 5 }
-    const stateOf = (messages: Parameters<typeof lastState>[0]) =>
-      (lastState(messages, "leads") as unknown as LeadsState).campaigns
     const sweepsOf = () =>
-      leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined).map((r) =>
-        Number(r.path.split("/").at(-2))
-      )
+      leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined && !isFilterCheck(r))
     const sweepWarnings = (messages: Parameters<typeof ofType>[0]) =>
       ofType(messages, "LOG").filter((m) =>
-        m["log"].level === "WARN" && /seems to ignore the activity filter/.test(m["log"].message)
+        m["log"].level === "WARN" && /the API ignores the activity filter/.test(m["log"].message)
       )
 
     const first = await readLeads(sim, PAGES)
     expect(first.code).toBe(0)
-    expect([stateOf(first.messages)[a]!.full_rows, stateOf(first.messages)[b]!.full_rows]).toEqual([14, 11])
 
-    // the first incremental sync sweeps each campaign once and gets every row back
+    // the first incremental sync asks once, learns the filter is ignored, and sweeps nothing
     sim.clearRequests()
     const second = await readLeads(sim, PAGES, stateInput(first.messages))
     expect(second.code).toBe(0)
-    expect(sweepsOf().sort()).toEqual([a, b].sort())
-    expect(sweepWarnings(second.messages)).toHaveLength(2)
+    expect(leadRequests(sim).filter(isFilterCheck)).toHaveLength(1)
+    expect(sweepsOf()).toEqual([])
+    expect(sweepWarnings(second.messages)).toHaveLength(1)
+    expect(sweepWarnings(second.messages)[0]!["log"].message).toMatch(/reconcile_interval_hours/)
     const keys = leadKeys(recordsOf(second.messages, "leads"))
-    expect(new Set(keys).size, "no lead twice in one sync").toBe(keys.length)
-    expect(stateOf(second.messages)[a]!.sweep_off).toBe(true)
-    expect(stateOf(second.messages)[b]!.sweep_off).toBe(true)
+    // only each campaign's tie at its cursor, not every lead again
+    expect(keys.sort()).toEqual([a, b].map((id) => `${id}:${sim.leads(id).at(-1)!.id}`).sort())
+    expect(entries(lastState(second.messages, "leads")).sweep_filter?.honoured).toBe(false)
 
-    // the next one does not sweep, and says nothing more about it
+    // the next one neither asks nor sweeps, and says nothing more about it
     sim.clearRequests()
     const third = await readLeads(sim, PAGES, stateInput(second.messages))
     expect(third.code).toBe(0)
-    expect(sweepsOf()).toEqual([])
+    expect(leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined)).toEqual([])
     expect(sweepWarnings(third.messages)).toEqual([])
-    expect(stateOf(third.messages)[a]!.sweep_off).toBe(true)
 
-    // a reconciling sync reads in full and turns the sweeps back on
-    const fourth = await readLeads(sim, { ...PAGES, reconcile_interval_hours: 0 }, stateInput(third.messages))
-    expect(fourth.code).toBe(0)
-    expect(leadKeys(recordsOf(fourth.messages, "leads")).sort()).toEqual(expectedKeys(sim))
-    expect(stateOf(fourth.messages)[a]!.sweep_off).toBeUndefined()
-    expect(stateOf(fourth.messages)[a]!.full_rows).toBe(14)
+    // once the answer is a reconciliation interval old, it asks again
+    const stale = JSON.parse(JSON.stringify(stateInput(third.messages)))
+    stale[0].stream.stream_state.sweep_filter.checked_at = "2020-01-01T00:00:00.000Z"
     sim.clearRequests()
-    await readLeads(sim, PAGES, stateInput(fourth.messages))
-    expect(sweepsOf().sort()).toEqual([a, b].sort())
+    const fourth = await readLeads(sim, PAGES, stale)
+    expect(fourth.code).toBe(0)
+    expect(leadRequests(sim).filter(isFilterCheck)).toHaveLength(1)
+    expect(sweepsOf()).toEqual([])
   })
 })
 
 describe("failures and resume", () => {
-  /** Lead requests of one campaign, as [offset, limit, created_at_gt]. */
+  /** Lead requests of one campaign's main pass (no activity sweep), as [offset, limit, created_at_gt]. */
   const pagesOf = (
     sim: { requests: ReadonlyArray<{ campaignId?: number; path: string; query: Record<string, string> }> },
     id: number
   ) =>
-    sim.requests.filter((r) => r.campaignId === id && r.path.endsWith("/leads")).map((
-      r
-    ) => [r.query["offset"], r.query["limit"], r.query["created_at_gt"]])
+    sim.requests.filter((r) =>
+      r.campaignId === id && r.path.endsWith("/leads") && r.query["event_time_gt"] === undefined
+    ).map((r) => [r.query["offset"], r.query["limit"], r.query["created_at_gt"]])
 
   for (const order of ["ascending", "descending", "shuffled"] as const) {
     it(`a campaign failing mid-read (${order}) loses nothing after a resume, which sends the pass's query from its offset`, async () => {
@@ -535,11 +540,12 @@ describe("failures and resume", () => {
       const [error] = errorsOf(first.messages)
       expect(error).toMatchObject({ failure_type: "transient_error", stream_descriptor: { name: "leads" } })
       expect(error!.message).toMatch(new RegExp(`^leads of 1 campaign could not be read: .*campaign ${failing}`))
-      const state = lastState(first.messages, "leads") as unknown as LeadsState
+      const state = entries(lastState(first.messages, "leads"))
       const pass = state.campaigns[failing]!.pass!
+      const failingIds = sim.mutations.served(failing).map((lead) => lead.id)
       expect(state.campaigns[failing]).toEqual({
         offset: 11,
-        pass: { from: null, total: 25, full: true, started_at: pass.started_at }
+        pass: { from: null, full: true, started_at: pass.started_at, last_keys: failingIds.slice(9, 11) }
       })
       const firstKeys = leadKeys(recordsOf(first.messages, "leads"))
       expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(11)
@@ -551,21 +557,21 @@ describe("failures and resume", () => {
       const secondKeys = leadKeys(recordsOf(second.messages, "leads"))
       const all = new Set([...firstKeys, ...secondKeys])
       expect([...all].sort()).toEqual(expectedKeys(sim))
-      // the resume reads the failing campaign on from offset 11 with the same (unbounded) query: nothing of it twice
-      const pages = pagesOf(sim, failing).filter(([, limit]) => limit === "5")
-      expect(pages).toEqual([["11", "5", undefined], ["14", "5", undefined], ["17", "5", undefined], [
-        "20",
+      // the resume asks again for the 2 rows its checkpoint recorded (offsets 9 and 10), finds them
+      // where they were, and reads on with the same (unbounded) query: nothing of it twice
+      const pages = pagesOf(sim, failing)
+      expect(pages).toEqual([["9", "5", undefined], ["12", "5", undefined], ["15", "5", undefined], [
+        "18",
         "5",
         undefined
-      ], ["23", "5", undefined]])
+      ], ["21", "5", undefined]])
       expect(pagesOf(sim, failing).every(([, , from]) => from === undefined)).toBe(true)
       const resumed = secondKeys.filter((key) => key.startsWith(`${failing}:`))
       expect(resumed.filter((key) => firstKeys.includes(key))).toEqual([])
       expect(resumed).toHaveLength(14)
       // the full read the failed sync started is complete: reconciled as of that sync's start
-      expect((lastState(second.messages, "leads") as unknown as LeadsState).campaigns[failing]).toMatchObject({
-        reconciled_at: pass.started_at,
-        full_rows: 25
+      expect(entries(lastState(second.messages, "leads")).campaigns[failing]).toMatchObject({
+        reconciled_at: pass.started_at
       })
     })
   }
@@ -574,7 +580,7 @@ describe("failures and resume", () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 10 })
     const id = sim.campaignIds[0]!
     const first = await readLeads(sim, { page_size: 5 })
-    const cursor = (lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]!.created_at!
+    const cursor = entries(lastState(first.messages, "leads")).campaigns[id]!.created_at!
     const added = sim.addLeads(id, 20)
     sim.injectFault({ match: { campaignId: id, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
     const second = await readLeads(
@@ -584,11 +590,11 @@ describe("failures and resume", () => {
     )
     expect(second.code).toBe(1)
     const from = new Date(Date.parse(cursor) - 60_000 - 1).toISOString()
-    const interrupted = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[id]!
+    const interrupted = entries(lastState(second.messages, "leads")).campaigns[id]!
     expect(interrupted).toMatchObject({
       created_at: cursor,
       offset: 11,
-      pass: { from, total: expect.any(Number), full: false }
+      pass: { from, full: false }
     })
     // the resume runs with another lookback: it still sends the interrupted pass's query
     sim.clearFaults()
@@ -596,38 +602,55 @@ describe("failures and resume", () => {
     const third = await readLeads(sim, { page_size: 5 }, stateInput(second.messages))
     expect(third.code).toBe(0)
     const pages = pagesOf(sim, id)
-    expect(pages.filter(([, limit]) => limit === "5")[0]).toEqual(["11", "5", from])
+    expect(pages[0]).toEqual(["9", "5", from])
     expect(pages.every(([, , gt]) => gt === from)).toBe(true)
     const delivered = new Set([
       ...leadKeys(recordsOf(second.messages, "leads")),
       ...leadKeys(recordsOf(third.messages, "leads"))
     ])
     expect(added.map((lead) => `${id}:${lead.id}`).filter((key) => !delivered.has(key))).toEqual([])
-    expect((lastState(third.messages, "leads") as unknown as LeadsState).campaigns[id]!.created_at).toBe(
+    expect(entries(lastState(third.messages, "leads")).campaigns[id]!.created_at).toBe(
       added.at(-1)!.createdAt
     )
   })
 
-  it("a resume whose campaign's total changed restarts that campaign's pass from offset 0", async () => {
+  it("a resume after leads were added (the total changed) goes on from its offset, checking its recorded rows: it always finishes", async () => {
     const sim = await start({ campaigns: 1, leadsPerCampaign: 20 })
     const id = sim.campaignIds[0]!
     sim.injectFault({ match: { campaignId: id, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
     const first = await readLeads(sim, { page_size: 5, max_retries: 0 })
-    expect((lastState(first.messages, "leads") as unknown as LeadsState).campaigns[id]).toMatchObject({
-      offset: 11,
-      pass: { total: 20 }
-    })
+    expect(entries(lastState(first.messages, "leads")).campaigns[id]).toMatchObject({ offset: 11 })
     sim.clearFaults()
     sim.clearRequests()
     const added = sim.addLeads(id, 2)
     const second = await readLeads(sim, { page_size: 5 }, stateInput(first.messages))
     expect(second.code).toBe(0)
-    expect(pagesOf(sim, id).filter(([, limit]) => limit === "5")[0]).toEqual(["0", "5", undefined])
-    expect(leadKeys(recordsOf(second.messages, "leads")).sort()).toEqual(expectedKeys(sim))
-    expect((lastState(second.messages, "leads") as unknown as LeadsState).campaigns[id]).toMatchObject({
-      created_at: added.at(-1)!.createdAt,
-      full_rows: 22
-    })
+    expect(pagesOf(sim, id)[0]).toEqual(["9", "5", undefined])
+    const delivered = [...leadKeys(recordsOf(first.messages, "leads")), ...leadKeys(recordsOf(second.messages, "leads"))]
+    expect([...new Set(delivered)].sort()).toEqual(expectedKeys(sim))
+    expect(delivered).toHaveLength(expectedKeys(sim).length)
+    expect(entries(lastState(second.messages, "leads")).campaigns[id]).toEqual(
+      expect.objectContaining({ created_at: added.at(-1)!.createdAt })
+    )
+  })
+
+  it("a resume after a delivered lead was deleted and one added (same total) realigns on its recorded rows and skips nothing", async () => {
+    const sim = await start({ campaigns: 1, leadsPerCampaign: 20 })
+    const id = sim.campaignIds[0]!
+    sim.injectFault({ match: { campaignId: id, offset: 9 }, times: Infinity, kind: { type: "status", status: 503 } })
+    const first = await readLeads(sim, { page_size: 5, max_retries: 0 })
+    expect(entries(lastState(first.messages, "leads")).campaigns[id]).toMatchObject({ offset: 11 })
+    sim.clearFaults()
+    sim.mutations.deleteAt(id, 2)
+    sim.addLeads(id, 1)
+    expect(sim.leads(id)).toHaveLength(20)
+    const second = await readLeads(sim, { page_size: 5 }, stateInput(first.messages))
+    expect(second.code).toBe(0)
+    const delivered = new Set([
+      ...leadKeys(recordsOf(first.messages, "leads")),
+      ...leadKeys(recordsOf(second.messages, "leads"))
+    ])
+    expect(expectedKeys(sim).filter((key) => !delivered.has(key))).toEqual([])
   })
 
   it("an entry without a cursor, or with an offset but no pass (an older state), is read in full from offset 0", async () => {
@@ -635,7 +658,7 @@ describe("failures and resume", () => {
     const [a, b] = sim.campaignIds as [number, number]
     const cut = sim.leads(b)[5]!.createdAt
     const state = { created_at: cut, campaigns: { [a]: { offset: 4 }, [b]: { created_at: cut, offset: 4 } } }
-    const result = await readLeads(sim, {}, state)
+    const result = await readLeads(sim, { activity_sweep: false }, state)
     expect(result.code).toBe(0)
     expect(pagesOf(sim, a)).toEqual([["0", "100", undefined]])
     expect(pagesOf(sim, b)).toEqual([["0", "100", new Date(Date.parse(cut) - 1).toISOString()]])
@@ -653,8 +676,8 @@ describe("failures and resume", () => {
     const [error] = errorsOf(result.messages)
     expect(error!.message).toMatch(/campaign 999 not found/)
     expect(statusesOf(result.messages, "leads").at(-1)).toBe("INCOMPLETE")
-    const state = lastState(result.messages, "leads") as any
-    for (const id of sim.campaignIds) expect(state.campaigns[id].offset).toBeUndefined()
+    const state = entries(lastState(result.messages, "leads"))
+    for (const id of sim.campaignIds) expect(state.campaigns[id]!.offset).toBeUndefined()
   })
 
   it("a rejected key is a config_error", async () => {
