@@ -101,6 +101,8 @@ export interface Pass {
   readonly startedAt: number
   /** The keys of the last rows delivered before `offset`: a resume asks for them again and checks them. */
   readonly lastKeys?: ReadonlyArray<Key>
+  /** The newest cursor value the pass delivered so far, so a resumed pass ends with the right cursor. */
+  readonly newest?: number
 }
 
 /** A row key as state records it. */
@@ -230,11 +232,13 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
               return yield* Either.left(`${at}.pass.last_keys must be an array of strings or numbers`)
             }
             entry.offset = raw["offset"]
+            const newest = yield* instant(pass["newest"], `${at}.pass.newest`)
             entry.pass = {
               from: yield* instant(pass["from"], `${at}.pass.from`),
               full: pass["full"] === true,
               startedAt: (yield* instant(pass["started_at"], `${at}.pass.started_at`)) ?? 0,
-              ...(lastKeys === undefined ? {} : { lastKeys: lastKeys as ReadonlyArray<Key> })
+              ...(lastKeys === undefined ? {} : { lastKeys: lastKeys as ReadonlyArray<Key> }),
+              ...(newest === undefined ? {} : { newest })
             }
           }
         }
@@ -269,6 +273,7 @@ const encodeEntry = (keys: Keys, entry: Entry): unknown => {
     started_at: toIso(entry.pass.startedAt)
   }
   if (entry.pass.lastKeys !== undefined && entry.pass.lastKeys.length > 0) pass["last_keys"] = entry.pass.lastKeys
+  if (entry.pass.newest !== undefined) pass["newest"] = toIso(entry.pass.newest)
   out["pass"] = pass
   return out
 }
@@ -410,8 +415,11 @@ export const plan = (entry: Entry | undefined, policy: Policy): Plan => {
   })
   if (entry === undefined) return full("first")
   if (entry.offset !== undefined && entry.pass !== undefined) {
-    // A full pass covers every activity; an incremental one is followed by a sweep, resumed or not.
-    const sweepSince = entry.pass.full ? undefined : sweepFrom(entry, policy)
+    // A resumed pass is followed by a sweep: a full one for activity since it started (on rows
+    // delivered before the resume), an incremental one as any incremental read.
+    const sweepSince = entry.pass.full
+      ? sweepFrom({ cursor: undefined, activityAt: entry.pass.startedAt }, policy)
+      : sweepFrom(entry, policy)
     // An offset with no keys to check it against (a page without overlap) restarts the pass.
     if (entry.offset > 0 && (entry.pass.lastKeys === undefined || entry.pass.lastKeys.length === 0)) {
       return { pass: entry.pass, offset: 0, reason: "restart", sweepSince }
@@ -427,16 +435,26 @@ export const plan = (entry: Entry | undefined, policy: Policy): Plan => {
   }
 }
 
-/** The entry while a pass is under way: `offset` rows of `pass` delivered, the last of them `lastKeys`. */
+/**
+ * The entry while a pass is under way: `offset` rows of `pass` delivered, the last of them
+ * `lastKeys`, the newest cursor value among them `newest`.
+ */
 export const inProgress = (
   entry: Entry | undefined,
   pass: Pass,
   offset: number,
-  lastKeys: ReadonlyArray<unknown>
+  lastKeys: ReadonlyArray<unknown>,
+  newest?: number
 ): Entry => ({
   ...(entry ?? { cursor: undefined }),
   offset,
-  pass: { from: pass.from, full: pass.full, startedAt: pass.startedAt, lastKeys: lastKeys.filter(isKey) }
+  pass: {
+    from: pass.from,
+    full: pass.full,
+    startedAt: pass.startedAt,
+    lastKeys: lastKeys.filter(isKey),
+    ...(newest === undefined ? {} : { newest })
+  }
 })
 
 /** How a pass ended. */
@@ -445,16 +463,24 @@ export interface Outcome {
   readonly newest: number | undefined
   /** The pass may have missed rows: the cursor stays. */
   readonly mayHaveMissed: boolean
+  /**
+   * How long before the pass's start the cursor stops: a row created while the pass read (or
+   * stamped by a clock running behind ours) may sit behind the read position, in any order the
+   * API returns rows, so the next pass reads that window again. 0 by default.
+   */
+  readonly settleMs?: number
 }
 
 /**
  * The entry once the main pass has ended: the cursor moves to the newest value delivered, never
- * backwards, never past the pass's sync start, and not at all when the pass may have missed
- * rows. A full pass records `reconciledAt` and `activityAt`.
+ * backwards, never past the pass's sync start less `settleMs`, and not at all when the pass may
+ * have missed rows. A full pass records `reconciledAt` and `activityAt`.
  */
 export const passCompleted = (entry: Entry | undefined, pass: Pass, outcome: Outcome): Entry => {
   const previous = entry?.cursor
-  const capped = outcome.newest === undefined ? undefined : Math.min(outcome.newest, pass.startedAt)
+  const capped = outcome.newest === undefined
+    ? undefined
+    : Math.min(outcome.newest, pass.startedAt - (outcome.settleMs ?? 0))
   const cursor = outcome.mayHaveMissed || capped === undefined
     ? previous
     : previous === undefined

@@ -41,11 +41,13 @@ export class PartitionsFailed<E> extends Data.TaggedError("PartitionsFailed")<{
 export const FUTURE_SKEW_MS = 5 * 60_000
 
 /**
- * How far before the previous sync's start an activity sweep reaches, besides the lookback: room
- * for the API's clock running behind ours, and for events stamped when they happened but
- * recorded later. Re-emitting a row is cheap; missing one is not.
+ * Room for the API's clock running behind ours, and for rows stamped when they happened but
+ * recorded later: an activity sweep reaches this far before the previous sync's start (besides
+ * the lookback), and a cursor never passes its pass's start less this, so rows created while a
+ * pass read, wherever the API put them, are read again by the next pass. Re-emitting a row is
+ * cheap; missing one is not.
  */
-export const SWEEP_MARGIN_MS = 60 * 60_000
+export const CLOCK_MARGIN_MS = 60 * 60_000
 
 /** Full restarts of a pass allowed when rows move too far under it to realign. */
 export const MAX_RESTARTS = 3
@@ -233,11 +235,15 @@ const normalize = (
 /** One sync of one stream: what every partition reader shares. */
 interface Sync<E, R> {
   readonly definition: Definition<E, R>
+  readonly policy: Cursor.Policy
   readonly syncStart: number
   readonly counters: Counters
 }
 
-/** A partition's rows through its plan: the main pass, then the activity sweep if the plan has one. */
+/**
+ * A partition's rows through its plan: the main pass (a resumed one followed by an incremental
+ * catch-up), then the activity sweep if the plan has one.
+ */
 const readPartition = <E, R>(
   sync: Sync<E, R>,
   id: string,
@@ -270,28 +276,46 @@ const readPartition = <E, R>(
     return Effect.as(enrich, event)
   }
 
-  const { pass } = plan
-  let newest: number | undefined
   const drop = settings.dropBeforeFrom ? { seen, keyOf: definition.keyOf } : undefined
-  const main = pages({ from: pass.from }, plan.offset, plan.offset > 0 ? pass.lastKeys : undefined).pipe(
-    Stream.mapEffect((page) => {
-      counters.pages++
-      const pageNewest = normalize(page.rows, field, pass.from, drop, futureAfter, counters)
-      if (pageNewest !== undefined && (newest === undefined || pageNewest > newest)) newest = pageNewest
-      const entry = page.last
-        ? Cursor.passCompleted(initial, pass, { newest, mayHaveMissed: page.missed })
-        : Cursor.inProgress(initial, pass, page.position, page.lastKeys)
-      const warn = page.last && page.total !== undefined && page.position !== page.total
-        ? Effect.logWarning(
-          `${definition.name}: ${definition.noun ?? "partition"} ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
-        )
-        : Effect.void
-      const rowsLeft = page.first && page.firstTotal !== undefined
-        ? Math.max(0, page.firstTotal - plan.offset)
-        : undefined
-      return Effect.zipRight(warn, deliver(page, entry, rowsLeft))
-    })
-  )
+  /** One pass of the partition from `before`, as `planned` says. */
+  const passOf = (before: Cursor.Entry | undefined, planned: Cursor.Plan) => {
+    const { pass } = planned
+    // A resumed pass goes on from what it delivered before.
+    let newest: number | undefined = pass.newest
+    return pages({ from: pass.from }, planned.offset, planned.offset > 0 ? pass.lastKeys : undefined).pipe(
+      Stream.mapEffect((page) => {
+        counters.pages++
+        const pageNewest = normalize(page.rows, field, pass.from, drop, futureAfter, counters)
+        if (pageNewest !== undefined && (newest === undefined || pageNewest > newest)) newest = pageNewest
+        const entry = page.last
+          ? Cursor.passCompleted(before, pass, { newest, mayHaveMissed: page.missed, settleMs: CLOCK_MARGIN_MS })
+          : Cursor.inProgress(before, pass, page.position, page.lastKeys, newest)
+        const warn = page.last && page.total !== undefined && page.position !== page.total
+          ? Effect.logWarning(
+            `${definition.name}: ${definition.noun ?? "partition"} ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
+          )
+          : Effect.void
+        const rowsLeft = page.first && page.firstTotal !== undefined
+          ? Math.max(0, page.firstTotal - planned.offset)
+          : undefined
+        return Effect.zipRight(warn, deliver(page, entry, rowsLeft))
+      })
+    )
+  }
+  // A pass resumed from an earlier sync cannot see rows added behind its position since then:
+  // once it ends, an incremental pass from its cursor (which stops short of that pass's start)
+  // reads them in this sync.
+  const resumed = (plan.reason === "resume" || plan.reason === "restart") && plan.pass.startedAt < syncStart
+  const main = resumed
+    ? Stream.concat(
+      passOf(initial, plan),
+      Stream.suspend(() => {
+        const after = current
+        if (after === undefined || after.pass !== undefined) return Stream.empty
+        return passOf(after, Cursor.plan(after, { ...sync.policy, reconcileMs: undefined, sweep: false }))
+      })
+    )
+    : passOf(initial, plan)
   if (plan.sweepSince === undefined) return main
   const since = plan.sweepSince
   const sweep = Stream.suspend(() => {
@@ -320,7 +344,9 @@ const checkSweepFilter = <E, R>(
   partitions: ReadonlyArray<string>,
   now: number
 ): Effect.Effect<Cursor.SweepFilter | undefined, never, R> => {
-  const candidate = partitions.find((id) => state.partitions?.get(id)?.cursor !== undefined)
+  const hasRows = (entry: Cursor.Entry | undefined) =>
+    entry !== undefined && (entry.cursor !== undefined || (entry.offset ?? 0) > 0)
+  const candidate = partitions.find((id) => hasRows(state.partitions?.get(id)))
   if (candidate === undefined) return Effect.succeed(undefined)
   return definition.fetch(candidate, { from: undefined, activitySince: now + 86_400_000 }, 0, 1).pipe(
     Effect.map((page): Cursor.SweepFilter => ({ honoured: page.rows.length === 0, checkedAt: now })),
@@ -357,7 +383,7 @@ export const incremental = <E, R>(
       lookbackMs: settings.lookbackMs,
       reconcileMs: settings.reconcileMs,
       sweep: settings.sweep,
-      sweepMarginMs: settings.lookbackMs + SWEEP_MARGIN_MS
+      sweepMarginMs: settings.lookbackMs + CLOCK_MARGIN_MS
     }
     let plans = ids.map((id) => {
       const entry = input === undefined ? undefined : partitions.get(id)
@@ -414,7 +440,7 @@ export const incremental = <E, R>(
     const every: Duration.DurationInput = "10 seconds"
     yield* progress.pipe(Effect.repeat(Schedule.spaced(every)), Effect.delay(every), Effect.forkScoped)
 
-    const sync: Sync<E, R> = { definition, syncStart, counters }
+    const sync: Sync<E, R> = { definition, policy, syncStart, counters }
     const encoded = () => checkpoint(Cursor.encode(definition.keys, state))
     let lastCheckpoint = syncStart
     const events = readPartitions({
