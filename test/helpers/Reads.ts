@@ -96,6 +96,7 @@ export interface LeadsPass {
   full: boolean
   started_at: string
   last_keys?: Array<string | number>
+  newest?: string
 }
 
 /** One campaign's entry in the leads state, with its shared clocks (grouped in the state) filled in. */
@@ -135,7 +136,8 @@ export const entries = (json: unknown, cursorField = "created_at"): LeadsState =
         from: entry.pass.from === undefined ? null : iso(entry.pass.from),
         full: entry.pass.full,
         started_at: iso(entry.pass.startedAt),
-        ...(entry.pass.lastKeys === undefined ? {} : { last_keys: [...entry.pass.lastKeys] })
+        ...(entry.pass.lastKeys === undefined ? {} : { last_keys: [...entry.pass.lastKeys] }),
+        ...(entry.pass.newest === undefined ? {} : { newest: iso(entry.pass.newest) })
       }
     }
     if (entry.reconciledAt !== undefined) out["reconciled_at"] = iso(entry.reconciledAt)
@@ -171,8 +173,8 @@ export const expectInstantWithin = (value: unknown, from: number, to: number, wh
  * Asserts what the STATE messages of a first sync (no input state, no start_date, data that does
  * not move during the read) claim:
  * - an entry with `offset` has no cursor yet, records the pass it counts against (a full read with
- *   no lower bound, a start within the run, the keys a resume checks) and needs ≥ `offset`
- *   records of its campaign so far;
+ *   no lower bound, a start within the run, the keys a resume checks, the newest `created_at`
+ *   emitted) and needs ≥ `offset` records of its campaign so far;
  * - an entry without `offset` completed its pass: every lead of the campaign up to its cursor was
  *   emitted, the cursor is the newest `created_at` emitted for it (absent when none was), and
  *   `reconciled_at` = `activity_at` = the pass's start;
@@ -199,9 +201,16 @@ export const assertStatesClaimOnlyEmitted = (messages: ReadonlyArray<Message>, s
         expect(started, `campaign ${id}: the pass's start`).toBe(syncStart)
         expect(syncStart).toMatch(ISO_MS)
         if (entry.offset !== undefined) {
+          const dated = [...records.values()].filter((at): at is string => at !== null).sort()
           expect(entry, `campaign ${id}: an entry under way`).toEqual({
             offset: entry.offset,
-            pass: { from: null, full: true, started_at: syncStart, last_keys: entry.pass?.last_keys }
+            pass: {
+              from: null,
+              full: true,
+              started_at: syncStart,
+              last_keys: entry.pass?.last_keys,
+              ...(dated.length > 0 ? { newest: dated.at(-1) } : {})
+            }
           })
           expect(entry.pass?.last_keys?.length, `campaign ${id}: keys to check on resume`).toBeGreaterThan(0)
           expect(records.size, `campaign ${id}: STATE offset ${entry.offset}, records emitted`).toBeGreaterThanOrEqual(

@@ -97,17 +97,14 @@ export const assertRecordsMatchSchema = async (messages: ReadonlyArray<Message>)
 
 // ----- state rules -------------------------------------------------------------------------
 
-interface CampaignEntry {
-  created_at: string
-  offset?: number
-  reconciled_at?: string
-  activity_at?: string
-  [key: string]: unknown
-}
-/** The leads stream_state as the issue describes it. */
+/** The leads stream_state as a STATE message carries it (compact: see `Cursor.encode`). */
 export interface LeadsStateJson {
   created_at?: string
-  campaigns?: Record<string, CampaignEntry>
+  /** A campaign's cursor alone, null before it has one, or its entry while a pass is under way. */
+  campaigns?: Record<string, string | null | { created_at?: string; offset?: number; pass?: unknown }>
+  /** Shared clocks, grouped by instant. */
+  reconciled_at?: Record<string, Array<number | string>>
+  activity_at?: Record<string, Array<number | string>>
 }
 
 /** The leads stream_states of a run, in order. */
@@ -118,10 +115,11 @@ export const leadStates = (messages: ReadonlyArray<Message>): Array<LeadsStateJs
 
 /**
  * Asserts the cursor rules on every leads STATE of a run that started at or before `syncStartBound`
- * (ms): cursors, where present (a campaign whose first pass is under way has none yet), are ISO
- * 8601 UTC with milliseconds and never later than the sync's start + 5 min;
- * `reconciled_at`/`activity_at`, when present, are ISO 8601 UTC; campaign keys are numeric ids.
- * Soft assertions: a test goes on to check what was delivered, and reports both.
+ * (ms), on the JSON as written: cursors, where present (a campaign whose first pass is under way
+ * has none yet), are ISO 8601 UTC with milliseconds and never later than the sync's start + 5 min;
+ * the instants that group `reconciled_at`/`activity_at` are ISO 8601 UTC with milliseconds and
+ * name campaign ids; campaign keys are numeric ids. Soft assertions: a test goes on to check what
+ * was delivered, and reports both.
  */
 export const assertCursorRules = (messages: ReadonlyArray<Message>, syncStartBound: number): void => {
   const violations = new Set<string>()
@@ -129,15 +127,13 @@ export const assertCursorRules = (messages: ReadonlyArray<Message>, syncStartBou
     const cursors: Array<[string, unknown]> = [["created_at", state.created_at]]
     for (const [id, entry] of Object.entries(state.campaigns ?? {})) {
       if (!/^\d+$/.test(id)) violations.add(`campaigns key ${JSON.stringify(id)} is not a campaign id`)
-      cursors.push([`campaigns.${id}.created_at`, entry.created_at])
-      for (const field of ["reconciled_at", "activity_at"] as const) {
-        const value = entry[field]
-        if (
-          value !== undefined &&
-          !(typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value))
-        ) {
-          violations.add(`campaigns.${id}.${field} ${JSON.stringify(value)} is not ISO 8601 UTC`)
-        }
+      const cursor = entry !== null && typeof entry === "object" ? entry.created_at : entry ?? undefined
+      cursors.push([`campaigns.${id}`, cursor])
+    }
+    for (const field of ["reconciled_at", "activity_at"] as const) {
+      for (const [at, ids] of Object.entries(state[field] ?? {})) {
+        if (!ISO_UTC_MS.test(at)) violations.add(`${field} key ${JSON.stringify(at)} is not ISO 8601 UTC with milliseconds`)
+        if (!ids.every((id) => /^\d+$/.test(String(id)))) violations.add(`${field}.${at} names something not an id`)
       }
     }
     for (const [where, value] of cursors) {

@@ -8,12 +8,13 @@
 import { describe, expect, it } from "vitest"
 import type { RunResult } from "../helpers/Connector.js"
 import { errorsOf, lastState, leadKeys, ofType, recordsOf, stateInput, statusesOf } from "../helpers/Connector.js"
-import type { LeadsState } from "../helpers/Reads.js"
 import {
   assertNoBareStackTrace,
   assertStatesClaimOnlyEmitted,
   countByCampaign,
+  entries,
   expectedKeys,
+  expectInstantWithin,
   setup
 } from "../helpers/Reads.js"
 import type { FaultKind, Order, Simulator } from "../simulator/Simulator.js"
@@ -161,11 +162,18 @@ const permanentFault = async (options: {
   expect(new Set(firstKeys).size).toBe(firstKeys.length)
   const failingKeys = firstRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["id"])
   expect(failingKeys).toHaveLength(18)
-  const state = lastState(first.messages, "leads") as unknown as LeadsState
+  const state = entries(lastState(first.messages, "leads"))
   const entry = state.campaigns[failing]!
+  const served = sim.mutations.served(failing).map((lead) => lead.id)
   expect(entry).toEqual({
     offset: 18,
-    pass: { from: null, total: sim.leads(failing).length, full: true, started_at: entry.pass!.started_at }
+    pass: {
+      from: null,
+      full: true,
+      started_at: entry.pass!.started_at,
+      last_keys: served.slice(16, 18),
+      newest: sim.mutations.served(failing).slice(0, 18).map((lead) => lead.createdAt).sort().at(-1)
+    }
   })
   if (options.othersComplete) {
     const counts = countByCampaign(firstRecords)
@@ -175,8 +183,7 @@ const permanentFault = async (options: {
       expect(state.campaigns[id]).toEqual({
         created_at: sim.leads(id).at(-1)!.createdAt,
         reconciled_at: entry.pass!.started_at,
-        activity_at: entry.pass!.started_at,
-        full_rows: sim.leads(id).length
+        activity_at: entry.pass!.started_at
       })
     }
   }
@@ -184,36 +191,44 @@ const permanentFault = async (options: {
   // the resume, faults cleared, delivers every missing lead
   sim.clearFaults()
   sim.clearRequests()
+  const secondStarted = Date.now()
   const second = await readLeads(sim, { page_size: 10, max_retries: 2 }, stateInput(first.messages))
+  const secondEnded = Date.now()
   expect(second.code).toBe(0)
   expect(statusesOf(second.messages, "leads")).toEqual(["STARTED", "RUNNING", "COMPLETE"])
   const secondRecords = recordsOf(second.messages, "leads")
   const union = new Set([...firstKeys, ...leadKeys(secondRecords)])
   expect([...union].sort()).toEqual(expectedKeys(sim))
   // the failing campaign resumed at its checkpoint with the query its offset was counted against
-  // (a full read: no created_at_gt): its pages start at offset 18 and nothing of it is read twice
-  const resumedRequests = leadRequests(sim, failing)
-  expect(resumedRequests.filter((r) => r.query["created_at_gt"] !== undefined)).toEqual([])
-  expect(resumedRequests.filter((r) => r.query["limit"] === "10").map((r) => Number(r.query["offset"]))).toEqual([
-    18,
-    26,
-    34
-  ])
-  const resumed = secondRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["id"])
+  // (a full read: no created_at_gt), asking again for the 2 rows before offset 18 to check them,
+  // and nothing of it is delivered twice; then one catch-up page after its new cursor
+  const requests = leadRequests(sim, failing).filter((r) => r.query["event_time_gt"] === undefined)
+  const resumedRequests = requests.filter((r) => r.query["created_at_gt"] === undefined)
+  expect(resumedRequests.map((r) => Number(r.query["offset"]))).toEqual([16, 24, 32])
+  const catchUp = requests.filter((r) => r.query["created_at_gt"] !== undefined)
+  expect(catchUp.map((r) => r.query["offset"])).toEqual(["0"])
+  // (but the catch-up's tie at the new cursor, the campaign's newest lead, when the failed sync
+  // had delivered it: newest first)
+  const newest = sim.leads(failing).map((lead) => lead.createdAt).sort().at(-1)!
+  const tie = sim.leads(failing).filter((lead) => lead.createdAt === newest).map((lead) => lead.id)
+  const resumed = secondRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["id"]).filter((id) =>
+    !(tie.includes(id as number) && failingKeys.includes(id))
+  )
   expect(resumed.filter((id) => failingKeys.includes(id))).toEqual([])
   expect(resumed.length + failingKeys.length).toBe(sim.leads(failing).length)
   // and completed the full read the failed sync started. Its cursor is the newest created_at the
-  // resumed part delivered (in ascending order, the newest lead); every lead up to it was delivered.
-  const completed = (lastState(second.messages, "leads") as unknown as LeadsState).campaigns[failing]!
-  const resumedNewest = secondRecords.filter((r) => r["campaign_id"] === failing).map((r) => r["created_at"] as string)
-    .sort().at(-1)
-  if (options.order === "ascending") expect(resumedNewest).toBe(sim.leads(failing).at(-1)!.createdAt)
+  // pass delivered across both syncs (the campaign's newest lead, in any order); the catch-up page
+  // asked for leads after it; every lead up to it was delivered. Its reconciliation clock is the
+  // failed sync's start; its sweep clock this sync's (a resumed full pass sweeps for activity on
+  // the rows it delivered before the resume).
+  const completed = entries(lastState(second.messages, "leads")).campaigns[failing]!
+  expect(catchUp[0]!.query["created_at_gt"]).toBe(new Date(Date.parse(newest) - 1).toISOString())
   expect(completed).toEqual({
-    created_at: resumedNewest,
+    created_at: newest,
     reconciled_at: entry.pass!.started_at,
-    activity_at: entry.pass!.started_at,
-    full_rows: sim.leads(failing).length
+    activity_at: expect.any(String)
   })
+  expectInstantWithin(completed.activity_at, secondStarted, secondEnded, "activity_at")
   const claimed = sim.leads(failing).filter((lead) => lead.createdAt <= completed.created_at!).map((lead) =>
     `${failing}:${lead.id}`
   )

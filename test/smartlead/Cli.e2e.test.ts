@@ -66,6 +66,7 @@ describe("spec", () => {
       "max_retries",
       "retry_initial_delay_ms",
       "request_timeout_seconds",
+      "checkpoint_interval_seconds",
       "max_wait_seconds"
     ])
     const properties = Object.values(schema.properties) as Array<Record<string, unknown>>

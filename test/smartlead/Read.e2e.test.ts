@@ -135,8 +135,8 @@ describe("full reads", () => {
     const done = { created_at: sim.leads().at(-1)!.createdAt, reconciled_at: syncStart, activity_at: syncStart }
     // the last page's checkpoint, and the stream's end writes the state once more
     expect(states).toEqual([
-      { offset: 10, pass: { ...pass, last_keys: ids.slice(8, 10) } },
-      { offset: 18, pass: { ...pass, last_keys: ids.slice(16, 18) } },
+      { offset: 10, pass: { ...pass, last_keys: ids.slice(8, 10), newest: sim.leads()[9]!.createdAt } },
+      { offset: 18, pass: { ...pass, last_keys: ids.slice(16, 18), newest: sim.leads()[17]!.createdAt } },
       done,
       done
     ])
@@ -542,10 +542,16 @@ describe("failures and resume", () => {
       expect(error!.message).toMatch(new RegExp(`^leads of 1 campaign could not be read: .*campaign ${failing}`))
       const state = entries(lastState(first.messages, "leads"))
       const pass = state.campaigns[failing]!.pass!
-      const failingIds = sim.mutations.served(failing).map((lead) => lead.id)
+      const served = sim.mutations.served(failing)
       expect(state.campaigns[failing]).toEqual({
         offset: 11,
-        pass: { from: null, full: true, started_at: pass.started_at, last_keys: failingIds.slice(9, 11) }
+        pass: {
+          from: null,
+          full: true,
+          started_at: pass.started_at,
+          last_keys: served.slice(9, 11).map((lead) => lead.id),
+          newest: served.slice(0, 11).map((lead) => lead.createdAt).sort().at(-1)
+        }
       })
       const firstKeys = leadKeys(recordsOf(first.messages, "leads"))
       expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(11)
@@ -560,15 +566,22 @@ describe("failures and resume", () => {
       // the resume asks again for the 2 rows its checkpoint recorded (offsets 9 and 10), finds them
       // where they were, and reads on with the same (unbounded) query: nothing of it twice
       const pages = pagesOf(sim, failing)
-      expect(pages).toEqual([["9", "5", undefined], ["12", "5", undefined], ["15", "5", undefined], [
-        "18",
-        "5",
-        undefined
-      ], ["21", "5", undefined]])
-      expect(pagesOf(sim, failing).every(([, , from]) => from === undefined)).toBe(true)
+      const cursor = entries(lastState(second.messages, "leads")).campaigns[failing]!.created_at!
+      expect(pages).toEqual([
+        ["9", "5", undefined],
+        ["12", "5", undefined],
+        ["15", "5", undefined],
+        ["18", "5", undefined],
+        ["21", "5", undefined],
+        // then one catch-up page for leads added behind the resumed position since the pass began
+        ["0", "5", new Date(Date.parse(cursor) - 1).toISOString()]
+      ])
+      // nothing of it twice, but the catch-up's tie at the cursor (the newest lead), when the
+      // failed sync had delivered it (newest first)
       const resumed = secondKeys.filter((key) => key.startsWith(`${failing}:`))
-      expect(resumed.filter((key) => firstKeys.includes(key))).toEqual([])
-      expect(resumed).toHaveLength(14)
+      const tie = sim.leads(failing).filter((lead) => lead.createdAt === cursor).map((lead) => `${failing}:${lead.id}`)
+      expect(resumed.filter((key) => firstKeys.includes(key) && !tie.includes(key))).toEqual([])
+      expect(resumed.filter((key) => !tie.includes(key))).toHaveLength(14 - tie.filter((key) => !firstKeys.includes(key)).length)
       // the full read the failed sync started is complete: reconciled as of that sync's start
       expect(entries(lastState(second.messages, "leads")).campaigns[failing]).toMatchObject({
         reconciled_at: pass.started_at
@@ -603,7 +616,10 @@ describe("failures and resume", () => {
     expect(third.code).toBe(0)
     const pages = pagesOf(sim, id)
     expect(pages[0]).toEqual(["9", "5", from])
-    expect(pages.every(([, , gt]) => gt === from)).toBe(true)
+    // the resumed pass's pages, up to the catch-up pass that follows it (from offset 0 again)
+    const resumedPages = pages.slice(0, pages.findIndex(([offset], i) => i > 0 && offset === "0"))
+    expect(resumedPages.length).toBeGreaterThan(1)
+    expect(resumedPages.every(([, , gt]) => gt === from)).toBe(true)
     const delivered = new Set([
       ...leadKeys(recordsOf(second.messages, "leads")),
       ...leadKeys(recordsOf(third.messages, "leads"))

@@ -1,12 +1,12 @@
 /**
  * The `email_accounts` stream: every sending mailbox of the account and its health (connection
  * status, daily volume, warmup), from GET /email-accounts/ in pages of 100 (the API's maximum),
- * with the runner's offset paginator (pages overlap, so a mailbox added or removed during the
- * read shifts nothing out of it). Full refresh. Credentials are dropped by the decoder (see `Credentials`).
+ * with the runner's offset paginator, without overlap (a mailbox list is
+ * short and rarely changes during a read), which stops a server that ignores offset. Full refresh. Credentials are dropped by the decoder (see `Credentials`).
  */
 import { Effect, Stream } from "effect"
 import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
-import { DEFAULT_OVERLAP, paginate } from "../../airbyte/Paginator.js"
+import { paginate } from "../../airbyte/Paginator.js"
 import type { SourceStream, StreamEvent } from "../../airbyte/Source.js"
 import { checkpointEveryBatch, records } from "../../airbyte/Source.js"
 import { display, SmartLeadApi } from "../Api.js"
@@ -31,11 +31,19 @@ const read = (): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
       checkpointEveryBatch(
         paginate({
           fetch: (offset, limit) =>
-            Effect.map(api.get(PATH, params(offset, limit), decodeEmailAccountsPage), (rows) => ({ rows })),
+            api.get(PATH, params(offset, limit), decodeEmailAccountsPage).pipe(
+              Effect.tap((rows) =>
+                Effect.logDebug(
+                  `${NAME}: ${rows.length} accounts at offset ${offset}${rows.length < limit ? " (the last page)" : ""}`
+                )
+              ),
+              Effect.map((rows) => ({ rows }))
+            ),
           keyOf: (row) => row["id"],
           pageSize: PAGE_SIZE,
           startOffset: 0,
-          overlap: DEFAULT_OVERLAP,
+          // A mailbox list is read in one go and rarely changes under it: no overlap.
+          overlap: 0,
           seen: new Set(),
           maxRestarts: 3,
           offsetIgnored: (offset) =>
