@@ -101,8 +101,14 @@ export interface Pass {
   readonly startedAt: number
   /** The keys of the last rows delivered before `offset`: a resume asks for them again and checks them. */
   readonly lastKeys?: ReadonlyArray<Key>
-  /** The newest cursor value the pass delivered so far, so a resumed pass ends with the right cursor. */
+  /**
+   * The newest cursor value the pass may move the cursor to, so a resumed pass ends with the
+   * right cursor: the newest delivered, or, once rows were inserted behind the read position, the
+   * newest delivered before that (`insertedBehind`).
+   */
   readonly newest?: number
+  /** Rows were inserted behind the read position during the pass: `newest` stays where it was then. */
+  readonly insertedBehind?: boolean
 }
 
 /** A row key as state records it. */
@@ -238,7 +244,8 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
               full: pass["full"] === true,
               startedAt: (yield* instant(pass["started_at"], `${at}.pass.started_at`)) ?? 0,
               ...(lastKeys === undefined ? {} : { lastKeys: lastKeys as ReadonlyArray<Key> }),
-              ...(newest === undefined ? {} : { newest })
+              ...(newest === undefined ? {} : { newest }),
+              ...(pass["inserted_behind"] === true ? { insertedBehind: true } : {})
             }
           }
         }
@@ -274,6 +281,7 @@ const encodeEntry = (keys: Keys, entry: Entry): unknown => {
   }
   if (entry.pass.lastKeys !== undefined && entry.pass.lastKeys.length > 0) pass["last_keys"] = entry.pass.lastKeys
   if (entry.pass.newest !== undefined) pass["newest"] = toIso(entry.pass.newest)
+  if (entry.pass.insertedBehind === true) pass["inserted_behind"] = true
   out["pass"] = pass
   return out
 }
@@ -444,7 +452,8 @@ export const inProgress = (
   pass: Pass,
   offset: number,
   lastKeys: ReadonlyArray<unknown>,
-  newest?: number
+  newest?: number,
+  insertedBehind?: boolean
 ): Entry => ({
   ...(entry ?? { cursor: undefined }),
   offset,
@@ -453,7 +462,8 @@ export const inProgress = (
     full: pass.full,
     startedAt: pass.startedAt,
     lastKeys: lastKeys.filter(isKey),
-    ...(newest === undefined ? {} : { newest })
+    ...(newest === undefined ? {} : { newest }),
+    ...(insertedBehind === true ? { insertedBehind: true } : {})
   }
 })
 

@@ -7,10 +7,10 @@
  * after the first re-requests the last `overlap` rows of the one before (a resume does the same
  * with the keys its checkpoint recorded); when they are not where they were, rows moved under
  * the read: the page is realigned on the last row already seen, or, when none is found, the pass
- * starts again from offset 0. Rows already delivered in the pass are never delivered twice. A
+ * starts again from offset 0; a page says when rows were inserted before the read position. Rows already delivered in the pass are never delivered twice. A
  * pass reports `missed` only when it may really have missed rows (it could not realign and had
  * no restart left); a realignment that found its rows lost nothing. A server that ignores
- * `offset` (the same page at three offsets in a row) fails with the source's own
+ * `offset` (the same page at another offset, and again a million rows further) fails with the source's own
  * error, not a loop. Knows nothing of any API: the source supplies the fetch and the key.
  */
 import { Effect, Option, Stream } from "effect"
@@ -44,6 +44,11 @@ export interface PageOut {
   readonly moved: boolean
   /** The pass may have missed rows: it could not realign and had no restart left. */
   readonly missed: boolean
+  /**
+   * Rows were inserted before the read position since the previous request (this page found its
+   * overlap further down, or had to restart): they are not in this pass.
+   */
+  readonly insertedBehind: boolean
 }
 
 /** How to page through one query. */
@@ -65,6 +70,9 @@ export interface PaginateOptions<E, R = never> {
   readonly offsetIgnored: (offset: number) => E
 }
 
+/** How far past the read position the check of a repeated page asks (a server honouring offset answers nothing there). */
+const FAR_OFFSET = 1_000_000
+
 /** Rows re-requested per page by default: one deletion per page is realigned without a restart. */
 export const DEFAULT_OVERLAP = 2
 
@@ -77,8 +85,6 @@ interface Position {
   /** Every key of the previous page and its offset, to tell a server that ignores offset. */
   readonly previousKeys: ReadonlyArray<unknown> | undefined
   readonly previousOffset: number
-  /** Pages in a row identical to the one before them at another offset. */
-  readonly repeats: number
   readonly restarts: number
   readonly delivered: number
   readonly moved: boolean
@@ -105,7 +111,6 @@ export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.S
     expected: options.startOffset >= startKeys.length ? startKeys : [],
     previousKeys: undefined,
     previousOffset: -1,
-    repeats: 0,
     restarts: 0,
     delivered: options.startOffset,
     moved: false,
@@ -120,116 +125,142 @@ export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.S
       const count = rows.length
       const keys = new Array<unknown>(count)
       for (let i = 0; i < count; i++) keys[i] = keyOf(rows[i]!)
-      // One identical page can be rows shifted by exactly the right amount (page size − overlap
-      // rows inserted before the read position); two in a row is a server that ignores offset.
+      // The same page at another offset is a server that ignores offset, or rows shifted by
+      // exactly the step (page size − overlap rows inserted before the read position): one
+      // request far past the end tells them apart.
       const repeated = count > 0 && at.previousKeys !== undefined && at.offset !== at.previousOffset &&
         sameKeys(keys, at.previousKeys)
-      if (repeated && at.repeats >= 1) return Effect.fail(options.offsetIgnored(at.offset))
-      let limit = page.limit !== undefined && page.limit > 0 && page.limit < at.limit ? page.limit : at.limit
-      const total = page.total
-      // Where this page's new rows start: after the overlap, realigned if the rows moved.
-      let from = 0
-      let moved = at.moved
-      let missed = at.missed
-      let restart = false
-      if (at.expected.length > 0) {
-        const k = at.expected.length
-        let aligned = count >= k
-        for (let i = 0; aligned && i < k; i++) if (keys[i] !== at.expected[i]) aligned = false
-        if (aligned) {
-          from = k
+      if (repeated) {
+        const far = at.offset + FAR_OFFSET
+        return Effect.flatMap(options.fetch(far, options.pageSize), (probe) => {
+          const probeKeys = probe.rows.map(keyOf)
+          return probeKeys.length > 0 && sameKeys(probeKeys, keys)
+            ? Effect.fail(options.offsetIgnored(at.offset))
+            : advance(at, page, keys)
+        })
+      }
+      return advance(at, page, keys)
+    })
+
+  const advance = (
+    at: Position,
+    page: Page,
+    keys: Array<unknown>
+  ): Effect.Effect<readonly [PageOut, Option.Option<Position>], E, R> => {
+    const rows = page.rows
+    const count = rows.length
+    let limit = page.limit !== undefined && page.limit > 0 && page.limit < at.limit ? page.limit : at.limit
+    const total = page.total
+    // Where this page's new rows start: after the overlap, realigned if the rows moved.
+    let from = 0
+    let moved = at.moved
+    let missed = at.missed
+    let restart = false
+    let insertedBehind = false
+    if (at.expected.length > 0) {
+      const k = at.expected.length
+      let aligned = count >= k
+      for (let i = 0; aligned && i < k; i++) if (keys[i] !== at.expected[i]) aligned = false
+      if (aligned) {
+        from = k
+      } else {
+        moved = true
+        const expected = new Set(at.expected)
+        let found = -1
+        for (let i = 0; i < count; i++) if (expected.has(keys[i])) found = i
+        if (found >= 0) {
+          from = found + 1
+          // The last expected row sits further down than expected: rows were inserted before it.
+          if (found > k - 1) insertedBehind = true
         } else {
-          moved = true
-          const expected = new Set(at.expected)
-          let found = -1
-          for (let i = 0; i < count; i++) if (expected.has(keys[i])) found = i
-          if (found >= 0) from = found + 1
-          else if (at.restarts < options.maxRestarts) restart = true
+          insertedBehind = true
+          if (at.restarts < options.maxRestarts) restart = true
           else missed = true
         }
       }
-      const fresh: Array<JsonObject> = []
-      for (let i = from; i < count; i++) {
-        // One hash lookup per row: `add` leaves the size as it was when the key is there already.
-        const size = seen.size
-        if (seen.add(keys[i]).size === size) continue
-        fresh.push(rows[i]!)
-      }
-      const position = at.offset + count
-      const delivered = at.delivered + fresh.length
-      const firstTotal = at.first ? total : at.firstTotal
-      if (restart) {
-        const next: Position = {
-          ...at,
-          offset: 0,
-          expected: [],
-          previousKeys: undefined,
-          previousOffset: -1,
-          repeats: 0,
-          restarts: at.restarts + 1,
-          delivered,
-          moved: true,
-          firstTotal,
-          first: false,
-          confirming: false,
-          limit
-        }
-        const out: PageOut = {
-          rows: fresh,
-          delivered,
-          position: 0,
-          lastKeys: [],
-          total,
-          firstTotal,
-          first: at.first,
-          last: false,
-          moved: true,
-          missed
-        }
-        return Effect.succeed([out, Option.some(next)] as const)
-      }
-      // Is there more? A full page says maybe; a short one is the end unless the total says more
-      // (the server capped the limit silently) or the page overshoots the total (confirm once).
-      let more = false
-      let confirming = false
-      if (count > 0 && count >= limit) more = true
-      else if (count > 0 && total !== undefined && position < total) {
-        limit = count
-        more = true
-      } else if (count > 0 && total !== undefined && position > total && !at.confirming) {
-        more = true
-        confirming = true
-      }
-      const overlap = Math.min(options.overlap, count, Math.max(0, limit - 1))
-      const lastKeys = overlap > 0 ? keys.slice(count - overlap) : []
+    }
+    const fresh: Array<JsonObject> = []
+    for (let i = from; i < count; i++) {
+      // One hash lookup per row: `add` leaves the size as it was when the key is there already.
+      const size = seen.size
+      if (seen.add(keys[i]).size === size) continue
+      fresh.push(rows[i]!)
+    }
+    const position = at.offset + count
+    const delivered = at.delivered + fresh.length
+    const firstTotal = at.first ? total : at.firstTotal
+    if (restart) {
       const next: Position = {
-        offset: position - overlap,
-        limit,
-        expected: lastKeys,
-        previousKeys: keys,
-        previousOffset: at.offset,
-        repeats: repeated ? at.repeats + 1 : 0,
-        restarts: at.restarts,
+        ...at,
+        offset: 0,
+        expected: [],
+        previousKeys: undefined,
+        previousOffset: -1,
+        restarts: at.restarts + 1,
         delivered,
-        moved,
-        missed,
+        moved: true,
         firstTotal,
         first: false,
-        confirming
+        confirming: false,
+        limit
       }
       const out: PageOut = {
         rows: fresh,
         delivered,
-        position,
-        lastKeys,
+        position: 0,
+        lastKeys: [],
         total,
         firstTotal,
         first: at.first,
-        last: !more,
-        moved,
-        missed
+        last: false,
+        moved: true,
+        missed,
+        insertedBehind
       }
-      return Effect.succeed([out, more ? Option.some(next) : Option.none()] as const)
-    })
+      return Effect.succeed([out, Option.some(next)] as const)
+    }
+    // Is there more? A full page says maybe; a short one is the end unless the total says more
+    // (the server capped the limit silently) or the page overshoots the total (confirm once).
+    let more = false
+    let confirming = false
+    if (count > 0 && count >= limit) more = true
+    else if (count > 0 && total !== undefined && position < total) {
+      limit = count
+      more = true
+    } else if (count > 0 && total !== undefined && position > total && !at.confirming) {
+      more = true
+      confirming = true
+    }
+    const overlap = Math.min(options.overlap, count, Math.max(0, limit - 1))
+    const lastKeys = overlap > 0 ? keys.slice(count - overlap) : []
+    const next: Position = {
+      offset: position - overlap,
+      limit,
+      expected: lastKeys,
+      previousKeys: keys,
+      previousOffset: at.offset,
+      restarts: at.restarts,
+      delivered,
+      moved,
+      missed,
+      firstTotal,
+      first: false,
+      confirming
+    }
+    const out: PageOut = {
+      rows: fresh,
+      delivered,
+      position,
+      lastKeys,
+      total,
+      firstTotal,
+      first: at.first,
+      last: !more,
+      moved,
+      missed,
+      insertedBehind
+    }
+    return Effect.succeed([out, more ? Option.some(next) : Option.none()] as const)
+  }
   return Stream.paginateEffect(start, step)
 }

@@ -282,14 +282,20 @@ const readPartition = <E, R>(
     const { pass } = planned
     // A resumed pass goes on from what it delivered before.
     let newest: number | undefined = pass.newest
+    // Once rows were inserted behind the read position (newest first, or in no order), rows
+    // delivered later may be newer than those inserted: the cursor stops at what came before.
+    let insertedBehind = pass.insertedBehind === true
     return pages({ from: pass.from }, planned.offset, planned.offset > 0 ? pass.lastKeys : undefined).pipe(
       Stream.mapEffect((page) => {
         counters.pages++
+        if (page.insertedBehind) insertedBehind = true
         const pageNewest = normalize(page.rows, field, pass.from, drop, futureAfter, counters)
-        if (pageNewest !== undefined && (newest === undefined || pageNewest > newest)) newest = pageNewest
+        if (!insertedBehind && pageNewest !== undefined && (newest === undefined || pageNewest > newest)) {
+          newest = pageNewest
+        }
         const entry = page.last
           ? Cursor.passCompleted(before, pass, { newest, mayHaveMissed: page.missed, settleMs: CLOCK_MARGIN_MS })
-          : Cursor.inProgress(before, pass, page.position, page.lastKeys, newest)
+          : Cursor.inProgress(before, pass, page.position, page.lastKeys, newest, insertedBehind)
         const warn = page.last && page.total !== undefined && page.position !== page.total
           ? Effect.logWarning(
             `${definition.name}: ${definition.noun ?? "partition"} ${id}: read ${page.position} rows but the API reported a total of ${page.total}`

@@ -242,13 +242,21 @@ describe("states that cannot be used", () => {
       /--state file .*2710262\.activity_at/
     ],
     [
-      "a pass total that is not a count",
+      "pass keys that are not row keys",
       leadsState({
         campaigns: {
-          "2710262": { offset: 10, pass: { from: null, total: "ten", full: true, started_at: "2025-01-01T00:00:00Z" } }
+          "2710262": {
+            offset: 10,
+            pass: { from: null, full: true, started_at: "2025-01-01T00:00:00Z", last_keys: [{ id: 1 }] }
+          }
         }
       }),
-      /--state file .*2710262\.pass\.total/
+      /--state file .*2710262\.pass\.last_keys/
+    ],
+    [
+      "a reconciliation group that is not a date",
+      leadsState({ campaigns: { "2710262": "2025-01-01T00:00:00.000Z" }, reconciled_at: { "last week": [2710262] } }),
+      /--state file .*reconciled_at/
     ],
     [
       "a fractional offset",
@@ -285,7 +293,8 @@ describe("states that cannot be used", () => {
         stream: { stream_descriptor: { name: "leads_v2" }, stream_state: { created_at: "not a date" } }
       }
     ]
-    const result = await readLeads(sim, {}, state)
+    // (without the activity sweep, which would also bring leads with activity since the cursor)
+    const result = await readLeads(sim, { activity_sweep: false }, state)
     expect(result.code).toBe(0)
     const warnings = ofType(result.messages, "LOG").filter((m) => m["log"].level === "WARN").map((m) =>
       m["log"].message

@@ -50,7 +50,7 @@ const read = (): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
             new InvalidResponse({
               request: display(PATH, params(offset, PAGE_SIZE)),
               detail:
-                "the API answered the same page at three offsets in a row (it ignores offset); stopping rather than looping"
+                "the API answered the same page as at the previous offset, and again far past the end (it ignores offset); stopping rather than looping"
             })
         }).pipe(
           Stream.filter((page) => page.rows.length > 0),
