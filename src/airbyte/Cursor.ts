@@ -104,11 +104,11 @@ export interface Pass {
   /**
    * The newest cursor value the pass may move the cursor to, so a resumed pass ends with the
    * right cursor: the newest delivered, or, once rows were inserted behind the read position, the
-   * newest delivered before that (`insertedBehind`).
+   * newest delivered before that (`shifted`).
    */
   readonly newest?: number
   /** Rows were inserted behind the read position during the pass: `newest` stays where it was then. */
-  readonly insertedBehind?: boolean
+  readonly shifted?: boolean
 }
 
 /** A row key as state records it. */
@@ -245,7 +245,7 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
               startedAt: (yield* instant(pass["started_at"], `${at}.pass.started_at`)) ?? 0,
               ...(lastKeys === undefined ? {} : { lastKeys: lastKeys as ReadonlyArray<Key> }),
               ...(newest === undefined ? {} : { newest }),
-              ...(pass["inserted_behind"] === true ? { insertedBehind: true } : {})
+              ...(pass["shifted"] === true ? { shifted: true } : {})
             }
           }
         }
@@ -281,7 +281,7 @@ const encodeEntry = (keys: Keys, entry: Entry): unknown => {
   }
   if (entry.pass.lastKeys !== undefined && entry.pass.lastKeys.length > 0) pass["last_keys"] = entry.pass.lastKeys
   if (entry.pass.newest !== undefined) pass["newest"] = toIso(entry.pass.newest)
-  if (entry.pass.insertedBehind === true) pass["inserted_behind"] = true
+  if (entry.pass.shifted === true) pass["shifted"] = true
   out["pass"] = pass
   return out
 }
@@ -453,7 +453,7 @@ export const inProgress = (
   offset: number,
   lastKeys: ReadonlyArray<unknown>,
   newest?: number,
-  insertedBehind?: boolean
+  shifted?: boolean
 ): Entry => ({
   ...(entry ?? { cursor: undefined }),
   offset,
@@ -463,7 +463,7 @@ export const inProgress = (
     startedAt: pass.startedAt,
     lastKeys: lastKeys.filter(isKey),
     ...(newest === undefined ? {} : { newest }),
-    ...(insertedBehind === true ? { insertedBehind: true } : {})
+    ...(shifted === true ? { shifted: true } : {})
   }
 })
 

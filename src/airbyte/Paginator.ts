@@ -7,7 +7,7 @@
  * after the first re-requests the last `overlap` rows of the one before (a resume does the same
  * with the keys its checkpoint recorded); when they are not where they were, rows moved under
  * the read: the page is realigned on the last row already seen, or, when none is found, the pass
- * starts again from offset 0; a page says when rows were inserted before the read position. Rows already delivered in the pass are never delivered twice. A
+ * starts again from offset 0; a page says when rows moved before the read position. Rows already delivered in the pass are never delivered twice. A
  * pass reports `missed` only when it may really have missed rows (it could not realign and had
  * no restart left); a realignment that found its rows lost nothing. A server that ignores
  * `offset` (the same page at another offset, and again a million rows further) fails with the source's own
@@ -45,10 +45,11 @@ export interface PageOut {
   /** The pass may have missed rows: it could not realign and had no restart left. */
   readonly missed: boolean
   /**
-   * Rows were inserted before the read position since the previous request (this page found its
-   * overlap further down, or had to restart): they are not in this pass.
+   * Rows moved before the read position since the previous request (this page found its overlap
+   * elsewhere, or had to restart): rows inserted there are not in this pass, and a deletion may
+   * have hidden an insertion.
    */
-  readonly insertedBehind: boolean
+  readonly shifted: boolean
 }
 
 /** How to page through one query. */
@@ -156,7 +157,7 @@ export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.S
     let moved = at.moved
     let missed = at.missed
     let restart = false
-    let insertedBehind = false
+    let shifted = false
     if (at.expected.length > 0) {
       const k = at.expected.length
       let aligned = count >= k
@@ -165,18 +166,13 @@ export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.S
         from = k
       } else {
         moved = true
+        shifted = true
         const expected = new Set(at.expected)
         let found = -1
         for (let i = 0; i < count; i++) if (expected.has(keys[i])) found = i
-        if (found >= 0) {
-          from = found + 1
-          // The last expected row sits further down than expected: rows were inserted before it.
-          if (found > k - 1) insertedBehind = true
-        } else {
-          insertedBehind = true
-          if (at.restarts < options.maxRestarts) restart = true
-          else missed = true
-        }
+        if (found >= 0) from = found + 1
+        else if (at.restarts < options.maxRestarts) restart = true
+        else missed = true
       }
     }
     const fresh: Array<JsonObject> = []
@@ -215,7 +211,7 @@ export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.S
         last: false,
         moved: true,
         missed,
-        insertedBehind
+        shifted
       }
       return Effect.succeed([out, Option.some(next)] as const)
     }
@@ -258,7 +254,7 @@ export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.S
       last: !more,
       moved,
       missed,
-      insertedBehind
+      shifted
     }
     return Effect.succeed([out, more ? Option.some(next) : Option.none()] as const)
   }

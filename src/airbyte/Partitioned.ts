@@ -284,18 +284,18 @@ const readPartition = <E, R>(
     let newest: number | undefined = pass.newest
     // Once rows were inserted behind the read position (newest first, or in no order), rows
     // delivered later may be newer than those inserted: the cursor stops at what came before.
-    let insertedBehind = pass.insertedBehind === true
+    let shifted = pass.shifted === true
     return pages({ from: pass.from }, planned.offset, planned.offset > 0 ? pass.lastKeys : undefined).pipe(
       Stream.mapEffect((page) => {
         counters.pages++
-        if (page.insertedBehind) insertedBehind = true
+        if (page.shifted) shifted = true
         const pageNewest = normalize(page.rows, field, pass.from, drop, futureAfter, counters)
-        if (!insertedBehind && pageNewest !== undefined && (newest === undefined || pageNewest > newest)) {
+        if (!shifted && pageNewest !== undefined && (newest === undefined || pageNewest > newest)) {
           newest = pageNewest
         }
         const entry = page.last
           ? Cursor.passCompleted(before, pass, { newest, mayHaveMissed: page.missed, settleMs: CLOCK_MARGIN_MS })
-          : Cursor.inProgress(before, pass, page.position, page.lastKeys, newest, insertedBehind)
+          : Cursor.inProgress(before, pass, page.position, page.lastKeys, newest, shifted)
         const warn = page.last && page.total !== undefined && page.position !== page.total
           ? Effect.logWarning(
             `${definition.name}: ${definition.noun ?? "partition"} ${id}: read ${page.position} rows but the API reported a total of ${page.total}`

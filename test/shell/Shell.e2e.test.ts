@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { MAIN, runScript, tempFiles } from "../helpers/Connector.js"
-import { STREAM_NAMES } from "../helpers/Reads.js"
+import { entries, STREAM_NAMES } from "../helpers/Reads.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
@@ -182,10 +182,10 @@ describe("incremental exports", () => {
     ])
     const ids = parseCsv(second.stdout).slice(1).map((row) => Number(row[0]))
     expect(ids).toEqual(expect.arrayContaining(added.map((lead) => lead.id)))
-    const cursors = saved[0].stream.stream_state.campaigns
+    const cursors = entries(saved[0].stream.stream_state).campaigns
     for (const row of parseCsv(second.stdout).slice(1)) {
       if (added.some((lead) => lead.id === Number(row[0]))) continue
-      expect(Object.values(cursors).map((c: any) => c.created_at)).toContain(row[1])
+      expect(Object.values(cursors).map((c) => c.created_at)).toContain(row[1])
     }
   })
 

@@ -8,6 +8,7 @@ import AjvModule from "ajv"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { runScript, TAP, tempFiles } from "../helpers/Connector.js"
 import { hubSettings, meltanoSelect, minimalTarget, SDK_ABOUT_LAYOUT } from "../helpers/Meltano.js"
+import { entries } from "../helpers/Reads.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
@@ -69,7 +70,7 @@ describe("tap-smartlead with Meltano", () => {
     // the state survives the target: every campaign's cursor at its newest lead
     expect(target.state).toBeDefined()
     for (const id of sim.campaignIds) {
-      expect(target.state.bookmarks.leads.campaigns[id].created_at).toBe(sim.leads(id).at(-1)!.createdAt)
+      expect(entries(target.state.bookmarks.leads).campaigns[id]!.created_at).toBe(sim.leads(id).at(-1)!.createdAt)
     }
 
     const added = sim.addLeads(sim.campaignIds[0]!, 2)
@@ -81,10 +82,10 @@ describe("tap-smartlead with Meltano", () => {
     expect(secondLeads.map((lead) => lead["id"])).toEqual(expect.arrayContaining(addedIds))
     // besides the new leads, only each campaign's newest lead at the cursor itself (re-read by design, deduplicated on the key)
     for (const lead of secondLeads.filter((r) => !addedIds.includes(r["id"] as number))) {
-      expect(lead["created_at"]).toBe(target.state.bookmarks.leads.campaigns[lead["campaign_id"] as number].created_at)
+      expect(lead["created_at"]).toBe(entries(target.state.bookmarks.leads).campaigns[lead["campaign_id"] as number]!.created_at)
     }
     expect(secondLeads.length).toBeLessThanOrEqual(addedIds.length + sim.campaignIds.length)
-    expect(again.state.bookmarks.leads.campaigns[sim.campaignIds[0]!].created_at).toBe(added.at(-1)!.createdAt)
+    expect(entries(again.state.bookmarks.leads).campaigns[sim.campaignIds[0]!]!.created_at).toBe(added.at(-1)!.createdAt)
   })
 
   it("start_date given as a date alone is midnight UTC: a later date reads no lead", async () => {

@@ -6,7 +6,7 @@
 import Ajv from "ajv"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { runScript, TAP, tempFiles } from "../helpers/Connector.js"
-import { STREAM_NAMES } from "../helpers/Reads.js"
+import { entries, STREAM_NAMES } from "../helpers/Reads.js"
 import type { Simulator } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
 
@@ -129,7 +129,7 @@ describe("tap-smartlead", () => {
     const last = states.at(-1)!["value"]
     expect(Object.keys(last.bookmarks)).toEqual(["leads"])
     for (const id of sim.campaignIds) {
-      expect(last.bookmarks.leads.campaigns[id].created_at).toBe(sim.leads(id).at(-1)!.createdAt)
+      expect(entries(last.bookmarks.leads).campaigns[id]!.created_at).toBe(sim.leads(id).at(-1)!.createdAt)
     }
     expect(first.stderr).not.toMatch(/CRITICAL/)
 
@@ -140,7 +140,7 @@ describe("tap-smartlead", () => {
     const addedIds = added.map((lead) => lead.id)
     expect(again.map((r) => r.id)).toEqual(expect.arrayContaining(addedIds))
     for (const record of again.filter((r) => !addedIds.includes(r.id))) {
-      expect(record.created_at).toBe(last.bookmarks.leads.campaigns[record.campaign_id].created_at)
+      expect(record.created_at).toBe(entries(last.bookmarks.leads).campaigns[record.campaign_id]!.created_at)
     }
     const secondState = messagesOf(second.stdout).filter((m) => m["type"] === "STATE").at(-1)!["value"]
     const wrapped = await runTap([
@@ -153,7 +153,7 @@ describe("tap-smartlead", () => {
     ])
     for (const message of messagesOf(wrapped.stdout).filter((m) => m["type"] === "RECORD")) {
       expect(message["record"].created_at).toBe(
-        secondState.bookmarks.leads.campaigns[message["record"].campaign_id].created_at
+        entries(secondState.bookmarks.leads).campaigns[message["record"].campaign_id]!.created_at
       )
     }
   })
