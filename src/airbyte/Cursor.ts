@@ -191,7 +191,9 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
         const ms = yield* instant(at, `${where} key`)
         if (!Array.isArray(ids)) return yield* Either.left(`${where}.${at} must be an array of ids`)
         for (const id of ids) {
-          if (!isKey(id) || !isId(String(id))) return yield* Either.left(`${where}.${at} holds ${JSON.stringify(id)}, not an id`)
+          if (!isKey(id) || !isId(String(id))) {
+            return yield* Either.left(`${where}.${at} holds ${JSON.stringify(id)}, not an id`)
+          }
           if (ms !== undefined) byId.set(String(id), ms)
         }
       }
@@ -228,7 +230,9 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
         entry.cursor = yield* instant(raw[keys.cursor], `${at}.${keys.cursor}`)
         if (raw["offset"] !== undefined) {
           if (!isCount(raw["offset"])) {
-            return yield* Either.left(`${at}.offset must be a non-negative integer, got ${JSON.stringify(raw["offset"])}`)
+            return yield* Either.left(
+              `${at}.offset must be a non-negative integer, got ${JSON.stringify(raw["offset"])}`
+            )
           }
           const pass = raw["pass"]
           // An offset without what it was counted against cannot be trusted: the pass restarts.

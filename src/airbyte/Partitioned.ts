@@ -95,9 +95,9 @@ export const readPartitions = <P, A, E, R>(options: {
               Effect.zipRight(
                 Effect.sync(() => failed.push({ partition: options.idOf(partition), error })),
                 Effect.logWarning(
-                  `${options.stream}: ${options.noun ?? "partition"} ${options.idOf(partition)} could not be read (the others are read on): ${
-                    options.failures.describe(error)
-                  }`
+                  `${options.stream}: ${options.noun ?? "partition"} ${
+                    options.idOf(partition)
+                  } could not be read (the others are read on): ${options.failures.describe(error)}`
                 )
               )
             )
@@ -298,7 +298,9 @@ const readPartition = <E, R>(
           : Cursor.inProgress(before, pass, page.position, page.lastKeys, newest, shifted)
         const warn = page.last && page.total !== undefined && page.position !== page.total
           ? Effect.logWarning(
-            `${definition.name}: ${definition.noun ?? "partition"} ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
+            `${definition.name}: ${
+              definition.noun ?? "partition"
+            } ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
           )
           : Effect.void
         const rowsLeft = page.first && page.firstTotal !== undefined
@@ -431,7 +433,9 @@ export const incremental = <E, R>(
       yield* Effect.logInfo(
         `${name}: reconciling ${
           count(reconciling)
-        } with a full read: never read in full, or last full read older than ${(settings.reconcileMs ?? 0) / 3_600_000} h`
+        } with a full read: never read in full, or last full read older than ${
+          (settings.reconcileMs ?? 0) / 3_600_000
+        } h`
       )
     }
     const progress = Effect.gen(function*() {

@@ -124,7 +124,8 @@ export const incremental = (
           offsetIgnored: (id, offset) =>
             new InvalidResponse({
               request: `GET ${declared.name} of campaign ${id} (offset ${offset})`,
-              detail: "the API answered the same page as at the previous offset, and again far past the end (it ignores offset); stopping rather than looping"
+              detail:
+                "the API answered the same page as at the previous offset, and again far past the end (it ignores offset); stopping rather than looping"
             }),
           ...(enrich === undefined ? {} : { enrich }),
           requestCount: api.requestCount,

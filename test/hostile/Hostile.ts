@@ -132,7 +132,9 @@ export const assertCursorRules = (messages: ReadonlyArray<Message>, syncStartBou
     }
     for (const field of ["reconciled_at", "activity_at"] as const) {
       for (const [at, ids] of Object.entries(state[field] ?? {})) {
-        if (!ISO_UTC_MS.test(at)) violations.add(`${field} key ${JSON.stringify(at)} is not ISO 8601 UTC with milliseconds`)
+        if (!ISO_UTC_MS.test(at)) {
+          violations.add(`${field} key ${JSON.stringify(at)} is not ISO 8601 UTC with milliseconds`)
+        }
         if (!ids.every((id) => /^\d+$/.test(String(id)))) violations.add(`${field}.${at} names something not an id`)
       }
     }

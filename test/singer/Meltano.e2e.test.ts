@@ -82,10 +82,14 @@ describe("tap-smartlead with Meltano", () => {
     expect(secondLeads.map((lead) => lead["id"])).toEqual(expect.arrayContaining(addedIds))
     // besides the new leads, only each campaign's newest lead at the cursor itself (re-read by design, deduplicated on the key)
     for (const lead of secondLeads.filter((r) => !addedIds.includes(r["id"] as number))) {
-      expect(lead["created_at"]).toBe(entries(target.state.bookmarks.leads).campaigns[lead["campaign_id"] as number]!.created_at)
+      expect(lead["created_at"]).toBe(
+        entries(target.state.bookmarks.leads).campaigns[lead["campaign_id"] as number]!.created_at
+      )
     }
     expect(secondLeads.length).toBeLessThanOrEqual(addedIds.length + sim.campaignIds.length)
-    expect(entries(again.state.bookmarks.leads).campaigns[sim.campaignIds[0]!]!.created_at).toBe(added.at(-1)!.createdAt)
+    expect(entries(again.state.bookmarks.leads).campaigns[sim.campaignIds[0]!]!.created_at).toBe(
+      added.at(-1)!.createdAt
+    )
   })
 
   it("start_date given as a date alone is midnight UTC: a later date reads no lead", async () => {

@@ -308,9 +308,9 @@ describe("incremental reads", () => {
       campaigns: { [id]: { created_at: "2025-01-01T01:00:00.000Z" } }
     }
     await readLeads(sim, { lookback_window_seconds: 600 }, state)
-    const query = sim.requests.find((request) =>
-      request.path.endsWith("/leads") && request.query["event_time_gt"] === undefined
-    )!.query
+    const query =
+      sim.requests.find((request) => request.path.endsWith("/leads") && request.query["event_time_gt"] === undefined)!
+        .query
     expect(query["created_at_gt"]).toBe("2025-01-01T00:49:59.999Z")
   })
 
@@ -473,8 +473,7 @@ describe("reconciliation and activity sweep", () => {
     const sim = await start({ campaigns: 2, leadsPerCampaign: [14, 11], ignoreEventTimeFilter: true })
     const [a, b] = [sim.campaignIds[0]!, sim.campaignIds[1]!]
     const PAGES = { page_size: 5 }
-    const sweepsOf = () =>
-      leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined && !isFilterCheck(r))
+    const sweepsOf = () => leadRequests(sim).filter((r) => r.query["event_time_gt"] !== undefined && !isFilterCheck(r))
     const sweepWarnings = (messages: Parameters<typeof ofType>[0]) =>
       ofType(messages, "LOG").filter((m) =>
         m["log"].level === "WARN" && /the API ignores the activity filter/.test(m["log"].message)
@@ -581,7 +580,9 @@ describe("failures and resume", () => {
       const resumed = secondKeys.filter((key) => key.startsWith(`${failing}:`))
       const tie = sim.leads(failing).filter((lead) => lead.createdAt === cursor).map((lead) => `${failing}:${lead.id}`)
       expect(resumed.filter((key) => firstKeys.includes(key) && !tie.includes(key))).toEqual([])
-      expect(resumed.filter((key) => !tie.includes(key))).toHaveLength(14 - tie.filter((key) => !firstKeys.includes(key)).length)
+      expect(resumed.filter((key) => !tie.includes(key))).toHaveLength(
+        14 - tie.filter((key) => !firstKeys.includes(key)).length
+      )
       // the full read the failed sync started is complete: reconciled as of that sync's start
       expect(entries(lastState(second.messages, "leads")).campaigns[failing]).toMatchObject({
         reconciled_at: pass.started_at
@@ -642,7 +643,10 @@ describe("failures and resume", () => {
     const second = await readLeads(sim, { page_size: 5 }, stateInput(first.messages))
     expect(second.code).toBe(0)
     expect(pagesOf(sim, id)[0]).toEqual(["9", "5", undefined])
-    const delivered = [...leadKeys(recordsOf(first.messages, "leads")), ...leadKeys(recordsOf(second.messages, "leads"))]
+    const delivered = [
+      ...leadKeys(recordsOf(first.messages, "leads")),
+      ...leadKeys(recordsOf(second.messages, "leads"))
+    ]
     expect([...new Set(delivered)].sort()).toEqual(expectedKeys(sim))
     expect(delivered).toHaveLength(expectedKeys(sim).length)
     expect(entries(lastState(second.messages, "leads")).campaigns[id]).toEqual(

@@ -1,6 +1,6 @@
 import { it } from "vitest"
-import { setup } from "../helpers/Reads.js"
 import { statesOf } from "../helpers/Connector.js"
+import { setup } from "../helpers/Reads.js"
 const { readLeads, start } = setup()
 it("dbg", async () => {
   const sim = await start({ campaigns: 1, leadsPerCampaign: 25, shape: "documented" })

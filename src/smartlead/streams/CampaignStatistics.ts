@@ -72,9 +72,9 @@ export const campaignStatistics = PerCampaign.incremental({
       const drafted = all.filter(isDrafted)
       if (drafted.length > 0) {
         yield* Effect.logInfo(
-          `${NAME}: skipping ${drafted.length} drafted campaign${
-            drafted.length === 1 ? "" : "s"
-          } (nothing sent yet): ${drafted.map((c) => c.id).join(", ")}`
+          `${NAME}: skipping ${drafted.length} drafted campaign${drafted.length === 1 ? "" : "s"} (nothing sent yet): ${
+            drafted.map((c) => c.id).join(", ")
+          }`
         )
       }
       return all.filter((campaign) => !isDrafted(campaign))

@@ -143,7 +143,12 @@ describe("decode and encode", () => {
       "12": {
         created_at: "2025-02-01T00:00:00.000Z",
         offset: 40,
-        pass: { from: "2025-01-31T23:59:59.999Z", full: false, started_at: "2025-03-03T00:00:00.000Z", last_keys: [7, 8] }
+        pass: {
+          from: "2025-01-31T23:59:59.999Z",
+          full: false,
+          started_at: "2025-03-03T00:00:00.000Z",
+          last_keys: [7, 8]
+        }
       },
       "13": { offset: 10, pass: { from: null, full: true, started_at: "2025-03-03T00:00:00.000Z", last_keys: ["a"] } },
       "14": null
@@ -168,7 +173,12 @@ describe("decode and encode", () => {
     expect(state.partitions!.get("12")).toEqual({
       cursor: at("2025-02-01T00:00:00Z"),
       offset: 40,
-      pass: { from: at("2025-01-31T23:59:59.999Z"), full: false, startedAt: at("2025-03-03T00:00:00Z"), lastKeys: [7, 8] },
+      pass: {
+        from: at("2025-01-31T23:59:59.999Z"),
+        full: false,
+        startedAt: at("2025-03-03T00:00:00Z"),
+        lastKeys: [7, 8]
+      },
       reconciledAt: at("2025-03-02T00:00:00Z"),
       activityAt: at("2025-03-02T00:00:00Z")
     })
@@ -246,7 +256,12 @@ describe("decode and encode", () => {
         "7": {
           created_at: "2025-01-01T14:00:00+02:00",
           offset: 3,
-          pass: { from: "2024-12-31 23:59:59.999", full: false, started_at: "2025-01-02T01:00:00+01:00", last_keys: [1] }
+          pass: {
+            from: "2024-12-31 23:59:59.999",
+            full: false,
+            started_at: "2025-01-02T01:00:00+01:00",
+            last_keys: [1]
+          }
         }
       },
       reconciled_at: { "2025-01-02": [7] }
@@ -257,7 +272,12 @@ describe("decode and encode", () => {
         "7": {
           created_at: "2025-01-01T12:00:00.000Z",
           offset: 3,
-          pass: { from: "2024-12-31T23:59:59.999Z", full: false, started_at: "2025-01-02T00:00:00.000Z", last_keys: [1] }
+          pass: {
+            from: "2024-12-31T23:59:59.999Z",
+            full: false,
+            started_at: "2025-01-02T00:00:00.000Z",
+            last_keys: [1]
+          }
         }
       },
       reconciled_at: { "2025-01-02T00:00:00.000Z": [7] }
@@ -339,7 +359,10 @@ describe("working", () => {
   it("spreads a hand-written cursor over the sync's partitions", () => {
     const state = Cursor.working({ cursor: 500, partitions: undefined }, ["1", "2"])
     expect(Object.fromEntries(state.partitions!)).toEqual({ "1": { cursor: 500 }, "2": { cursor: 500 } })
-    expect(Cursor.encode(KEYS, state)).toEqual({ created_at: Cursor.toIso(500), campaigns: { "1": Cursor.toIso(500), "2": Cursor.toIso(500) } })
+    expect(Cursor.encode(KEYS, state)).toEqual({
+      created_at: Cursor.toIso(500),
+      campaigns: { "1": Cursor.toIso(500), "2": Cursor.toIso(500) }
+    })
   })
 
   it("keeps the entries of partitions not read this sync, and never changes the input", () => {
@@ -397,7 +420,9 @@ describe("plan", () => {
     expect(Cursor.plan(read, { ...policy, sweep: false }).sweepSince).toBeUndefined()
     const { activityAt: _activityAt, ...noActivity } = read
     expect(Cursor.plan(noActivity, policy).sweepSince).toBe(read.reconciledAt! - policy.sweepMarginMs)
-    expect(Cursor.plan({ cursor }, { ...policy, reconcileMs: undefined }).sweepSince).toBe(cursor - policy.sweepMarginMs)
+    expect(Cursor.plan({ cursor }, { ...policy, reconcileMs: undefined }).sweepSince).toBe(
+      cursor - policy.sweepMarginMs
+    )
   })
 
   it("resumes a pass under way at its offset with exactly the query it was counted against, and sweeps after an incremental one", () => {
@@ -520,7 +545,11 @@ describe("passCompleted", () => {
   })
 
   it("does not move the cursor, nor count as a full read, when the pass may have missed rows", () => {
-    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 200 * HOUR, activityAt: start - HOUR }
+    const before: Entry = {
+      cursor: at("2025-05-20T00:00:00Z"),
+      reconciledAt: start - 200 * HOUR,
+      activityAt: start - HOUR
+    }
     expect(Cursor.passCompleted(before, fullPass, { newest, mayHaveMissed: true })).toEqual(before)
     expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: true })).toEqual(before)
     // a first read that may have missed rows: no cursor, so the next sync reads in full again
@@ -532,7 +561,11 @@ describe("passCompleted", () => {
   })
 
   it("an incremental pass moves only the cursor", () => {
-    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 24 * HOUR, activityAt: start - HOUR }
+    const before: Entry = {
+      cursor: at("2025-05-20T00:00:00Z"),
+      reconciledAt: start - 24 * HOUR,
+      activityAt: start - HOUR
+    }
     expect(Cursor.passCompleted(before, incremental, { newest, mayHaveMissed: false })).toEqual({
       ...before,
       cursor: newest
@@ -540,7 +573,11 @@ describe("passCompleted", () => {
   })
 
   it("a full pass (reconciliation) records its start as both clocks", () => {
-    const before: Entry = { cursor: at("2025-05-20T00:00:00Z"), reconciledAt: start - 200 * HOUR, activityAt: start - HOUR }
+    const before: Entry = {
+      cursor: at("2025-05-20T00:00:00Z"),
+      reconciledAt: start - 200 * HOUR,
+      activityAt: start - HOUR
+    }
     expect(Cursor.passCompleted(before, fullPass, { newest, mayHaveMissed: false })).toEqual({
       cursor: newest,
       reconciledAt: start,

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
-import type { JsonObject } from "../../../src/airbyte/Protocol.js"
 import type { Page, PageOut } from "../../../src/airbyte/Paginator.js"
 import { paginate } from "../../../src/airbyte/Paginator.js"
+import type { JsonObject } from "../../../src/airbyte/Protocol.js"
 
 interface Server {
   ids: Array<number>
@@ -36,7 +36,14 @@ const fetchFrom = (s: Server) => (offset: number, limit: number): Effect.Effect<
     return { rows, total: s.total ? s.total(s.ids) : s.ids.length, limit: s.echoLimit ? applied : undefined }
   })
 
-const run = (s: Server, pageSize: number, overlap = 2, startOffset = 0, startKeys?: ReadonlyArray<unknown>, maxRestarts = 3) =>
+const run = (
+  s: Server,
+  pageSize: number,
+  overlap = 2,
+  startOffset = 0,
+  startKeys?: ReadonlyArray<unknown>,
+  maxRestarts = 3
+) =>
   Effect.gen(function*() {
     const seen = new Set<unknown>()
     const result = yield* Stream.runCollect(
@@ -166,7 +173,7 @@ describe("paginate", () => {
       let next = 100
       const s = server(20, {
         before: (n, srv) => {
-          if (n === 1 || n === 2) for (let i = 0; i < 3; i++) srv.ids.unshift(next++)
+          if (n === 1 || n === 2) { for (let i = 0; i < 3; i++) srv.ids.unshift(next++) }
         }
       })
       const original = s.ids.slice()

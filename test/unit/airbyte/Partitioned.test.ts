@@ -122,7 +122,7 @@ const decode = (json: JsonObject) => {
 const claimsOnlyEmitted = (api: FakeApi, events: ReadonlyArray<StreamEvent>) => {
   const emitted = new Set<number>()
   for (const event of events) {
-    if (event._tag === "Records") for (const row of event.records) emitted.add(row["id"] as number)
+    if (event._tag === "Records") { for (const row of event.records) emitted.add(row["id"] as number) }
     if (event._tag !== "Checkpoint") continue
     const state = decode(event.state)
     for (const [partition, entry] of state?.partitions ?? []) {
@@ -302,8 +302,7 @@ describe("readPartitions", () => {
         partitions: ["a", "b", "c"],
         idOf: (id) => id,
         concurrency: 1,
-        read: (id) =>
-          id === "a" ? Stream.fail(new Boom({ fatal: true })) : Stream.sync(() => (read.push(id), id)),
+        read: (id) => id === "a" ? Stream.fail(new Boom({ fatal: true })) : Stream.sync(() => (read.push(id), id)),
         failures: { isFatal: (error) => error.fatal, describe: () => "boom" }
       }).pipe(Stream.runCollect, Effect.either)
       expect(Either.isLeft(result) && result.left._tag).toBe("Boom")

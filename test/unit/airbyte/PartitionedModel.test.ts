@@ -88,7 +88,13 @@ class Model {
   }
 
   insert(campaign: number, createdAt = this.quirks.pastTimeline ? this.now - 365 * 24 * HOUR : this.apiNow()) {
-    this.campaigns[campaign]!.push({ id: this.nextId++, createdAt, version: 0, activityAt: undefined, activityVersion: 0 })
+    this.campaigns[campaign]!.push({
+      id: this.nextId++,
+      createdAt,
+      version: 0,
+      activityAt: undefined,
+      activityVersion: 0
+    })
   }
 
   apply(mutation: Mutation) {
@@ -166,7 +172,9 @@ const definition = (
   const fetch = (partition: string, query: Query, offset: number, limit: number): Effect.Effect<Page, Stop> =>
     Effect.gen(function*() {
       const at = n++
-      if (at > 400) return yield* Effect.die(new Error(`more than 400 requests in one sync (${JSON.stringify(model.quirks)})`))
+      if (at > 400) {
+        return yield* Effect.die(new Error(`more than 400 requests in one sync (${JSON.stringify(model.quirks)})`))
+      }
       onRequest()
       if (disturbance.stop !== undefined && at === disturbance.stop.at) {
         return yield* new Stop({ fatal: true })
@@ -211,7 +219,9 @@ const sync = (
     let killedAt: number | undefined
     const before = model.requests
     const def = definition(model, disturbance, pageSize, checkpointIntervalMs, () => {
-      if (disturbance.stop?.kind === "kill" && killedAt === undefined && model.requests - before >= disturbance.stop.at) {
+      if (
+        disturbance.stop?.kind === "kill" && killedAt === undefined && model.requests - before >= disturbance.stop.at
+      ) {
         killedAt = events.length
       }
     })
@@ -225,7 +235,9 @@ const sync = (
     const kept = killedAt === undefined ? events : events.slice(0, killedAt)
     // A kill loses the records after the last STATE: the destination never committed them.
     const lastState = kept.map((event, i) => ({ event, i })).filter(({ event }) => event._tag === "Checkpoint").at(-1)
-    const delivered = disturbance.stop?.kind === "kill" ? kept.slice(0, lastState === undefined ? 0 : lastState.i) : kept
+    const delivered = disturbance.stop?.kind === "kill"
+      ? kept.slice(0, lastState === undefined ? 0 : lastState.i)
+      : kept
     const state = lastState === undefined
       ? input
       : Either.getOrThrow(Cursor.decode(KEYS, (lastState.event as { state: JsonObject }).state))
@@ -328,12 +340,24 @@ describe("the promise under churn (model-based)", () => {
 
   it.effect.prop(
     "a campaign too large for one sync's budget, gaining leads between syncs, completes within a bounded number of syncs",
-    [fc.integer({ min: 30, max: 80 }), fc.integer({ min: 4, max: 8 }), fc.constantFrom<Order>("oldest", "newest", "shuffled")],
+    [
+      fc.integer({ min: 30, max: 80 }),
+      fc.integer({ min: 4, max: 8 }),
+      fc.constantFrom<Order>("oldest", "newest", "shuffled")
+    ],
     ([size, budget, order]) =>
       Effect.gen(function*() {
         yield* TestClock.setTime(START)
         const model = new Model(
-          { order, cap: undefined, echoesLimit: false, totals: "honest", ignoresCreatedAt: false, skewMs: 0, pastTimeline: false },
+          {
+            order,
+            cap: undefined,
+            echoesLimit: false,
+            totals: "honest",
+            ignoresCreatedAt: false,
+            skewMs: 0,
+            pastTimeline: false
+          },
           [size, 0]
         )
         const pageSize = 5
@@ -355,5 +379,3 @@ describe("the promise under churn (model-based)", () => {
     { timeout: 600_000, fastCheck: { numRuns: Math.ceil(RUNS / 3), ...(SEED === undefined ? {} : { seed: SEED }) } }
   )
 })
-
-
