@@ -12,6 +12,7 @@
 import type { Effect, Either, Layer, Schema } from "effect"
 import { Stream } from "effect"
 import type { JsonSchemaObject } from "./JsonSchema.js"
+import { lazyFromSchema } from "./JsonSchema.js"
 import type { ConnectorSpecification, FailureType, JsonObject, SyncMode } from "./Protocol.js"
 import type { Redaction } from "./Redaction.js"
 
@@ -60,6 +61,8 @@ export interface SourceStream<Config, E, R, S = JsonObject> {
   readonly supportedSyncModes: ReadonlyArray<SyncMode>
   readonly primaryKey: ReadonlyArray<ReadonlyArray<string>>
   readonly cursorField?: ReadonlyArray<string>
+  /** CSV columns for shell exports (`read --format csv`) when `--columns` is not given (dotted paths). */
+  readonly columns?: ReadonlyArray<string>
   readonly read: (context: ReadContext<Config, S>) => Stream.Stream<StreamEvent, E, R>
   /**
    * Decodes a state from the state input; Left names what is wrong. The runner calls it for
@@ -96,8 +99,24 @@ export interface Source<Config, ConfigEncoded, E, R, Env> {
   /** The stream a bare (non-protocol) state object belongs to, if the source accepts one. */
   readonly bareStateStream?: string
   readonly describeError: (error: E) => FailureReport
-  /** CSV columns per stream for shell exports (`read --format csv`) when `--columns` is not given. */
-  readonly defaultColumns?: Readonly<Record<string, ReadonlyArray<string>>>
+}
+
+/**
+ * A stream declared as data: its record schema (an `effect/Schema`) instead of a JSON Schema,
+ * which is built on first use, so that a command that never asks for it (`spec`) never pays
+ * for it.
+ */
+export const defineStream = <Config, E, R, S = JsonObject>(
+  declared: Omit<SourceStream<Config, E, R, S>, "jsonSchema"> & { readonly schema: Schema.Schema<any, any, never> }
+): SourceStream<Config, E, R, S> => {
+  const { schema, ...rest } = declared
+  const jsonSchema = lazyFromSchema(schema)
+  return {
+    ...rest,
+    get jsonSchema() {
+      return jsonSchema()
+    }
+  }
 }
 
 /** Any source, for code that does not care about its type parameters. */

@@ -46,11 +46,10 @@ export interface Plan {
 export const recordsOnly = (flags: ShellFlags): boolean =>
   flags.recordsOnly || Option.isSome(flags.format) || Option.isSome(flags.columns)
 
-/** The default CSV columns of a stream: the source's choice, else its primary key and cursor. */
+/** The default CSV columns of a stream: the stream's choice, else its primary key and cursor. */
 export const defaultColumns = (source: AnySource<unknown>, name: string): ReadonlyArray<string> => {
-  const chosen = source.defaultColumns?.[name]
-  if (chosen !== undefined) return chosen
   const stream = source.streams.find((candidate) => candidate.name === name)
+  if (stream?.columns !== undefined) return stream.columns
   const paths = [...(stream?.primaryKey ?? []), ...(stream?.cursorField === undefined ? [] : [stream.cursorField])]
   return Array.from(new Set(paths.map((path) => path.join("."))))
 }

@@ -10,12 +10,11 @@
 import type { Either, Schema, Scope } from "effect"
 import { Effect, Stream } from "effect"
 import * as Cursor from "../airbyte/Cursor.js"
-import { lazyFromSchema } from "../airbyte/JsonSchema.js"
 import type { Page } from "../airbyte/Paginator.js"
 import * as Partitioned from "../airbyte/Partitioned.js"
 import type { JsonObject, SyncMode } from "../airbyte/Protocol.js"
-import type { SourceStream, StreamEvent } from "../airbyte/Source.js"
-import { checkpointEveryBatch, records } from "../airbyte/Source.js"
+import type { SourceStream } from "../airbyte/Source.js"
+import { checkpointEveryBatch, defineStream, records } from "../airbyte/Source.js"
 import type { SmartLeadApiShape } from "./Api.js"
 import { SmartLeadApi } from "./Api.js"
 import type { Campaign } from "./CampaignList.js"
@@ -44,6 +43,8 @@ export interface IncrementalStream {
   /** The record schema, from which the discovered JSON Schema is built on first use. */
   readonly schema: Schema.Schema<any, any, never>
   readonly primaryKey: ReadonlyArray<ReadonlyArray<string>>
+  /** CSV columns for shell exports. */
+  readonly columns: ReadonlyArray<string>
   /** The cursor field: a record field, and the cursor's key in state. */
   readonly cursorField: string
   /** A row's identity within its campaign. */
@@ -84,16 +85,14 @@ export const incremental = (
   declared: IncrementalStream
 ): SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList, Cursor.State | undefined> => {
   const keys: Cursor.Keys = { cursor: declared.cursorField, partitions: PARTITIONS }
-  const jsonSchema = lazyFromSchema(declared.schema)
   const supportedSyncModes: ReadonlyArray<SyncMode> = ["full_refresh", "incremental"]
-  return {
+  return defineStream({
     name: declared.name,
     description: declared.description,
-    get jsonSchema() {
-      return jsonSchema()
-    },
+    schema: declared.schema,
     supportedSyncModes,
     primaryKey: declared.primaryKey,
+    columns: declared.columns,
     cursorField: [declared.cursorField],
     decodeState: (json) => Cursor.decode(keys, json),
     read: ({ config, state }) =>
@@ -133,35 +132,50 @@ export const incremental = (
           ...(declared.sweepFallback === undefined ? {} : { sweepFallback: declared.sweepFallback })
         }, state)
       }))
-  }
+  })
 }
 
 /**
- * The `read` of a full-refresh stream that makes one GET per campaign of the `CampaignList`
- * (`campaign_analytics`, `campaign_sequences`): the body decoded into the campaign's records.
+ * A full-refresh stream that makes one GET per campaign of the `CampaignList`
+ * (`campaign_analytics`, `campaign_sequences`), as data: the body decoded into the campaign's
+ * records.
  */
-export const oneRequestPerCampaign = (options: {
-  readonly stream: string
+export const oneRequestPerCampaign = (declared: {
+  readonly name: string
+  readonly description: string
+  readonly schema: Schema.Schema<any, any, never>
+  readonly primaryKey: ReadonlyArray<ReadonlyArray<string>>
+  readonly columns: ReadonlyArray<string>
   readonly path: (campaignId: number) => string
   readonly decode: (json: unknown, campaignId: number) => Either.Either<Array<JsonObject>, string>
-}) =>
-(config: Config): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi | CampaignList> =>
-  Stream.unwrap(
-    Effect.gen(function*() {
-      const api = yield* SmartLeadApi
-      const campaigns = yield* Effect.flatMap(CampaignList, (list) => list.campaigns)
-      return checkpointEveryBatch(Partitioned.readPartitions({
-        stream: options.stream,
-        partitions: campaigns,
-        idOf: (campaign) => String(campaign.id),
-        concurrency: concurrency(config, campaigns.length),
-        failures,
-        noun: "campaign",
-        read: (campaign) =>
-          Stream.fromEffect(api.get(options.path(campaign.id), {}, (json) => options.decode(json, campaign.id))).pipe(
-            Stream.filter((rows) => rows.length > 0),
-            Stream.map(records)
-          )
-      }))
-    })
-  )
+}): SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList> =>
+  defineStream({
+    name: declared.name,
+    description: declared.description,
+    schema: declared.schema,
+    supportedSyncModes: ["full_refresh"],
+    primaryKey: declared.primaryKey,
+    columns: declared.columns,
+    read: ({ config }) =>
+      Stream.unwrap(
+        Effect.gen(function*() {
+          const api = yield* SmartLeadApi
+          const campaigns = yield* Effect.flatMap(CampaignList, (list) => list.campaigns)
+          return checkpointEveryBatch(Partitioned.readPartitions({
+            stream: declared.name,
+            partitions: campaigns,
+            idOf: (campaign) => String(campaign.id),
+            concurrency: concurrency(config, campaigns.length),
+            failures,
+            noun: "campaign",
+            read: (campaign) =>
+              Stream.fromEffect(
+                api.get(declared.path(campaign.id), {}, (json) => declared.decode(json, campaign.id))
+              ).pipe(
+                Stream.filter((rows) => rows.length > 0),
+                Stream.map(records)
+              )
+          }))
+        })
+      )
+  })

@@ -73,47 +73,5 @@ export const SmartLeadSource: Source<
     ),
   streams: [leads, campaigns, leadCategories, campaignStatistics, campaignAnalytics, campaignSequences, emailAccounts],
   bareStateStream: "leads",
-  describeError: report,
-  defaultColumns: {
-    leads: ["email", "first_name", "last_name", "company_name", "status", "category_name", "created_at", "campaign_id"],
-    campaigns: ["id", "name", "status", "created_at"],
-    lead_categories: ["id", "name", "sentiment_type"],
-    campaign_statistics: [
-      "campaign_id",
-      "stats_id",
-      "lead_email",
-      "sequence_number",
-      "seq_variant_id",
-      "sent_time",
-      "open_time",
-      "click_time",
-      "reply_time",
-      "open_count",
-      "click_count"
-    ],
-    campaign_analytics: [
-      "campaign_id",
-      "name",
-      "status",
-      "sent_count",
-      "unique_open_count",
-      "unique_click_count",
-      "reply_count",
-      "bounce_count",
-      "unsubscribed_count"
-    ],
-    campaign_sequences: ["campaign_id", "id", "seq_number", "subject", "seq_delay_details.delayInDays"],
-    email_accounts: [
-      "id",
-      "from_email",
-      "from_name",
-      "type",
-      "message_per_day",
-      "daily_sent_count",
-      "is_smtp_success",
-      "is_imap_success",
-      "warmup_details.status",
-      "warmup_details.warmup_reputation"
-    ]
-  }
+  describeError: report
 }

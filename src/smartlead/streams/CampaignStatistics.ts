@@ -60,6 +60,19 @@ export const campaignStatistics = PerCampaign.incremental({
   description: "one row per email sent (GET /campaigns/{id}/statistics), incremental on sent_time",
   schema: CampaignStatisticsRecordWithBody,
   primaryKey: [["campaign_id"], ["stats_id"]],
+  columns: [
+    "campaign_id",
+    "stats_id",
+    "lead_email",
+    "sequence_number",
+    "seq_variant_id",
+    "sent_time",
+    "open_time",
+    "click_time",
+    "reply_time",
+    "open_count",
+    "click_count"
+  ],
   cursorField: CURSOR_FIELD,
   keyOf: (row) => row["stats_id"],
   settings: (config) => ({

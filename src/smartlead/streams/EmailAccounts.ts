@@ -5,10 +5,9 @@
  * short and rarely changes during a read), which stops a server that ignores offset. Full refresh. Credentials are dropped by the decoder (see `Credentials`).
  */
 import { Effect, Stream } from "effect"
-import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import { paginate } from "../../airbyte/Paginator.js"
 import type { SourceStream, StreamEvent } from "../../airbyte/Source.js"
-import { checkpointEveryBatch, records } from "../../airbyte/Source.js"
+import { checkpointEveryBatch, defineStream, records } from "../../airbyte/Source.js"
 import { display, SmartLeadApi } from "../Api.js"
 import type { Config } from "../Config.js"
 import type { SmartLeadError } from "../Errors.js"
@@ -59,15 +58,24 @@ const read = (): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
       ))
   )
 
-const emailAccountRecordJsonSchema = lazyFromSchema(EmailAccountRecord)
-
 /** The `email_accounts` stream. */
-export const emailAccounts: SourceStream<Config, SmartLeadError, SmartLeadApi> = {
+export const emailAccounts: SourceStream<Config, SmartLeadError, SmartLeadApi> = defineStream({
   name: NAME,
-  get jsonSchema() {
-    return emailAccountRecordJsonSchema()
-  },
+  description: "one row per sending mailbox and its health (GET /email-accounts/)",
+  schema: EmailAccountRecord,
   supportedSyncModes: ["full_refresh"],
   primaryKey: [["id"]],
+  columns: [
+    "id",
+    "from_email",
+    "from_name",
+    "type",
+    "message_per_day",
+    "daily_sent_count",
+    "is_smtp_success",
+    "is_imap_success",
+    "warmup_details.status",
+    "warmup_details.warmup_reputation"
+  ],
   read
-}
+})

@@ -47,6 +47,7 @@ export const leads = PerCampaign.incremental({
   description: "one row per lead of a campaign, incremental on created_at",
   schema: LeadRecord,
   primaryKey: [["campaign_id"], ["id"]],
+  columns: ["email", "first_name", "last_name", "company_name", "status", "category_name", "created_at", "campaign_id"],
   cursorField: "created_at",
   keyOf: (row) => row["id"],
   settings: (config) => ({

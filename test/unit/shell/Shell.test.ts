@@ -64,11 +64,16 @@ describe("plan", () => {
       )
   })
 
-  it("defaults CSV columns to the source's choice, else the primary key and cursor", () => {
+  it("defaults CSV columns to the stream's choice, else the primary key and cursor", () => {
     expect(Shell.plan(FakeSource, flags({ format: Option.some("csv") }))).toEqual(
       Either.right({ rendering: { _tag: "Csv", columns: ["id"] }, stream: "items", stateOutput: undefined })
     )
-    const chosen = { ...FakeSource, defaultColumns: { tags: ["tag", "id"] } }
+    const chosen = {
+      ...FakeSource,
+      streams: FakeSource.streams.map((
+        stream
+      ) => (stream.name === "tags" ? { ...stream, columns: ["tag", "id"] } : stream))
+    }
     expect(Shell.plan(chosen, flags({ format: Option.some("csv"), stream: Option.some("tags") }))).toEqual(
       Either.right({ rendering: { _tag: "Csv", columns: ["tag", "id"] }, stream: "tags", stateOutput: undefined })
     )
