@@ -261,7 +261,8 @@ const readPartition = <E, R>(
     paginate<E, R>({
       fetch: (at, limit) => definition.fetch(id, query, at, limit),
       keyOf: definition.keyOf,
-      pageSize: settings.pageSize,
+      // Pages must be able to overlap for shifts to be seen: never fewer rows than the overlap and one.
+      pageSize: Math.max(settings.pageSize, DEFAULT_OVERLAP + 1),
       startOffset: offset,
       ...(startKeys === undefined ? {} : { startKeys }),
       overlap: DEFAULT_OVERLAP,

@@ -163,7 +163,8 @@ export const Config = Schema.Struct({
   page_size: withDefault(
     integer(1, 100).annotations({
       title: "Page size",
-      description: "Leads per request (the API allows at most 100)."
+      description:
+        "Leads per request (the API allows at most 100). Below 3 it is read as 3: each page asks again for the last 2 rows of the one before, to see rows move under the read."
     }),
     100
   ),
