@@ -293,7 +293,23 @@ const scenario = fc.record({
     fc.record({ between: fc.array(mutation(2), { maxLength: 4 }), disturbance }),
     { minLength: 1, maxLength: 5 }
   )
-})
+}).map((scenario) =>
+  // A past timeline stands for leads committed long after their created_at. A deletion behind the
+  // read position can hide such an insertion from any client (a README limit; reconciliation
+  // brings the lead), so on that timeline leads are inserted and changed, never deleted.
+  scenario.quirks.pastTimeline
+    ? {
+      ...scenario,
+      syncs: scenario.syncs.map((step) => ({
+        between: step.between.filter((m) => m._tag !== "delete"),
+        disturbance: {
+          ...step.disturbance,
+          during: step.disturbance.during.filter((d) => d.mutation._tag !== "delete")
+        }
+      }))
+    }
+    : scenario
+)
 
 describe("the promise under churn (model-based)", () => {
   it.effect.prop(
