@@ -3,6 +3,7 @@
  * with an in-memory HttpClient and the TestClock.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { RequestError } from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Either, Exit, Fiber, Layer, Option, Random, Redacted, TestClock } from "effect"
 import * as Redaction from "../../../src/airbyte/Redaction.js"
@@ -36,16 +37,12 @@ const scripted = (replies: ReadonlyArray<Reply> | ((call: number, url: URL) => R
         ? replies(calls.length - 1, url)
         : replies[Math.min(calls.length - 1, replies.length - 1)]!
       if (reply === "hang") {
-        const { RequestError } = yield* Effect.promise(() => import("@effect/platform/HttpClientError"))
         return yield* Effect.async<never, InstanceType<typeof RequestError>>((resume) => {
           signal.addEventListener("abort", () =>
             resume(Effect.fail(new RequestError({ request, reason: "Transport", cause: signal.reason }))))
         })
       }
       if (reply === "reset") {
-        const { RequestError } = yield* Effect.promise(() =>
-          import("@effect/platform/HttpClientError")
-        )
         return yield* Effect.fail(
           new RequestError({ request, reason: "Transport", cause: new Error("socket hang up") })
         )
