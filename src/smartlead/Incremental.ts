@@ -12,6 +12,7 @@
  */
 import { Chunk, Effect, Schedule, Stream } from "effect"
 import * as Cursor from "../airbyte/Cursor.js"
+import * as Instant from "../airbyte/Instant.js"
 import type { JsonObject } from "../airbyte/Protocol.js"
 import type { ReadContext, StreamEvent } from "../airbyte/Source.js"
 import { checkpoint, estimate, records } from "../airbyte/Source.js"
@@ -84,7 +85,7 @@ interface Counters {
   dropped: number
 }
 
-/** A timestamp already as `Cursor.toIso` writes it (cheaper to test than to rewrite; a length check is not enough: `…T12:00:00+0200` has 24 characters too). */
+/** A timestamp already as `Instant.format` writes it (cheaper to test than to rewrite; a length check is not enough: `…T12:00:00+0200` has 24 characters too). */
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 /**
@@ -105,8 +106,8 @@ const normalize = (
     const row = rows[read] as Record<string, unknown>
     const raw = row[field]
     // Nearly every value is already canonical: read it the cheap way, and leave it as it is.
-    const canonical = typeof raw === "string" ? Cursor.parseCanonical(raw) : undefined
-    const ms = canonical ?? (raw === undefined || raw === null ? undefined : Cursor.parseInstant(raw))
+    const canonical = typeof raw === "string" ? Instant.parseCanonical(raw) : undefined
+    const ms = canonical ?? (raw === undefined || raw === null ? undefined : Instant.parse(raw))
     if (ms === undefined) {
       if (raw !== undefined && raw !== null) {
         counters.unparseable++
@@ -118,7 +119,7 @@ const normalize = (
         counters.dropped++
         continue
       }
-      if (canonical === undefined && (typeof raw !== "string" || !CANONICAL.test(raw))) row[field] = Cursor.toIso(ms)
+      if (canonical === undefined && (typeof raw !== "string" || !CANONICAL.test(raw))) row[field] = Instant.format(ms)
       if (ms > futureAfter) counters.future++
       if (newest === undefined || ms > newest) newest = ms
     }
@@ -143,7 +144,7 @@ export const read = <R>(definition: Definition<R>) =>
       const pageSize = definition.pageSize(config)
       const policy: Cursor.Policy = {
         syncStart,
-        startDate: config.start_date === undefined ? undefined : Cursor.parseInstant(config.start_date),
+        startDate: config.start_date === undefined ? undefined : Instant.parse(config.start_date),
         lookbackMs: definition.lookbackMs(config),
         reconcileMs: definition.reconcileMs?.(config),
         sweep: definition.sweep?.(config) ?? false,
@@ -197,7 +198,7 @@ export const read = <R>(definition: Definition<R>) =>
         const seen = new Set<unknown>()
         const describe = (query: Query) => (offset: number) =>
           `GET ${definition.name} of campaign ${id} (offset ${offset}${
-            query.from === undefined ? "" : `, after ${Cursor.toIso(query.from)}`
+            query.from === undefined ? "" : `, after ${Instant.format(query.from)}`
           })`
         const pages = (query: Query, startOffset: number) =>
           paginate({

@@ -8,6 +8,7 @@
  */
 import { Effect, Stream } from "effect"
 import * as Cursor from "../../airbyte/Cursor.js"
+import * as Instant from "../../airbyte/Instant.js"
 import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { SourceStream } from "../../airbyte/Source.js"
@@ -58,16 +59,16 @@ const read = (context: Parameters<ReturnType<typeof Incremental.read<SmartLeadAp
     const filters = filtersOf(context.config)
     const eventAfter = context.config.event_after === undefined
       ? undefined
-      : Cursor.parseInstant(context.config.event_after)
+      : Instant.parse(context.config.event_after)
     return Incremental.read<SmartLeadApi>({
       name: "leads",
       keys: KEYS,
       keyOf: (row) => row["id"],
       fetch: (campaignId, query, offset, limit) => {
         const params: Record<string, string> = { ...filters }
-        if (query.from !== undefined) params["created_at_gt"] = Cursor.toIso(query.from)
+        if (query.from !== undefined) params["created_at_gt"] = Instant.format(query.from)
         if (query.activitySince !== undefined) {
-          params["event_time_gt"] = Cursor.toIso(
+          params["event_time_gt"] = Instant.format(
             eventAfter === undefined ? query.activitySince : Math.max(eventAfter, query.activitySince)
           )
         }
