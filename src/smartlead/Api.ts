@@ -10,7 +10,6 @@
  * `Paginator`'s.
  */
 import type { HttpClient } from "@effect/platform"
-import type { Scope } from "effect"
 import { Clock, Context, Effect, Either, Layer, Redacted } from "effect"
 import type { JsonObject } from "../airbyte/Protocol.js"
 import { Redaction, secretForms } from "../airbyte/Redaction.js"
@@ -126,14 +125,8 @@ const retryAfterFromBody = (body: string): number | undefined => {
   }
 }
 
-/** Builds the client from its options; needs an `HttpClient`, the shared `RateLimit` and the `UserAgent`; its request watchdog lives in the scope. */
-export const make = (
-  options: ApiOptions
-): Effect.Effect<
-  SmartLeadApiShape,
-  never,
-  HttpClient.HttpClient | RateLimit.RateLimit | Redaction | UserAgent | Scope.Scope
-> =>
+/** Builds the client from its options; needs what the `Transport` needs. */
+export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, never, Transport.Requirements> =>
   Effect.gen(function*() {
     const key = Redacted.value(options.apiKey)
     const redaction = yield* Redaction

@@ -51,14 +51,11 @@ export interface TransportShape {
   readonly requestCount: Effect.Effect<number>
 }
 
+/** What the transport needs: an `HttpClient`, the shared `RateLimit`, `Redaction`, the `UserAgent` and a scope for its watchdog. */
+export type Requirements = HttpClient.HttpClient | RateLimit.RateLimit | Redaction | UserAgent | Scope.Scope
+
 /** Builds the transport; its request watchdog lives in the scope. */
-export const make = (
-  options: TransportOptions
-): Effect.Effect<
-  TransportShape,
-  never,
-  HttpClient.HttpClient | RateLimit.RateLimit | Redaction | UserAgent | Scope.Scope
-> =>
+export const make = (options: TransportOptions): Effect.Effect<TransportShape, never, Requirements> =>
   Effect.gen(function*() {
     // `withScope`: each request is aborted when its scope closes (by the watchdog, on timeout);
     // the response is then neither wrapped nor tracked by a FinalizationRegistry.
