@@ -12,6 +12,7 @@
  */
 import { Effect, Stream } from "effect"
 import * as Cursor from "../../airbyte/Cursor.js"
+import * as Instant from "../../airbyte/Instant.js"
 import { lazyFromSchema } from "../../airbyte/JsonSchema.js"
 import type { ReadContext, SourceStream } from "../../airbyte/Source.js"
 import type { SmartLeadApiShape } from "../Api.js"
@@ -38,7 +39,7 @@ const DAY_MS = 86_400_000
  * a space between date and time, milliseconds, `Z`). An ISO 8601 `T` is refused by the API. The
  * only place this format is written.
  */
-export const formatStartDate = (epochMs: number): string => new Date(epochMs).toISOString().replace("T", " ")
+export const formatStartDate = (epochMs: number): string => Instant.format(epochMs).replace("T", " ")
 
 /** One page of a campaign's statistics for a query, at an offset. */
 export type StatisticsPageFetcher = (

@@ -31,9 +31,11 @@ export const filtersOf = (config: Config): LeadFilters => {
   if (config.lead_category_id !== undefined) filters["lead_category_id"] = String(config.lead_category_id)
   if (config.email_status !== undefined) filters["emailStatus"] = config.email_status
   if (config.last_sent_after !== undefined) {
-    filters["last_sent_time_gt"] = new Date(config.last_sent_after).toISOString()
+    filters["last_sent_time_gt"] = Instant.normalize(config.last_sent_after) ?? config.last_sent_after
   }
-  if (config.event_after !== undefined) filters["event_time_gt"] = new Date(config.event_after).toISOString()
+  if (config.event_after !== undefined) {
+    filters["event_time_gt"] = Instant.normalize(config.event_after) ?? config.event_after
+  }
   return filters
 }
 
