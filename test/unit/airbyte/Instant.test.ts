@@ -103,6 +103,15 @@ describe("parse", () => {
   })
 })
 
+describe("years before 100", () => {
+  it("are read as written, not as 19xx", () => {
+    const expected = new Date(Date.UTC(2000, 0, 1, 12))
+    expected.setUTCFullYear(50)
+    expect(Instant.parse("0050-01-01 12:00:00")).toBe(expected.getTime())
+    expect(Instant.format(Instant.parse("0050-01-01T12:00:00.000Z")!)).toBe("0050-01-01T12:00:00.000Z")
+  })
+})
+
 describe("format and normalize", () => {
   it("write ISO 8601 UTC with milliseconds, whatever form was read", () => {
     expect(Instant.format(Date.UTC(2025, 0, 1, 12))).toBe("2025-01-01T12:00:00.000Z")
