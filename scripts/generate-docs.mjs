@@ -6,7 +6,7 @@
 // Everything outside the markers is hand-written and left alone. Idempotent. Run it after
 // scripts/generate.mjs (which writes spec.json and catalog.json from the built connector).
 //
-// The rendering functions are pure and exported, so test/docs/Docs.test.ts checks the committed
+// The rendering functions are pure and exported, so test/docs/Docs.e2e.test.ts checks the committed
 // docs against exactly what this script would write.
 import { readFileSync, writeFileSync } from "node:fs"
 import { resolve } from "node:path"

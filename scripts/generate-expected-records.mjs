@@ -3,7 +3,7 @@
 // shapes) with integration_tests/configured_catalog.json, sorted by stream (catalog order) and
 // primary key, one line per record in the layout of
 // Airbyte's expected records ({"stream", "data", "emitted_at"}), `emitted_at` fixed at 0 so the
-// file is reproducible. Run by `npm run generate` after the build; test/docs/Docs.test.ts checks
+// file is reproducible. Run by `npm run generate` after the build; test/docs/Docs.e2e.test.ts checks
 // the committed file against `expectedRecords()`.
 import { execFile, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"

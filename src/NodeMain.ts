@@ -1,6 +1,7 @@
 /**
  * What both executables share on Node: the platform layers (file system, path and terminal for
- * the CLI; the stdout `Output`, the run's `Redaction` and the LOG-message logger), the undici
+ * the CLI; the stdout `Output`, which ends the process when stdout goes away, the run's
+ * `Redaction` and the LOG-message logger at `LOG_LEVEL`), the undici
  * HTTP client as a layer that is
  * loaded only when a command talks to the API, and `NodeRuntime.runMain` with the exit code the
  * program computes — or 130/143 when a SIGINT/SIGTERM interrupted it.
@@ -24,8 +25,19 @@ export const HttpClientLive: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEf
  * What `@effect/cli` needs (file system, path, terminal) and no more: `NodeContext.layer` would
  * also load `node:child_process` and the worker manager at every start, which no command uses.
  */
-const MainLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, Logging.layer).pipe(
-  Layer.provideMerge(Layer.merge(Output.layerStdout, Redaction.layer))
+const MainLive = Layer.mergeAll(
+  NodeFileSystem.layer,
+  NodePath.layer,
+  NodeTerminal.layer,
+  Logging.layer(process.env["LOG_LEVEL"])
+).pipe(
+  Layer.provideMerge(Layer.merge(
+    Output.layer(process.stdout, process.stderr, () => process.exit(Output.BROKEN_PIPE_EXIT_CODE), (error) => {
+      process.stderr.write(`stdout failed: ${error.message}\n`)
+      process.exit(1)
+    }),
+    Redaction.layer
+  ))
 )
 
 /** Runs a program that computes its exit code, and exits with it. */

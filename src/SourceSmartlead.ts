@@ -3,16 +3,18 @@
  * on `read`, as a function of argv that computes the exit code. `main.ts` runs it on Node; the
  * end-to-end tests run it in their own process against the simulator over loopback HTTP.
  */
+import { Layer } from "effect"
 import * as Cli from "./airbyte/Cli.js"
 import * as NodeMain from "./NodeMain.js"
 import { NAME, VERSION } from "./Package.js"
 import * as Shell from "./shell/Shell.js"
 import { SmartLeadSource } from "./smartlead/Source.js"
+import { UserAgent } from "./smartlead/Transport.js"
 
 /** The program of `source-smartlead`, given the full argv (`[node, script, ...args]`). */
 export const program = Cli.make(SmartLeadSource, {
   name: NAME,
   version: VERSION,
-  env: NodeMain.HttpClientLive,
+  env: Layer.merge(NodeMain.HttpClientLive, Layer.succeed(UserAgent, `${NAME}/${VERSION}`)),
   extensions: [Shell.readOptions]
 })

@@ -9,7 +9,7 @@
  */
 import type { CliApp } from "@effect/cli"
 import { Command, Options } from "@effect/cli"
-import { Duration, Effect, Layer, Option } from "effect"
+import { Data, Duration, Effect, Layer, Option } from "effect"
 import type { EdgeError } from "./Edge.js"
 import { emit, layerFor, loadConfig, runCommand, stateFileError, UsageError } from "./Edge.js"
 import { readCatalog } from "./Inputs.js"
@@ -20,6 +20,13 @@ import { defaultCatalog, read } from "./Read.js"
 import { Redaction } from "./Redaction.js"
 import type { AnySource } from "./Source.js"
 import { readState } from "./State.js"
+
+/** `check` got no answer within `CHECK_TIMEOUT`. */
+export class CheckTimedOut extends Data.TaggedError("CheckTimedOut")<{ readonly seconds: number }> {
+  override get message(): string {
+    return `no answer within ${this.seconds} s`
+  }
+}
 
 /** How long `check` may take before it answers FAILED. */
 export const CHECK_TIMEOUT = Duration.seconds(25)
@@ -137,14 +144,16 @@ export const make = <Env>(
         Effect.provide(Layer.merge(sourceLayer(config), info.env)),
         Effect.timeoutFail({
           duration: CHECK_TIMEOUT,
-          onTimeout: () => `no answer within ${Duration.toSeconds(CHECK_TIMEOUT)} s`
+          onTimeout: () => new CheckTimedOut({ seconds: Duration.toSeconds(CHECK_TIMEOUT) })
         }),
         Effect.either
       )
       if (outcome._tag === "Right") {
         return yield* emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } })
       }
-      const message = typeof outcome.left === "string" ? outcome.left : source.describeError(outcome.left).message
+      const message = outcome.left instanceof CheckTimedOut
+        ? outcome.left.message
+        : source.describeError(outcome.left).message
       yield* emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: scrub(message) } })
     })).pipe(Command.withDescription(withExamples(
       "Validate the config, then test the connection to the API; answers SUCCEEDED or FAILED (exit 0 either way).",

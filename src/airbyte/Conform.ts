@@ -10,30 +10,18 @@
  * The runner knows nothing of any connector: everything here comes from the schemas.
  */
 import { Effect, Stream } from "effect"
+import { isInstant } from "./Instant.js"
 import type { JsonSchemaObject } from "./JsonSchema.js"
+import type { NumericKind } from "./Numbers.js"
+import { parseNumber } from "./Numbers.js"
 import { isJsonObject } from "./Protocol.js"
 import type { JsonObject } from "./Protocol.js"
 import type { StreamEvent } from "./Source.js"
 
-type NumericKind = "integer" | "number"
-
-const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
 
 /** A date alone (`2025-01-01`) naming a real calendar day. */
-const isDate = (value: string): boolean => {
-  if (!DATE_ONLY.test(value)) return false
-  const ms = Date.parse(value)
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value
-}
-
-/** The number a numeric string stands for, if it is a valid `kind` (an integer must be safe); else undefined. */
-export const toNumber = (value: string, kind: NumericKind): number | undefined => {
-  if (!NUMERIC.test(value)) return undefined
-  const number = Number(value)
-  if (!Number.isFinite(number) || (kind === "integer" && !Number.isSafeInteger(number))) return undefined
-  return number
-}
+const isDate = (value: string): boolean => DATE_ONLY.test(value) && isInstant(value)
 
 const typesOf = (schema: unknown): ReadonlyArray<unknown> =>
   !isJsonObject(schema) ? [] : Array.isArray(schema["type"]) ? schema["type"] : [schema["type"]]
@@ -80,7 +68,7 @@ export const forRecords = (schema: JsonSchemaObject): RecordConformer => {
   /** A value of a numeric field that is neither null nor of its kind: made a number if it can be, else counted and kept. */
   const coerce = (value: unknown, index: number): unknown => {
     if (typeof value === "string") {
-      const number = toNumber(value, fields[index]!.kind!)
+      const number = parseNumber(value, fields[index]!.kind!)
       if (number !== undefined) return number
     }
     counts[index]!++
@@ -168,7 +156,7 @@ export const records =
 const conformSetting = (schema: unknown, value: unknown): unknown => {
   if (typeof value === "string") {
     // any number, even for an integer setting: decoding then names the setting and the value
-    if (numericKind(schema) !== undefined) return toNumber(value, "number") ?? value
+    if (numericKind(schema) !== undefined) return parseNumber(value, "number") ?? value
     if (isJsonObject(schema) && schema["format"] === "date-time" && isDate(value)) return `${value}T00:00:00Z`
     return value
   }

@@ -1,92 +1,18 @@
 /**
- * The rules of per-partition incremental cursors, in one place for every incremental stream:
- * how timestamps are read (a time without a zone is UTC; text that is not a date-time is never a
- * cursor) and written (ISO 8601 UTC with milliseconds), the stream state
- * `{<cursor>, partitions: {"<id>": entry}}` and what each entry claims, where a partition starts
- * (resume a pass at its offset with exactly the query it was counted against, reconcile with a
- * full read when one is due, or read on from its cursor less the lookback), and how an entry
- * moves when a pass ends (never backwards, never past the sync's start, not at all when the pass
- * may have missed rows). It is pure: no I/O, time passed in. The state key of the partition map
- * is the stream's (`campaigns` for per-campaign streams).
+ * The rules of per-partition incremental cursors, in one place for every incremental stream: the
+ * stream state (instants read and written by `Instant`: zone-less is UTC, ISO 8601 UTC with
+ * milliseconds out), compact so that it stays small at thousands of partitions
+ * (`{<cursor>, <partitions>: {"<id>": cursor | entry}, reconciled_at, activity_at, sweep_filter}`),
+ * and what each entry claims; where a partition starts (resume a pass at its offset with exactly
+ * the query it was counted against, checking the rows it recorded; reconcile with a full read
+ * when one is due; or read on from its cursor less the lookback, followed by an activity sweep);
+ * and how an entry moves when a pass ends (never backwards, never past its pass's start less a
+ * margin, not at all when the pass may have missed rows). It is pure: no I/O, time passed in.
  */
 import { Either } from "effect"
+import * as Instant from "./Instant.js"
 import { isJsonObject } from "./Protocol.js"
 import type { JsonObject } from "./Protocol.js"
-
-// ---------------------------------------------------------------------------------------------
-// Timestamps
-
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
-
-/** The number written in `text` from `start` to `end` (digits only), or -1. */
-const digitsAt = (text: string, start: number, end: number): number => {
-  let value = 0
-  for (let at = start; at < end; at++) {
-    const digit = text.charCodeAt(at) - 48
-    if (digit < 0 || digit > 9) return -1
-    value = value * 10 + digit
-  }
-  return value
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-
-/**
- * Epoch milliseconds of a valid timestamp in exactly the form `toIso` writes
- * (`2025-01-01T12:00:00.000Z`), read without a regular expression or a `Date`: records carry
- * one per row. Undefined for anything else, which `parseInstant` then reads the general way
- * (years before 100 too, which `Date.UTC` reads as 19xx).
- */
-export const parseCanonical = (value: string): number | undefined => {
-  if (
-    value.length !== 24 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 ||
-    value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58 || value.charCodeAt(19) !== 46 ||
-    value.charCodeAt(23) !== 90
-  ) return undefined
-  const year = digitsAt(value, 0, 4), month = digitsAt(value, 5, 7), day = digitsAt(value, 8, 10)
-  const hour = digitsAt(value, 11, 13), minute = digitsAt(value, 14, 16), second = digitsAt(value, 17, 19)
-  const millis = digitsAt(value, 20, 23)
-  if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
-    return undefined
-  }
-  if (second < 0 || second > 59 || millis < 0) return undefined
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis)
-}
-
-/**
- * Epoch milliseconds of an ISO 8601-like timestamp (`2025-01-01T12:00:00.000Z`,
- * `2025-01-01 12:00:00`, `2025-01-01T12:00:00+02:00`, `2025-01-01`); a time without a zone is
- * UTC. Anything else (`01/02/2025`, an impossible date, a number) is undefined.
- */
-export const parseInstant = (value: unknown): number | undefined => {
-  if (typeof value !== "string") return undefined
-  const canonical = parseCanonical(value)
-  if (canonical !== undefined) return canonical
-  const match = DATE_TIME.exec(value.trim())
-  if (match === null) return undefined
-  const [, y, mo, d, h = "0", mi = "0", s = "0", fraction = "", zone] = match
-  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s)
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, Number((fraction + "000").slice(0, 3)))
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined
-  if (zone === undefined || zone === "Z" || zone === "z") return utc
-  const sign = zone.startsWith("-") ? -1 : 1
-  const digits = zone.slice(1).replace(":", "")
-  const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0")
-  return utc - sign * offsetMinutes * 60_000
-}
-
-/** An instant as state writes it: ISO 8601 UTC with milliseconds. */
-export const toIso = (ms: number): string => new Date(ms).toISOString()
-
-/** A timestamp normalised to ISO 8601 UTC with milliseconds, or undefined when it does not parse. */
-export const normalizeInstant = (value: unknown): string | undefined => {
-  const ms = parseInstant(value)
-  return ms === undefined ? undefined : toIso(ms)
-}
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -177,7 +103,7 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
   if (Object.keys(json).length === 0) return Either.right(undefined)
   const instant = (value: unknown, where: string): Either.Either<number | undefined, string> => {
     if (value === undefined || value === null) return Either.right(undefined)
-    const ms = parseInstant(value)
+    const ms = Instant.parse(value)
     if (ms === undefined) return Either.left(`${where} must be an ISO 8601 date-time, got ${JSON.stringify(value)}`)
     return Either.right(ms <= 0 ? undefined : ms)
   }
@@ -273,18 +199,18 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
 /** One partition's entry as JSON: its cursor alone when no pass is under way (see `encode`). */
 const encodeEntry = (keys: Keys, entry: Entry): unknown => {
   if (entry.offset === undefined || entry.pass === undefined) {
-    return entry.cursor === undefined ? null : toIso(entry.cursor)
+    return entry.cursor === undefined ? null : Instant.format(entry.cursor)
   }
   const out: Record<string, unknown> = {}
-  if (entry.cursor !== undefined) out[keys.cursor] = toIso(entry.cursor)
+  if (entry.cursor !== undefined) out[keys.cursor] = Instant.format(entry.cursor)
   out["offset"] = entry.offset
   const pass: Record<string, unknown> = {
-    from: entry.pass.from === undefined ? null : toIso(entry.pass.from),
+    from: entry.pass.from === undefined ? null : Instant.format(entry.pass.from),
     full: entry.pass.full,
-    started_at: toIso(entry.pass.startedAt)
+    started_at: Instant.format(entry.pass.startedAt)
   }
   if (entry.pass.lastKeys !== undefined && entry.pass.lastKeys.length > 0) pass["last_keys"] = entry.pass.lastKeys
-  if (entry.pass.newest !== undefined) pass["newest"] = toIso(entry.pass.newest)
+  if (entry.pass.newest !== undefined) pass["newest"] = Instant.format(entry.pass.newest)
   if (entry.pass.shifted === true) pass["shifted"] = true
   out["pass"] = pass
   return out
@@ -307,7 +233,7 @@ const idValue = (id: string): Key => {
 export const encode = (keys: Keys, state: State): JsonObject => {
   const json: Record<string, unknown> = {}
   if (state.partitions === undefined) {
-    if (state.cursor !== undefined) json[keys.cursor] = toIso(state.cursor)
+    if (state.cursor !== undefined) json[keys.cursor] = Instant.format(state.cursor)
   } else {
     let newest = state.cursor
     const map: Record<string, unknown> = {}
@@ -325,15 +251,18 @@ export const encode = (keys: Keys, state: State): JsonObject => {
       group(reconciled, entry.reconciledAt, id)
       group(activity, entry.activityAt, id)
     }
-    if (newest !== undefined) json[keys.cursor] = toIso(newest)
+    if (newest !== undefined) json[keys.cursor] = Instant.format(newest)
     json[keys.partitions] = map
     const groups = (from: Map<number, Array<Key>>) =>
-      Object.fromEntries(Array.from(from).sort(([a], [b]) => a - b).map(([at, ids]) => [toIso(at), ids]))
+      Object.fromEntries(Array.from(from).sort(([a], [b]) => a - b).map(([at, ids]) => [Instant.format(at), ids]))
     if (reconciled.size > 0) json[RECONCILED_AT] = groups(reconciled)
     if (activity.size > 0) json[ACTIVITY_AT] = groups(activity)
   }
   if (state.sweepFilter !== undefined) {
-    json[SWEEP_FILTER] = { honoured: state.sweepFilter.honoured, checked_at: toIso(state.sweepFilter.checkedAt) }
+    json[SWEEP_FILTER] = {
+      honoured: state.sweepFilter.honoured,
+      checked_at: Instant.format(state.sweepFilter.checkedAt)
+    }
   }
   return json as JsonObject
 }

@@ -1,8 +1,9 @@
 /**
  * Effect logging as Airbyte LOG messages. Replaces the default logger so that every
  * `Effect.log*` call becomes a LOG line on stdout through `Output`, with the level mapped to the
- * protocol's and the cause (if any) as the stack trace (with source locations). The minimum level comes from the
- * `LOG_LEVEL` environment variable (default INFO).
+ * protocol's and the cause (if any) as the stack trace (with source locations). The minimum level
+ * is given by name (`NodeMain` passes the `LOG_LEVEL` environment variable); INFO when it names
+ * no level.
  */
 import { Cause, Effect, HashMap, Layer, Logger, LogLevel } from "effect"
 import { Output } from "./Output.js"
@@ -38,22 +39,23 @@ const annotationsText = (annotations: HashMap.HashMap<string, unknown>): string 
   return pairs.length === 0 ? "" : ` (${pairs.join(", ")})`
 }
 
-/** A logger that writes LOG messages through `Output`. */
-export const layer: Layer.Layer<never, never, Output | Redaction> = Layer.unwrapEffect(
-  Effect.map(Effect.all([Output, Redaction]), ([output, { scrub }]) => {
-    const logger = Logger.make(({ annotations, cause, logLevel, message }) => {
-      const text = render(message) + annotationsText(annotations)
-      const stack = Cause.isEmpty(cause)
-        ? undefined
-        : withSourceLocations(Cause.pretty(cause, { renderErrorCause: true }))
-      output.unsafeWrite(
-        logMessage(protocolLevel(logLevel), scrub(text), stack === undefined ? undefined : scrub(stack))
+/** A logger that writes LOG messages through `Output`, from `level` (`"debug"`, `"WARN"`, …; default INFO) up. */
+export const layer = (level: string | undefined): Layer.Layer<never, never, Output | Redaction> =>
+  Layer.unwrapEffect(
+    Effect.map(Effect.all([Output, Redaction]), ([output, { scrub }]) => {
+      const logger = Logger.make(({ annotations, cause, logLevel, message }) => {
+        const text = render(message) + annotationsText(annotations)
+        const stack = Cause.isEmpty(cause)
+          ? undefined
+          : withSourceLocations(Cause.pretty(cause, { renderErrorCause: true }))
+        output.unsafeWrite(
+          logMessage(protocolLevel(logLevel), scrub(text), stack === undefined ? undefined : scrub(stack))
+        )
+      })
+      const minimum = LogLevel.allLevels.find((candidate) => candidate.label === (level ?? "").toUpperCase())
+      return Layer.merge(
+        Logger.replace(Logger.defaultLogger, logger),
+        Logger.minimumLogLevel(minimum ?? LogLevel.Info)
       )
     })
-    const minimum = LogLevel.allLevels.find((level) => level.label === (process.env["LOG_LEVEL"] ?? "").toUpperCase())
-    return Layer.merge(
-      Logger.replace(Logger.defaultLogger, logger),
-      Logger.minimumLogLevel(minimum ?? LogLevel.Info)
-    )
-  })
-)
+  )

@@ -3,8 +3,9 @@
  * renders it with the current `Format`: Airbyte protocol lines by default (one JSON document per
  * line, a page of records in one write), or another rendering chosen by the command (records
  * only, CSV, Singer), in which case what is not data goes to stderr. Writes wait while stdout is
- * backed up, and a consumer that closes the pipe (`read … | head -1`) ends the process at once,
- * quietly, with exit code 141 as a shell's SIGPIPE would.
+ * backed up. A consumer that closes the pipe (`read … | head -1`) and any other failure of stdout
+ * are handed to the caller (`NodeMain` ends the process at once: quietly with exit code 141, as a
+ * shell's SIGPIPE would, or with 1 and the error on stderr); nothing is written after either.
  */
 import { Context, Effect, Layer } from "effect"
 import type { AirbyteMessage, JsonObject } from "./Protocol.js"
@@ -52,20 +53,23 @@ export interface OutputShape {
 /** The stdout writer. */
 export class Output extends Context.Tag("airbyte/Output")<Output, OutputShape>() {}
 
-/** An `Output` writing to Node streams, calling `onClosed` once if stdout's reader goes away. */
+/**
+ * An `Output` writing to Node streams. Once, when stdout fails, it calls `onClosed` if stdout's
+ * reader went away (EPIPE) and `onFailed` for any other error; it writes nothing to stdout after.
+ */
 export const make = (
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream,
-  onClosed: () => void
+  onClosed: () => void,
+  onFailed: (error: Error) => void = onClosed
 ): OutputShape => {
   let closed = false
   let format = protocolFormat
   stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error
-    if (!closed) {
-      closed = true
-      onClosed()
-    }
+    if (closed) return
+    closed = true
+    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") onClosed()
+    else onFailed(error)
   })
   /** Resumes once stdout has drained (or closed). */
   const drained: Effect.Effect<void> = Effect.async<void>((resume) => {
@@ -104,8 +108,10 @@ export const make = (
   }
 }
 
-/** `Output` on the process's stdout and stderr; a closed stdout exits the process with code 141. */
-export const layerStdout: Layer.Layer<Output> = Layer.sync(
-  Output,
-  () => make(process.stdout, process.stderr, () => process.exit(BROKEN_PIPE_EXIT_CODE))
-)
+/** `Output` on the given streams (the process's, from `NodeMain`), with `make`'s callbacks. */
+export const layer = (
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+  onClosed: () => void,
+  onFailed: (error: Error) => void
+): Layer.Layer<Output> => Layer.sync(Output, () => make(stdout, stderr, onClosed, onFailed))

@@ -17,6 +17,7 @@
 import type { Duration } from "effect"
 import { Chunk, Clock, Data, Effect, Schedule, Stream } from "effect"
 import * as Cursor from "./Cursor.js"
+import * as Instant from "./Instant.js"
 import type { Page, PageOut } from "./Paginator.js"
 import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
 import type { JsonObject } from "./Protocol.js"
@@ -186,7 +187,7 @@ interface Counters {
   dropped: number
 }
 
-/** A timestamp already as `Cursor.toIso` writes it (cheaper to test than to rewrite). */
+/** A timestamp already as `Instant.format` writes it (cheaper to test than to rewrite). */
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 /**
@@ -208,8 +209,8 @@ const normalize = (
     const row = rows[read] as Record<string, unknown>
     const raw = row[field]
     // Nearly every value is already canonical: read it the cheap way, and leave it as it is.
-    const canonical = typeof raw === "string" ? Cursor.parseCanonical(raw) : undefined
-    const ms = canonical ?? (raw === undefined || raw === null ? undefined : Cursor.parseInstant(raw))
+    const canonical = typeof raw === "string" ? Instant.parseCanonical(raw) : undefined
+    const ms = canonical ?? (raw === undefined || raw === null ? undefined : Instant.parse(raw))
     if (ms === undefined) {
       if (raw !== undefined && raw !== null) {
         counters.unparseable++
@@ -222,7 +223,7 @@ const normalize = (
         drop.seen.delete(drop.keyOf(row as JsonObject))
         continue
       }
-      if (canonical === undefined && (typeof raw !== "string" || !CANONICAL.test(raw))) row[field] = Cursor.toIso(ms)
+      if (canonical === undefined && (typeof raw !== "string" || !CANONICAL.test(raw))) row[field] = Instant.format(ms)
       if (ms > futureAfter) counters.future++
       if (newest === undefined || ms > newest) newest = ms
     }

@@ -12,6 +12,7 @@
  * RECORD follows it). Logs and errors go to stderr as text.
  */
 import { isJsonObject } from "../airbyte/Inputs.js"
+import * as Instant from "../airbyte/Instant.js"
 import type { JsonSchemaObject } from "../airbyte/JsonSchema.js"
 import type { Format } from "../airbyte/Output.js"
 import type { ConfiguredAirbyteCatalog, JsonObject, SyncMode } from "../airbyte/Protocol.js"
@@ -201,7 +202,7 @@ export const format = (
   return {
     records: (stream, batch, emittedAt) => {
       const prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${
-        new Date(emittedAt).toISOString()
+        Instant.format(emittedAt)
       }","record":`
       const kept = fields.get(stream)
       let lines = ""

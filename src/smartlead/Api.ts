@@ -1,43 +1,34 @@
 /**
- * The SmartLead HTTP API: every request the connector makes goes through `SmartLeadApi`. It adds
- * the key (as the `api_key` query parameter the API requires) and a User-Agent, waits for the
- * shared `RateLimit`, bounds each attempt by the request timeout (kept by one `Watchdog` fiber,
- * which aborts overdue requests), turns every outcome into a
- * typed `ApiError`, and retries the retryable ones with capped, jittered exponential backoff,
- * honouring Retry-After (header, seconds or HTTP date, or the body's `retry_after`). Each wait
- * is logged. A wait the API asks for (Retry-After, or a spent X-RateLimit-* budget) longer than
- * `max_wait_seconds` is not slept: the request fails with `WaitTooLong`. Requests make no tracing
- * spans (a span would record the URL, key included); the key is scrubbed from every text an
- * error carries by `Redaction`. Paging is the `Paginator`'s.
+ * The SmartLead API: every request the connector makes goes through `SmartLeadApi`. It adds the
+ * key (as the `api_key` query parameter the API requires), hands each attempt to the
+ * `Transport` (rate limit, User-Agent, timeout) and turns every answer into a result or a typed
+ * `ApiError`: the status, the body (JSON, HTML, empty, cut short, the wrong shape) and the waits
+ * the server asks for (Retry-After, seconds or HTTP date, or the body's `retry_after`; a spent
+ * X-RateLimit-* budget, which pauses every request). A wait longer than `max_wait_seconds` is not
+ * slept: the request fails with `WaitTooLong`. Retryable errors are retried on the transport's
+ * schedule. The key is scrubbed from every text an error carries by `Redaction`. Paging is the
+ * `Paginator`'s.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Either, Layer, Random, Redacted } from "effect"
+import type { HttpClient } from "@effect/platform"
+import { Clock, Context, Effect, Either, Layer, Redacted } from "effect"
 import type { JsonObject } from "../airbyte/Protocol.js"
 import { Redaction, secretForms } from "../airbyte/Redaction.js"
-import { VERSION } from "../Package.js"
 import type { Config } from "./Config.js"
 import type { ApiError } from "./Errors.js"
 import {
   ClientError,
-  describe,
   InvalidResponse,
-  isRetryable,
   NotFound,
   RateLimited,
-  RequestTimeout,
   ServerError,
-  TransportError,
   Unauthorized,
   WaitTooLong
 } from "./Errors.js"
 import type { LeadsPage } from "./Models.js"
 import { decodeLeadsPage, decodeObjectArray } from "./Models.js"
 import * as RateLimit from "./RateLimit.js"
-import * as Watchdog from "./Watchdog.js"
-
-/** The longest backoff between two attempts. */
-export const MAX_BACKOFF_MS = 60_000
+import type { UserAgent } from "./Transport.js"
+import * as Transport from "./Transport.js"
 
 /** How the client talks to the API. */
 export interface ApiOptions {
@@ -134,71 +125,19 @@ const retryAfterFromBody = (body: string): number | undefined => {
   }
 }
 
-/** Retry-After in ms: delta-seconds or an HTTP date, relative to `now`. */
-export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
-  if (value === undefined || value.trim() === "") return undefined
-  const trimmed = value.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
-}
-
-interface RawResponse {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
-
-/** Builds the client from its options; needs an `HttpClient` and the shared `RateLimit`; its request watchdog lives in the scope. */
-export const make = (options: ApiOptions) =>
+/** Builds the client from its options; needs what the `Transport` needs. */
+export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, never, Transport.Requirements> =>
   Effect.gen(function*() {
-    // `withScope`: each request is aborted when its scope closes (by the watchdog, on timeout);
-    // the response is then neither wrapped nor tracked by a FinalizationRegistry.
-    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false), HttpClient.withScope)
-    const limiter = yield* RateLimit.RateLimit
-    const watchdog = yield* Watchdog.make(options.requestTimeoutMs)
-    /** Bodies are read as bytes and decoded here: `response.text` would keep the text memoised on the response. */
-    const decoder = new TextDecoder()
-    const base = options.baseUrl.replace(/\/+$/, "")
     const key = Redacted.value(options.apiKey)
-    let requests = 0
-
     const redaction = yield* Redaction
     for (const form of secretForms(key)) yield* redaction.register(form)
     const hideKey = redaction.scrub
-
-    const transportDetail = (error: HttpClientError.HttpClientError): string => {
-      const cause = error.cause as
-        | { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } }
-        | undefined
-      const code = cause?.code ?? cause?.cause?.code
-      const message = cause?.cause?.message ?? cause?.message ?? error.message
-      return hideKey(typeof code === "string" ? `${code}: ${String(message)}` : String(message))
-    }
-
-    const send = (path: string, params: Readonly<Record<string, string>>, request: string) =>
-      watchdog.bound(
-        Effect.gen(function*() {
-          const response = yield* client.execute(
-            HttpClientRequest.get(base + path, {
-              urlParams: { ...params, api_key: key },
-              headers: { "user-agent": `source-smartlead/${VERSION}`, accept: "application/json" }
-            })
-          )
-          const body = decoder.decode(yield* response.arrayBuffer)
-          return { status: response.status, headers: response.headers, body } satisfies RawResponse
-        }).pipe(
-          Effect.withTracerEnabled(false),
-          Effect.catchAll((error): Effect.Effect<never, ApiError> =>
-            error._tag === "RequestError"
-              ? Effect.fail(new TransportError({ request, detail: transportDetail(error) }))
-              : Effect.fail(
-                new InvalidResponse({ request, detail: `the body could not be read (${transportDetail(error)})` })
-              )
-          )
-        ),
-        () => new RequestTimeout({ request, timeoutMs: options.requestTimeoutMs })
-      )
+    const transport = yield* Transport.make({
+      baseUrl: options.baseUrl,
+      secretParams: { api_key: key },
+      requestTimeoutMs: options.requestTimeoutMs
+    })
+    const limiter = yield* RateLimit.RateLimit
 
     /** Holds every request back while the X-RateLimit-* budget is nearly spent; a pause over the bound fails the request. */
     const noteBudget = (
@@ -227,7 +166,7 @@ export const make = (options: ApiOptions) =>
       )
     }
 
-    /** One attempt: rate limit, send, classify, parse. */
+    /** One attempt: send, classify, parse. */
     const attempt = <A>(
       path: string,
       params: Readonly<Record<string, string>>,
@@ -235,9 +174,7 @@ export const make = (options: ApiOptions) =>
       decode: (json: unknown) => Either.Either<A, string>
     ): Effect.Effect<A, ApiError> =>
       Effect.gen(function*() {
-        yield* limiter.take
-        requests++
-        const response = yield* send(path, params, request)
+        const response = yield* transport.send(path, params, request)
         const now = yield* Clock.currentTimeMillis
         yield* noteBudget(response.headers, now, request)
         const { body, status } = response
@@ -248,7 +185,7 @@ export const make = (options: ApiOptions) =>
           return yield* new NotFound({ request, detail: hideKey(detailOf(status, body)) })
         }
         if (status === 429) {
-          const header = parseRetryAfter(response.headers["retry-after"], now)
+          const header = Transport.parseRetryAfter(response.headers["retry-after"], now)
           const retryAfterMs = header ?? retryAfterFromBody(body)
           if (retryAfterMs !== undefined && retryAfterMs > options.maxWaitMs) {
             const source = header === undefined ? "retry_after in the body" : "Retry-After"
@@ -278,32 +215,6 @@ export const make = (options: ApiOptions) =>
         return decoded.right
       })
 
-    const backoff = (retry: number, error: ApiError) =>
-      Effect.map(Random.next, (random) => {
-        const exponential = Math.min(MAX_BACKOFF_MS, options.retryInitialDelayMs * 2 ** retry)
-        const jittered = Math.round(exponential * (0.75 + random * 0.5))
-        const asked = error._tag === "RateLimited" ? error.retryAfterMs ?? 0 : 0
-        return Math.max(Math.min(jittered, MAX_BACKOFF_MS), asked)
-      })
-
-    /**
-     * Sleeps before a retry. A wait longer than 2 s logs a countdown every second: progress for
-     * whoever watches, and a write that notices promptly when stdout's reader has gone away.
-     */
-    const waitFor = (delayMs: number, request: string): Effect.Effect<void> => {
-      if (delayMs <= 2000) return Effect.sleep(Duration.millis(delayMs))
-      const tick = (left: number): Effect.Effect<void> =>
-        left <= 1000
-          ? Effect.sleep(Duration.millis(left))
-          : Effect.sleep("1 second").pipe(
-            Effect.zipRight(
-              Effect.logInfo(`Waiting ${Math.ceil((left - 1000) / 1000)} s more before retrying ${request}`)
-            ),
-            Effect.zipRight(Effect.suspend(() => tick(left - 1000)))
-          )
-      return tick(delayMs)
-    }
-
     /** A request with retries. */
     const get = <A>(
       path: string,
@@ -311,24 +222,7 @@ export const make = (options: ApiOptions) =>
       decode: (json: unknown) => Either.Either<A, string>
     ): Effect.Effect<A, ApiError> => {
       const request = display(path, params)
-      const loop = (retry: number): Effect.Effect<A, ApiError> =>
-        attempt(path, params, request, decode).pipe(
-          Effect.catchIf(
-            (error) => isRetryable(error) && retry < options.maxRetries,
-            (error) =>
-              Effect.gen(function*() {
-                const delayMs = yield* backoff(retry, error)
-                yield* Effect.logWarning(
-                  `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${
-                    describe(error)
-                  }`
-                )
-                yield* waitFor(delayMs, request)
-                return yield* loop(retry + 1)
-              })
-          )
-        )
-      return loop(0)
+      return Transport.withRetries(attempt(path, params, request, decode), options, request)
     }
 
     const leadsPage = (campaignId: number, filters: LeadFilters, offset: number, limit: number) =>
@@ -343,7 +237,7 @@ export const make = (options: ApiOptions) =>
       listCampaigns: get("/campaigns", {}, (json) => decodeObjectArray(json, "campaign")),
       listLeadCategories: get("/leads/fetch-categories", {}, (json) => decodeObjectArray(json, "lead category")),
       leadsPage,
-      requestCount: Effect.sync(() => requests)
+      requestCount: transport.requestCount
     } satisfies SmartLeadApiShape
   })
 
@@ -351,5 +245,5 @@ export const make = (options: ApiOptions) =>
 export const layer = (
   options: ApiOptions,
   requestsPerSecond: number
-): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient | Redaction> =>
+): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient | Redaction | UserAgent> =>
   Layer.scoped(SmartLeadApi, make(options)).pipe(Layer.provide(RateLimit.layer(requestsPerSecond)))

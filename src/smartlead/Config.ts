@@ -5,6 +5,7 @@
  * is decoded into a `Redacted` so it cannot be printed by accident.
  */
 import { Schema } from "effect"
+import { isInstant } from "../airbyte/Instant.js"
 import { fromSchema } from "../airbyte/JsonSchema.js"
 import type { ConnectorSpecification } from "../airbyte/Protocol.js"
 
@@ -21,16 +22,11 @@ const DATE_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1
 const got = (actual: unknown) => `(got ${JSON.stringify(actual)})`
 
 /**
- * Whether a string is an ISO 8601 date-time naming a real calendar day (no February 30). A date
- * alone is accepted too: the runner turns it into midnight UTC before decoding (`Conform.config`),
- * and `Date.parse` reads it as UTC midnight anyway.
+ * Whether a string is an ISO 8601 date-time with a zone naming a real instant (no February 30).
+ * A date alone is accepted too: the runner turns it into midnight UTC before decoding
+ * (`Conform.config`), and `Instant` reads it as UTC midnight anyway.
  */
-export const isDateTime = (value: string): boolean => {
-  if (!ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) return false
-  const [year, month, day] = value.slice(0, 10).split("-").map(Number) as [number, number, number]
-  const date = new Date(Date.UTC(year, month - 1, day))
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
-}
+export const isDateTime = (value: string): boolean => ISO_DATE_TIME.test(value) && isInstant(value)
 
 const DateTime = Schema.String.pipe(
   Schema.filter(isDateTime, {

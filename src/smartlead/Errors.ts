@@ -8,100 +8,77 @@ import { Data } from "effect"
 import type { PartitionsFailed } from "../airbyte/Partitioned.js"
 import type { FailureReport } from "../airbyte/Source.js"
 
+/**
+ * `Data.TaggedError(tag)` whose `message` is `describe` of the error: the base of every
+ * `ApiError`, typed as `Data.TaggedError`'s own constructor.
+ */
+const ApiErrorOf = <Tag extends string>(tag: Tag): ReturnType<typeof Data.TaggedError<Tag>> => {
+  class WithMessage extends Data.TaggedError(tag) {
+    override get message(): string {
+      return describe(this as unknown as ApiError)
+    }
+  }
+  return WithMessage as unknown as ReturnType<typeof Data.TaggedError<Tag>>
+}
+
 /** 401 or 403: the key is wrong, revoked or lacks access. */
-export class Unauthorized extends Data.TaggedError("Unauthorized")<{
+export class Unauthorized extends ApiErrorOf("Unauthorized")<{
   readonly request: string
   readonly status: number
   readonly detail: string
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** 404: the campaign (or endpoint) does not exist for this key. */
-export class NotFound extends Data.TaggedError("NotFound")<{
+export class NotFound extends ApiErrorOf("NotFound")<{
   readonly request: string
   readonly detail: string
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** 429: too many requests; `retryAfterMs` is the wait the API asked for, if it said. */
-export class RateLimited extends Data.TaggedError("RateLimited")<{
+export class RateLimited extends ApiErrorOf("RateLimited")<{
   readonly request: string
   readonly retryAfterMs: number | undefined
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** 5xx, as JSON or as an HTML page from a proxy. */
-export class ServerError extends Data.TaggedError("ServerError")<{
+export class ServerError extends ApiErrorOf("ServerError")<{
   readonly request: string
   readonly status: number
   readonly detail: string
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** Other 4xx (400, 422, …): the request itself is wrong; retrying will not help. */
-export class ClientError extends Data.TaggedError("ClientError")<{
+export class ClientError extends ApiErrorOf("ClientError")<{
   readonly request: string
   readonly status: number
   readonly detail: string
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** No complete answer within the request timeout. */
-export class RequestTimeout extends Data.TaggedError("RequestTimeout")<{
+export class RequestTimeout extends ApiErrorOf("RequestTimeout")<{
   readonly request: string
   readonly timeoutMs: number
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** The connection failed: refused, reset, DNS. */
-export class TransportError extends Data.TaggedError("TransportError")<{
+export class TransportError extends ApiErrorOf("TransportError")<{
   readonly request: string
   readonly detail: string
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** A 2xx whose body is not what was expected: not JSON, HTML, cut short, `{}` or the wrong shape. */
-export class InvalidResponse extends Data.TaggedError("InvalidResponse")<{
+export class InvalidResponse extends ApiErrorOf("InvalidResponse")<{
   readonly request: string
   readonly detail: string
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** The API asked for a pause longer than `max_wait_seconds` (Retry-After or X-RateLimit-*): not slept. */
-export class WaitTooLong extends Data.TaggedError("WaitTooLong")<{
+export class WaitTooLong extends ApiErrorOf("WaitTooLong")<{
   readonly request: string
   readonly waitMs: number
   readonly maxWaitMs: number
   readonly source: string
-}> {
-  override get message(): string {
-    return describe(this)
-  }
-}
+}> {}
 
 /** Any error of a single API call. */
 export type ApiError =

@@ -7,6 +7,7 @@
  * path. The record schemas below are what `discover` announces.
  */
 import { Either, Schema } from "effect"
+import { parseInteger } from "../airbyte/Numbers.js"
 import { isJsonObject } from "../airbyte/Protocol.js"
 import type { JsonObject } from "../airbyte/Protocol.js"
 import { notAnArray } from "./models/Fields.js"
@@ -19,16 +20,8 @@ export interface LeadsPage {
   readonly records: Array<JsonObject>
 }
 
-const DIGITS = /^-?\d+$/
-
-/** A number, or a string of digits made a number (the API sends ids and totals either way). */
-const toInteger = (value: unknown): unknown => {
-  if (typeof value === "string" && DIGITS.test(value)) {
-    const parsed = Number(value)
-    return Number.isSafeInteger(parsed) ? parsed : value
-  }
-  return value
-}
+/** A number, or an integer string made a number (the API sends ids and totals either way). */
+const toInteger = (value: unknown): unknown => typeof value === "string" ? parseInteger(value) ?? value : value
 
 const INTEGER_FIELDS = ["id", "campaign_lead_map_id", "category_id"] as const
 

@@ -10,6 +10,7 @@
 import type { Either, Schema, Scope } from "effect"
 import { Effect, Stream } from "effect"
 import * as Cursor from "../airbyte/Cursor.js"
+import * as Instant from "../airbyte/Instant.js"
 import type { Page } from "../airbyte/Paginator.js"
 import * as Partitioned from "../airbyte/Partitioned.js"
 import type { JsonObject, SyncMode } from "../airbyte/Protocol.js"
@@ -112,7 +113,7 @@ export const incremental = (
           settings: {
             pageSize: settings.pageSize,
             concurrency: concurrency(config, campaigns.length),
-            startDate: config.start_date === undefined ? undefined : Cursor.parseInstant(config.start_date),
+            startDate: config.start_date === undefined ? undefined : Instant.parse(config.start_date),
             lookbackMs: settings.lookbackMs,
             reconcileMs: settings.reconcileMs,
             sweep: settings.sweep ?? false,

@@ -5,8 +5,18 @@
  * together stay within R requests in any rolling second even when network jitter bunches their
  * arrivals. A slot is recorded at the time its request actually goes out (a busy event loop may
  * wake a sleeper late), so the window holds for what the server sees. A 429's Retry-After, or a
- * nearly spent `X-RateLimit-Remaining` budget, pushes the next free slot later for everyone. Time comes from Effect's `Clock`, so tests can drive it
- * with `TestClock`.
+ * nearly spent `X-RateLimit-Remaining` budget, pushes the next free slot later for everyone.
+ * Time comes from Effect's `Clock`, so tests can drive it with `TestClock`.
+ *
+ * Why not Effect's `RateLimiter`: it bounds grants per window at the limiter, not requests per
+ * rolling second as the server sees them. Its `fixed-window` lets 2R through across a window
+ * edge; its `token-bucket` with limit R bursts R and then refills, again up to 2R in a rolling
+ * second, and with limit 1 (even spacing) it keeps no margin and cannot move a slot to when a
+ * late-woken request really leaves; it takes integer limits only (0.25 requests per second
+ * needs limit 1 per 4 s, fine, but a margin per window has no place). And it has no "nothing
+ * before t" for a server-requested pause: a latch in front would hold the waiting fibers, but
+ * on opening release them together into the bucket's burst. Here the pause is the same
+ * variable as the spacing (`next`), so requests resume spaced after it.
  */
 import { Clock, Context, Effect, Layer } from "effect"
 

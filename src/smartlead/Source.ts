@@ -20,6 +20,7 @@ import { campaignSequences } from "./streams/CampaignSequences.js"
 import { campaignStatistics } from "./streams/CampaignStatistics.js"
 import { emailAccounts } from "./streams/EmailAccounts.js"
 import { leads } from "./streams/Leads.js"
+import type { UserAgent } from "./Transport.js"
 
 const CHECK_REQUEST_TIMEOUT_MS = 10_000
 
@@ -45,7 +46,7 @@ export const SmartLeadSource: Source<
   typeof Config.Encoded,
   SmartLeadError,
   Api.SmartLeadApi | CampaignList.CampaignList,
-  HttpClient.HttpClient
+  HttpClient.HttpClient | UserAgent
 > = {
   description:
     "Leads (incremental), campaigns, lead categories, campaign statistics (incremental), campaign analytics, sequences and email accounts from the SmartLead cold-email platform's API",

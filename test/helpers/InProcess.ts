@@ -56,7 +56,7 @@ const capture = (
   const stdout = collector(isKilled, options.onStdout)
   const stderr = collector(isKilled)
   const output = Output.make(stdout.stream, stderr.stream, () => {})
-  const layer = Layer.mergeAll(NodeContext.layer, Logging.layer).pipe(
+  const layer = Layer.mergeAll(NodeContext.layer, Logging.layer(process.env["LOG_LEVEL"])).pipe(
     Layer.provideMerge(Layer.merge(Layer.succeed(Output.Output, output), Redaction.layer))
   )
   const line = (target: Writable) => (...parts: ReadonlyArray<unknown>) =>

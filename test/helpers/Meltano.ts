@@ -7,7 +7,8 @@
  * end emits the last STATE it saw).
  */
 import type { ValidateFunction } from "ajv"
-import { asDraft04, strictDraft04 } from "./Schemas.js"
+import { makeAjv } from "./Ajv.js"
+import { asDraft04 } from "./Schemas.js"
 
 type Any = any
 
@@ -89,7 +90,7 @@ export interface TargetResult {
 
 /** Runs the minimal target over a tap's stdout; throws on a RECORD without SCHEMA or not valid against it. */
 export const minimalTarget = (stdout: string): TargetResult => {
-  const ajv = strictDraft04()
+  const ajv = makeAjv({ draft: "04" })
   const validators = new Map<string, ValidateFunction>()
   const schemas = new Map<string, Any>()
   const records = new Map<string, Array<Record<string, unknown>>>()

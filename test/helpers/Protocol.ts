@@ -2,14 +2,13 @@
  * Validation of printed messages against the official Airbyte protocol schema
  * (`test/fixtures/airbyte-protocol/airbyte_protocol.json`, release v0.18.0, draft-07) with ajv.
  */
-import AjvModule from "ajv"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { makeAjv } from "./Ajv.js"
 
 const schemaPath = fileURLToPath(new URL("../fixtures/airbyte-protocol/airbyte_protocol.json", import.meta.url))
 const protocol = JSON.parse(readFileSync(schemaPath, "utf8")) as { $id: string }
-const Ajv = AjvModule.default ?? AjvModule
-const ajv = new Ajv({ strict: false, allErrors: true, logger: false })
+const ajv = makeAjv({ strict: false })
 ajv.addSchema(protocol)
 const validateMessage = ajv.compile({ $ref: `${protocol.$id}#/definitions/AirbyteMessage` })
 

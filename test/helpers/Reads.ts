@@ -7,6 +7,7 @@
 import { Either } from "effect"
 import { afterAll, afterEach, expect } from "vitest"
 import * as Cursor from "../../src/airbyte/Cursor.js"
+import * as Instant from "../../src/airbyte/Instant.js"
 import type { JsonObject } from "../../src/airbyte/Protocol.js"
 import type { Simulator, SimulatorOptions } from "../simulator/Simulator.js"
 import { startSimulator } from "../simulator/Simulator.js"
@@ -125,7 +126,7 @@ export const entries = (json: unknown, cursorField = "created_at"): LeadsState =
   const decoded = Cursor.decode({ cursor: cursorField, partitions: "campaigns" }, json as JsonObject)
   if (Either.isLeft(decoded)) throw new Error(`not a valid state: ${decoded.left}`)
   const state = decoded.right
-  const iso = (ms: number | undefined) => (ms === undefined ? undefined : Cursor.toIso(ms))
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : Instant.format(ms))
   const campaigns: Record<string, LeadsEntry> = {}
   for (const [id, entry] of state?.partitions ?? []) {
     const out: Record<string, unknown> = {}

@@ -1,46 +1,11 @@
 /**
- * Strict JSON Schema compilers, as the tools that consume the connector's schemas use them: ajv in
- * strict mode for draft-07 (Airbyte, the Meltano SDK) and ajv's draft-04 build (singer-python
- * targets), both with formats on; a walker listing what strict consumers refuse; and the check
- * every end-to-end run applies: each RECORD valid against its stream's discovered schema.
+ * The schema and record checks: a walker listing what strict consumers refuse, a schema as a
+ * draft-04 document, and the one record check, which every end-to-end run applies: each RECORD
+ * valid against its stream's discovered schema (strict draft-07 ajv from `Ajv.ts`, formats on).
  */
-import AjvModule from "ajv"
-import Ajv04Module from "ajv-draft-04"
-import addFormatsModule from "ajv-formats"
 import type { JsonSchemaObject } from "../../src/airbyte/JsonSchema.js"
 import { SmartLeadSource } from "../../src/smartlead/Source.js"
-
-const Ajv = AjvModule.default ?? AjvModule
-// CommonJS packages: their class / function is `default` under Node's ESM interop, the module itself under a bundler
-type Ajv04Class = typeof Ajv04Module.default
-type AddFormats = typeof addFormatsModule.default
-const Ajv04: Ajv04Class = (Ajv04Module as unknown as { default?: Ajv04Class }).default ??
-  (Ajv04Module as unknown as Ajv04Class)
-const addFormats: AddFormats = (addFormatsModule as unknown as { default?: AddFormats }).default ??
-  (addFormatsModule as unknown as AddFormats)
-
-/** Keywords of Airbyte's spec UI, unknown to JSON Schema: declared so that strict mode accepts them and nothing else. */
-export const AIRBYTE_SPEC_KEYWORDS = ["airbyte_secret", "order"] as const
-
-/** ajv, draft-07, strict mode, formats validated. */
-export const strictDraft07 = () => {
-  const ajv = new Ajv({ strict: true, allErrors: true, logger: false })
-  addFormats(ajv)
-  for (const keyword of AIRBYTE_SPEC_KEYWORDS) ajv.addKeyword(keyword)
-  return ajv
-}
-
-/**
- * ajv's draft-04 build, strict mode, formats validated. `examples` (draft-06) is declared as an
- * annotation, as draft-04 validators ignore it. Compile with `asDraft04`: a draft-04 consumer
- * picks its validator itself (singer-python's Draft4Validator) rather than by `$schema`.
- */
-export const strictDraft04 = () => {
-  const ajv = new Ajv04({ strict: true, allErrors: true, logger: false })
-  addFormats(ajv)
-  for (const keyword of [...AIRBYTE_SPEC_KEYWORDS, "examples"]) ajv.addKeyword(keyword)
-  return ajv
-}
+import { makeAjv } from "./Ajv.js"
 
 /** A schema without its `$schema`, to be compiled as a draft-04 document. */
 export const asDraft04 = (schema: JsonSchemaObject): JsonSchemaObject => {
@@ -79,12 +44,12 @@ export const schemaProblems = (schema: unknown, path = "#", isProperty = false):
   return problems
 }
 
-let recordValidators: Map<string, ReturnType<ReturnType<typeof strictDraft07>["compile"]>> | undefined
+let recordValidators: Map<string, ReturnType<ReturnType<typeof makeAjv>["compile"]>> | undefined
 
 /** Why a record does not fit its stream's discovered schema (formats on), or undefined when it does. */
 export const recordProblem = (stream: string, data: unknown): string | undefined => {
   if (recordValidators === undefined) {
-    const ajv = strictDraft07()
+    const ajv = makeAjv()
     recordValidators = new Map(
       SmartLeadSource.streams.map((candidate) => [candidate.name, ajv.compile(candidate.jsonSchema)])
     )

@@ -1,13 +1,14 @@
 /**
- * The promise of issue 12, as one suite run per server order (oldest-first, newest-first, stable
- * shuffle) against the simulator's mutation mode: (a) every lead present for a whole sync is
- * delivered by that sync while one already-read row per page is deleted (and new leads are
- * inserted); (b) after a second incremental sync every lead that exists is delivered; (c) a lead
- * re-categorised into a `lead_category_id` filter arrives with the next sync that reconciles, and
- * with the activity sweep when the change came with activity; (d) SIGKILL at seeded random points
- * and resumes from the last STATE lose nothing. The caller picks the child's TZ and the
- * timestamps the server sends, so the same suite runs under TZ=America/Los_Angeles (e).
- * Expected ids always come from the simulator: the leads present at a sync's start and end.
+ * The promise (every lead that exists reaches the destination), as one suite run per server
+ * order (oldest-first, newest-first, stable shuffle) against the simulator's mutation mode: every
+ * lead present for a whole sync is delivered by that sync while one already-read row per page is
+ * deleted (and new leads are inserted); after a second incremental sync every lead that exists
+ * is delivered; a lead re-categorised into a `lead_category_id` filter arrives with the next sync
+ * that reconciles, and with the activity sweep when the change came with activity; SIGKILL at
+ * seeded random points and resumes from the last STATE lose nothing. The caller picks the
+ * child's TZ and the timestamps the server sends, so the same suite runs under
+ * TZ=America/Los_Angeles. Expected ids always come from the simulator: the leads present at a
+ * sync's start and end.
  */
 import { describe, expect, it } from "vitest"
 import { recordsOf, stateInput } from "../helpers/Connector.js"
@@ -35,7 +36,7 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
   for (const [index, order] of ORDERS.entries()) {
     const seed = options.seed * 10 + index
     describe(`${order} order (${label})`, () => {
-      it("(a) a sync delivers every lead present throughout it while one already-read row per page is deleted", async () => {
+      it("a sync delivers every lead present throughout it while one already-read row per page is deleted", async () => {
         const sim = await start(
           suiteOptions(order, options.timestamps, {
             campaigns: 3,
@@ -55,7 +56,7 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
         expectOnlyKnown(keysOf(run.messages), sim)
       })
 
-      it("(a) … and while new leads are inserted during the read", async () => {
+      it("a sync delivers every lead present throughout it while new leads are inserted during the read", async () => {
         const sim = await start(
           suiteOptions(order, options.timestamps, {
             campaigns: 3,
@@ -80,7 +81,7 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
         expectOnlyKnown(keysOf(run.messages), sim)
       })
 
-      it("(b) after a second incremental sync, every lead that exists has been delivered", async () => {
+      it("after a second incremental sync, every lead that exists has been delivered", async () => {
         const sim = await start(
           suiteOptions(order, options.timestamps, {
             campaigns: 3,
@@ -113,7 +114,7 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
         expectOnlyKnown(union, sim)
       })
 
-      it("(c) a lead re-categorised into the lead_category_id filter arrives with the next reconciling sync, and with the activity sweep", async () => {
+      it("a lead re-categorised into the lead_category_id filter arrives with the next reconciling sync, and with the activity sweep", async () => {
         const sim = await start(
           suiteOptions(order, options.timestamps, {
             campaigns: 3,
@@ -166,7 +167,7 @@ export const promiseSuite = (options: { tz: string; timestamps: TimestampFormat;
         expect(record!["category_id"]).toBe(1)
       })
 
-      it("(d) SIGKILL at seeded random points, each run resumed from the last STATE seen, loses nothing", async () => {
+      it("SIGKILL at seeded random points, each run resumed from the last STATE seen, loses nothing", async () => {
         const sim = await start(
           suiteOptions(order, options.timestamps, {
             campaigns: 3,

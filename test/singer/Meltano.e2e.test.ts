@@ -4,8 +4,8 @@
  * Meltano-style field selection, the state the target keeps at the end, and a second run from it.
  * Also `--about` as Meltano Hub reads it.
  */
-import AjvModule from "ajv"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { makeAjv } from "../helpers/Ajv.js"
 import { runScript, TAP, tempFiles } from "../helpers/Connector.js"
 import { hubSettings, meltanoSelect, minimalTarget, SDK_ABOUT_LAYOUT } from "../helpers/Meltano.js"
 import { entries } from "../helpers/Reads.js"
@@ -114,8 +114,7 @@ describe("tap-smartlead with Meltano", () => {
     const json = await runTap(["--about", "--format=json"])
     expect(json.code).toBe(0)
     const about = JSON.parse(json.stdout)
-    const Ajv = AjvModule.default ?? AjvModule
-    const validate = new Ajv({ strict: true, allErrors: true }).compile(SDK_ABOUT_LAYOUT)
+    const validate = makeAjv().compile(SDK_ABOUT_LAYOUT)
     expect(validate(about), JSON.stringify(validate.errors)).toBe(true)
     expect(about.name).toBe("tap-smartlead")
     expect(hubSettings(about).filter((s) => s.kind === "number").map((s) => s.name)).toEqual([

@@ -3,8 +3,8 @@
  * shapes (checked against the Singer message spec), and a two-run incremental round trip
  * through the Singer state.
  */
-import Ajv from "ajv"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { makeAjv } from "../helpers/Ajv.js"
 import { runScript, TAP, tempFiles } from "../helpers/Connector.js"
 import { entries, STREAM_NAMES } from "../helpers/Reads.js"
 import type { Simulator } from "../simulator/Simulator.js"
@@ -17,7 +17,7 @@ afterEach(async () => {
   await Promise.all(simulators.splice(0).map((sim) => sim.close()))
 })
 
-const ajv = new (Ajv as unknown as typeof Ajv.default)({ strict: false, logger: false })
+const ajv = makeAjv({ strict: false })
 /** The Singer spec's messages (singer-io/getting-started, SPEC.md). */
 const validateSinger = ajv.compile({
   oneOf: [

@@ -40,13 +40,6 @@ export const ROW_FIELDS = {
 
 const WITH_BODY = { ...ROW_FIELDS, [EMAIL_BODY_FIELD]: "string" } as const satisfies Kinds
 
-/** A `campaign_statistics` record without the email body. */
-export const CampaignStatisticsRecord = Schema.Struct({
-  campaign_id: Schema.Int,
-  stats_id: Schema.String,
-  ...optionalFields(ROW_FIELDS)
-})
-
 /** A `campaign_statistics` record with the email body (`statistics_include_email_body`). */
 export const CampaignStatisticsRecordWithBody = Schema.Struct({
   campaign_id: Schema.Int,

@@ -9,6 +9,8 @@
  * accounts credentials).
  */
 import { Schema } from "effect"
+import * as Instant from "../../airbyte/Instant.js"
+import { parseInteger, parseNumber } from "../../airbyte/Numbers.js"
 import { isJsonObject } from "../../airbyte/Protocol.js"
 
 /** A field's type; objects and arrays of objects nest. `list` is an array of objects whose fields are not declared. */
@@ -52,22 +54,18 @@ export const notAnArray = (what: string, body: unknown): string =>
     isObject(body) ? `an object with keys ${Object.keys(body).slice(0, 6).join(", ") || "none"}` : describeValue(body)
   }`
 
-const INTEGER = /^-?\d+$/
-const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|z|[+-]\d{2}:?\d{2})?$/
 
 const INVALID: unique symbol = Symbol("invalid")
 
-/** The usual form, `2025-01-03T10:00:00.000Z`: kept as it is once it names a real instant. */
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/
-
 /** A timestamp in ISO 8601 with a `T` and a zone (`Z` when SmartLead sent none), or INVALID. */
 export const toDateTime = (value: string): string | typeof INVALID => {
-  if (ISO_UTC.test(value)) return Number.isNaN(Date.parse(value)) ? INVALID : value
+  // the usual form, `2025-01-03T10:00:00.000Z`, is kept as it is
+  if (Instant.parseCanonical(value) !== undefined) return value
   const match = DATE_TIME.exec(value)
   if (match === null) return INVALID
   const text = `${match[1]}T${match[2]}${match[3] === undefined ? "Z" : match[3].toUpperCase()}`
-  return Number.isNaN(Date.parse(text)) ? INVALID : text
+  return Instant.isInstant(text) ? text : INVALID
 }
 
 const coerce = (value: unknown, kind: Exclude<Kind, object>): unknown => {
@@ -76,14 +74,10 @@ const coerce = (value: unknown, kind: Exclude<Kind, object>): unknown => {
   switch (kind) {
     case "int":
       if (typeof value === "number") return Number.isSafeInteger(value) ? value : INVALID
-      if (typeof value === "string" && INTEGER.test(value)) {
-        const parsed = Number(value)
-        return Number.isSafeInteger(parsed) ? parsed : INVALID
-      }
-      return INVALID
+      return typeof value === "string" ? parseInteger(value) ?? INVALID : INVALID
     case "number":
       if (typeof value === "number") return Number.isFinite(value) ? value : INVALID
-      return typeof value === "string" && NUMBER.test(value) ? Number(value) : INVALID
+      return typeof value === "string" ? parseNumber(value) ?? INVALID : INVALID
     case "boolean":
       if (typeof value === "boolean") return value
       if (value === 1 || value === "1" || value === "true") return true

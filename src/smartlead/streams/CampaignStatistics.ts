@@ -11,6 +11,7 @@
  * `statistics_include_email_body` is set.
  */
 import { Effect } from "effect"
+import * as Instant from "../../airbyte/Instant.js"
 import type { SmartLeadApiShape } from "../Api.js"
 import { isDrafted } from "../CampaignList.js"
 import type { ApiError } from "../Errors.js"
@@ -33,7 +34,7 @@ const DAY_MS = 86_400_000
  * a space between date and time, milliseconds, `Z`). An ISO 8601 `T` is refused by the API. The
  * only place this format is written.
  */
-export const formatStartDate = (epochMs: number): string => new Date(epochMs).toISOString().replace("T", " ")
+export const formatStartDate = (epochMs: number): string => Instant.format(epochMs).replace("T", " ")
 
 /** One page of a campaign's statistics for a query, at an offset. */
 export type StatisticsPageFetcher = (

@@ -7,7 +7,7 @@
  * `category_name` (its real shape), it is filled in from the lead categories.
  */
 import { Effect } from "effect"
-import * as Cursor from "../../airbyte/Cursor.js"
+import * as Instant from "../../airbyte/Instant.js"
 import type { JsonObject } from "../../airbyte/Protocol.js"
 import type { LeadFilters } from "../Api.js"
 import { SmartLeadApi } from "../Api.js"
@@ -23,9 +23,11 @@ export const filtersOf = (config: Config): LeadFilters => {
   if (config.lead_category_id !== undefined) filters["lead_category_id"] = String(config.lead_category_id)
   if (config.email_status !== undefined) filters["emailStatus"] = config.email_status
   if (config.last_sent_after !== undefined) {
-    filters["last_sent_time_gt"] = new Date(config.last_sent_after).toISOString()
+    filters["last_sent_time_gt"] = Instant.normalize(config.last_sent_after) ?? config.last_sent_after
   }
-  if (config.event_after !== undefined) filters["event_time_gt"] = new Date(config.event_after).toISOString()
+  if (config.event_after !== undefined) {
+    filters["event_time_gt"] = Instant.normalize(config.event_after) ?? config.event_after
+  }
   return filters
 }
 
@@ -64,13 +66,13 @@ export const leads = PerCampaign.incremental({
       const names = yield* Effect.cached(Effect.provideService(categoryNames, SmartLeadApi, api))
       yield* Effect.forkScoped(names)
       const filters = filtersOf(config)
-      const eventAfter = config.event_after === undefined ? undefined : Cursor.parseInstant(config.event_after)
+      const eventAfter = config.event_after === undefined ? undefined : Instant.parse(config.event_after)
       return {
         fetch: (campaignId, query, offset, limit) => {
           const params: Record<string, string> = { ...filters }
-          if (query.from !== undefined) params["created_at_gt"] = Cursor.toIso(query.from)
+          if (query.from !== undefined) params["created_at_gt"] = Instant.format(query.from)
           if (query.activitySince !== undefined) {
-            params["event_time_gt"] = Cursor.toIso(
+            params["event_time_gt"] = Instant.format(
               eventAfter === undefined ? query.activitySince : Math.max(eventAfter, query.activitySince)
             )
           }

@@ -5,21 +5,21 @@
 import { describe, expect, it } from "vitest"
 import * as About from "../../../src/singer/About.js"
 import { SmartLeadSource } from "../../../src/smartlead/Source.js"
+import { makeAjv } from "../../helpers/Ajv.js"
 import { hubSettings, SDK_ABOUT_LAYOUT } from "../../helpers/Meltano.js"
-import { strictDraft07 } from "../../helpers/Schemas.js"
 
 describe("About", () => {
   const about = About.aboutInfo(SmartLeadSource, { name: "tap-smartlead", version: "1.2.3" })
 
   it("is in the SDK's about-info layout, with the source's description", () => {
-    const validate = strictDraft07().compile(SDK_ABOUT_LAYOUT)
+    const validate = makeAjv().compile(SDK_ABOUT_LAYOUT)
     expect(validate(JSON.parse(About.render(about, "json"))), JSON.stringify(validate.errors)).toBe(true)
     expect(about.description).toBe(SmartLeadSource.description)
     expect(validate({ ...about, settings: [{ name: "api_key", kind: "password" }] })).toBe(false)
   })
 
   it("settings are a JSON Schema of the spec's settings: numbers as numbers, the key secret", () => {
-    const ajv = strictDraft07()
+    const ajv = makeAjv()
     ajv.addKeyword("secret")
     expect(() => ajv.compile(about.settings)).not.toThrow()
     const properties = about.settings.properties

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest"
 import { SmartLeadSource } from "../../../src/smartlead/Source.js"
-import { asDraft04, recordProblem, schemaProblems, strictDraft04, strictDraft07 } from "../../helpers/Schemas.js"
+import { makeAjv } from "../../helpers/Ajv.js"
+import { asDraft04, recordProblem, schemaProblems } from "../../helpers/Schemas.js"
 
 const schemas = [
   ["spec connectionSpecification", SmartLeadSource.spec.connectionSpecification] as const,
@@ -14,13 +15,8 @@ const schemas = [
 ]
 
 describe("schema guard", () => {
-  const draft07 = strictDraft07()
-  const draft04 = strictDraft04()
-
-  it("covers every stream of the source", () => {
-    expect(schemas.length).toBe(SmartLeadSource.streams.length + 1)
-    expect(SmartLeadSource.streams.length).toBeGreaterThanOrEqual(3)
-  })
+  const draft07 = makeAjv()
+  const draft04 = makeAjv({ draft: "04" })
 
   for (const [name, schema] of schemas) {
     describe(name, () => {
@@ -84,9 +80,9 @@ describe("schema problems are found (the guard can fail)", () => {
       "#/properties/d: no type",
       "#/properties/d: has anyOf"
     ])
-    expect(() => strictDraft04().compile({ type: "object", required: [] })).toThrow()
+    expect(() => makeAjv({ draft: "04" }).compile({ type: "object", required: [] })).toThrow()
     expect(() =>
-      strictDraft07().compile({ type: "object", properties: { a: { $id: "/x" } }, additionalProperties: { $id: "/x" } })
+      makeAjv().compile({ type: "object", properties: { a: { $id: "/x" } }, additionalProperties: { $id: "/x" } })
     ).toThrow()
   })
 

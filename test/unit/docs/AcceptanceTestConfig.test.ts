@@ -1,20 +1,22 @@
 /**
- * acceptance-test-config.yml against a copy of the Connector Acceptance Test's config model
+ * acceptance-test-config.yml: it tests the dev image of metadata.yaml's repository, names files
+ * that exist, and loads in a copy of the Connector Acceptance Test's config model
  * (airbyte-integrations/bases/connector-acceptance-test/connector_acceptance_test/config.py,
  * pydantic models with `extra = "forbid"`), written as a JSON Schema: the required fields, the
  * allowed fields of every section, and the rules its validators add (a section has `tests` or a
  * `bypass_reason`; expected records have a `path` or a `bypass_reason`, not both).
  */
-import AjvModule from "ajv"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml } from "yaml"
+import { makeAjv } from "../../helpers/Ajv.js"
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url))
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url))
 
-const config: any = parseYaml(readFileSync(join(ROOT, "acceptance-test-config.yml"), "utf8"))
+const yaml = (path: string): any => parseYaml(readFileSync(join(ROOT, path), "utf8"))
+const config: any = yaml("acceptance-test-config.yml")
 
 const string = { type: "string" }
 const boolean = { type: "boolean" }
@@ -131,9 +133,8 @@ const CAT_CONFIG = strict({
   custom_environment_variables: { type: "object" }
 }, ["connector_image", "acceptance_tests"])
 
-const Ajv = AjvModule.default ?? AjvModule
 // strictRequired off: the `not: {required}` rules name properties declared one level up
-const validate = new Ajv({ strict: true, strictRequired: false, allErrors: true, logger: false }).compile(CAT_CONFIG)
+const validate = makeAjv({ strictRequired: false }).compile(CAT_CONFIG)
 const errorsOf = (
   value: unknown
 ) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`))
@@ -173,5 +174,35 @@ describe("acceptance-test-config.yml", () => {
       bypass_reason: "x"
     }
     expect(errorsOf(both)).not.toEqual([])
+  })
+
+  it("tests the dev image of metadata.yaml's repository", () => {
+    expect(config.connector_image).toBe(`${yaml("metadata.yaml").data.dockerRepository}:dev`)
+  })
+
+  it("checks a good config succeeds and integration_tests/invalid_config.json fails", () => {
+    expect(config.acceptance_tests.connection.tests).toEqual(expect.arrayContaining([
+      { config_path: "secrets/config.json", status: "succeed" },
+      { config_path: "integration_tests/invalid_config.json", status: "failed" }
+    ]))
+  })
+
+  it("references files that exist (secrets/config.json aside)", () => {
+    const paths: Array<string> = []
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk)
+      else if (typeof value === "object" && value !== null) {
+        for (const [key, inner] of Object.entries(value)) {
+          if (key.endsWith("_path") && typeof inner === "string") paths.push(inner)
+          else walk(inner)
+        }
+      }
+    }
+    walk(config.acceptance_tests)
+    expect(paths).toContain("spec.json")
+    expect(paths).toContain("integration_tests/abnormal_state.json")
+    for (const path of paths.filter((p) => !p.startsWith("secrets/"))) {
+      expect(existsSync(join(ROOT, path)), path).toBe(true)
+    }
   })
 })

@@ -3,15 +3,18 @@
  * with an in-memory HttpClient and the TestClock.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { RequestError } from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Either, Exit, Fiber, Layer, Option, Random, Redacted, TestClock } from "effect"
-import * as Redaction from "../../src/airbyte/Redaction.js"
-import type { ApiOptions } from "../../src/smartlead/Api.js"
-import * as Api from "../../src/smartlead/Api.js"
-import { describe as describeError } from "../../src/smartlead/Errors.js"
-import * as RateLimit from "../../src/smartlead/RateLimit.js"
+import * as Redaction from "../../../src/airbyte/Redaction.js"
+import type { ApiOptions } from "../../../src/smartlead/Api.js"
+import * as Api from "../../../src/smartlead/Api.js"
+import { describe as describeError } from "../../../src/smartlead/Errors.js"
+import * as RateLimit from "../../../src/smartlead/RateLimit.js"
+import * as Transport from "../../../src/smartlead/Transport.js"
 
 const KEY = "test-key-9d8c7b6a"
+const USER_AGENT = "source-smartlead/9.8.7"
 
 type Reply = { status: number; body?: string; headers?: Record<string, string> } | "hang" | "reset"
 
@@ -34,16 +37,12 @@ const scripted = (replies: ReadonlyArray<Reply> | ((call: number, url: URL) => R
         ? replies(calls.length - 1, url)
         : replies[Math.min(calls.length - 1, replies.length - 1)]!
       if (reply === "hang") {
-        const { RequestError } = yield* Effect.promise(() => import("@effect/platform/HttpClientError"))
         return yield* Effect.async<never, InstanceType<typeof RequestError>>((resume) => {
           signal.addEventListener("abort", () =>
             resume(Effect.fail(new RequestError({ request, reason: "Transport", cause: signal.reason }))))
         })
       }
       if (reply === "reset") {
-        const { RequestError } = yield* Effect.promise(() =>
-          import("@effect/platform/HttpClientError")
-        )
         return yield* Effect.fail(
           new RequestError({ request, reason: "Transport", cause: new Error("socket hang up") })
         )
@@ -77,7 +76,9 @@ const withApi = <A, E>(
   Effect.flatMap(Api.make(options(overrides)), use).pipe(
     Effect.scoped,
     Effect.provideService(HttpClient.HttpClient, client),
-    Effect.provide(Layer.merge(RateLimit.layer(perSecond), Redaction.layer))
+    Effect.provide(
+      Layer.mergeAll(RateLimit.layer(perSecond), Redaction.layer, Layer.succeed(Transport.UserAgent, USER_AGENT))
+    )
   )
 
 const ok = (body: unknown): Reply => ({ status: 200, body: JSON.stringify(body) })
@@ -236,7 +237,7 @@ describe("retries", () => {
 })
 
 describe("requests", () => {
-  it.effect("sends the key as api_key, a User-Agent, offset and limit", () =>
+  it.effect("sends the key as api_key, the given User-Agent, offset and limit", () =>
     Effect.gen(function*() {
       const { calls, client } = scripted([ok({ total: 0, leads: [], offset: 0, limit: 7 })])
       yield* runFor(withApi(client, (api) => api.leadsPage(42, { status: "STARTED" }, 14, 7)), 1)
@@ -246,7 +247,7 @@ describe("requests", () => {
       expect(url.searchParams.get("limit")).toBe("7")
       expect(url.searchParams.get("offset")).toBe("14")
       expect(url.searchParams.get("status")).toBe("STARTED")
-      expect(calls[0]!.headers["user-agent"]).toMatch(/^source-smartlead\/\d+\.\d+\.\d+/)
+      expect(calls[0]!.headers["user-agent"]).toBe(USER_AGENT)
     }))
 })
 
@@ -350,10 +351,10 @@ describe("bounded waits", () => {
 
 describe("parseRetryAfter", () => {
   it("reads seconds and HTTP dates", () => {
-    expect(Api.parseRetryAfter("30", 0)).toBe(30_000)
-    expect(Api.parseRetryAfter("1.5", 0)).toBe(1500)
-    expect(Api.parseRetryAfter(new Date(5000).toUTCString(), 0)).toBe(5000)
-    expect(Api.parseRetryAfter("soon", 0)).toBeUndefined()
-    expect(Api.parseRetryAfter(undefined, 0)).toBeUndefined()
+    expect(Transport.parseRetryAfter("30", 0)).toBe(30_000)
+    expect(Transport.parseRetryAfter("1.5", 0)).toBe(1500)
+    expect(Transport.parseRetryAfter(new Date(5000).toUTCString(), 0)).toBe(5000)
+    expect(Transport.parseRetryAfter("soon", 0)).toBeUndefined()
+    expect(Transport.parseRetryAfter(undefined, 0)).toBeUndefined()
   })
 })

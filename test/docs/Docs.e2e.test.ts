@@ -5,14 +5,14 @@
  * spec.json, catalog.json, package.json, the Dockerfile and the connector. `check` on the invalid
  * config and the expected records need the build (`npm test` builds first).
  */
-import AjvModule from "ajv"
 import { Either } from "effect"
-import { existsSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml } from "yaml"
 import { decode as decodeCursorState } from "../../src/airbyte/Cursor.js"
+import { makeAjv } from "../helpers/Ajv.js"
 import { ofType, runConnector } from "../helpers/Connector.js"
 import { protocolErrors } from "../helpers/Protocol.js"
 import { recordProblem } from "../helpers/Schemas.js"
@@ -48,9 +48,7 @@ const version: string = json("package.json").version
 const properties: Record<string, unknown> = spec.connectionSpecification.properties
 const streamNames = new Set<string>(catalog.streams.map((s: { stream: { name: string } }) => s.stream.name))
 
-const Ajv = AjvModule.default ?? AjvModule
-const validateConfig = new Ajv({ strict: false, allErrors: true, logger: false, validateFormats: false })
-  .compile(spec.connectionSpecification)
+const validateConfig = makeAjv().compile(spec.connectionSpecification)
 
 /**
  * The order of headings Airbyte's documentation QA check expects (connectors_qa's template.md.j2
@@ -224,49 +222,6 @@ describe("metadata.yaml", () => {
 
   it("has the Dockerfile's io.airbyte.name as dockerRepository", () => {
     expect(/io\.airbyte\.name="([^"]+)"/.exec(dockerfile)?.[1]).toBe(data.dockerRepository)
-  })
-})
-
-describe("acceptance-test-config.yml", () => {
-  const config = yaml("acceptance-test-config.yml")
-  const tests = config.acceptance_tests
-
-  it("tests the dev image of metadata.yaml's repository", () => {
-    expect(config.connector_image).toBe(`${yaml("metadata.yaml").data.dockerRepository}:dev`)
-  })
-
-  it("runs spec, connection, discovery, basic_read, incremental and full_refresh", () => {
-    expect(Object.keys(tests).sort()).toEqual([
-      "basic_read",
-      "connection",
-      "discovery",
-      "full_refresh",
-      "incremental",
-      "spec"
-    ])
-    expect(tests.connection.tests).toEqual(expect.arrayContaining([
-      { config_path: "secrets/config.json", status: "succeed" },
-      { config_path: "integration_tests/invalid_config.json", status: "failed" }
-    ]))
-  })
-
-  it("references files that exist (secrets/config.json aside)", () => {
-    const paths: Array<string> = []
-    const walk = (value: unknown): void => {
-      if (Array.isArray(value)) value.forEach(walk)
-      else if (typeof value === "object" && value !== null) {
-        for (const [key, inner] of Object.entries(value)) {
-          if (key.endsWith("_path") && typeof inner === "string") paths.push(inner)
-          else walk(inner)
-        }
-      }
-    }
-    walk(tests)
-    expect(paths).toContain("spec.json")
-    expect(paths).toContain("integration_tests/abnormal_state.json")
-    for (const path of paths.filter((p) => !p.startsWith("secrets/"))) {
-      expect(existsSync(join(ROOT, path)), path).toBe(true)
-    }
   })
 })
 

@@ -87,12 +87,4 @@ describe("config files", () => {
     ])
     expect(ofType(result.messages, "RECORD")).toEqual([])
   })
-
-  it("ignores unknown keys with a warning", async () => {
-    const result = await runConnector(["discover", "--config", files.write({ api_key: "k-123456", colour: "blue" })])
-    expect(result.code).toBe(0)
-    const warnings = ofType(result.messages, "LOG").filter((m) => m["log"].level === "WARN")
-    expect(warnings.map((m) => m["log"].message).join()).toMatch(/colour/)
-    expect(ofType(result.messages, "CATALOG")).toHaveLength(1)
-  })
 })
