@@ -165,7 +165,11 @@ export const CampaignRecord = Schema.Struct({
   unsubscribe_text: Schema.optional(NullableString),
   parent_campaign_id: Schema.optional(NullableInt),
   client_id: Schema.optional(NullableInt),
-  tags: Schema.optional(Schema.NullOr(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))))
+  tags: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({
+    tag_id: Schema.optional(NullableInt),
+    tag_name: Schema.optional(NullableString),
+    tag_color: Schema.optional(NullableString)
+  }))))
 })
 
 /** A `lead_categories` record (GET /leads/fetch-categories). */

@@ -550,7 +550,7 @@ export const makeEngagement = (input: {
       daily_sent_count: count(account.dailySentCount, strings),
       client_id: account.clientId,
       campaign_count: count(account.campaignCount, strings),
-      tags: n % 2 === 0 ? [{ id: 11, name: "primary", color: "#3366FF" }] : [],
+      tags: n % 2 === 0 ? [{ tag_id: 11, tag_name: "primary", tag_color: "#3366FF" }] : [],
       oauth: {
         provider: account.type,
         access_token: credentials.accessToken,
