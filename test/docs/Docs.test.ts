@@ -13,7 +13,9 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml } from "yaml"
 import { decode as decodeCursorState } from "../../src/airbyte/Cursor.js"
+import { KEYS as STATISTICS_KEYS } from "../../src/smartlead/streams/CampaignStatistics.js"
 import { KEYS as LEADS_KEYS } from "../../src/smartlead/streams/Leads.js"
+import { SmartLeadSource } from "../../src/smartlead/Source.js"
 import { ofType, runConnector } from "../helpers/Connector.js"
 import { protocolErrors } from "../helpers/Protocol.js"
 import { recordProblem } from "../helpers/Schemas.js"
@@ -289,7 +291,7 @@ describe("integration_tests/", () => {
   })
 
   for (const file of ["sample_state.json", "abnormal_state.json"]) {
-    it(`${file} is a platform state: STREAM states of catalog streams, in the leads state shape`, () => {
+    it(`${file} is a platform state: STREAM states of incremental catalog streams, each in its stream's state shape`, () => {
       const states = json(`integration_tests/${file}`)
       expect(Array.isArray(states)).toBe(true)
       expect(states.length).toBeGreaterThan(0)
@@ -298,8 +300,8 @@ describe("integration_tests/", () => {
         expect(state.type).toBe("STREAM")
         const name = state.stream.stream_descriptor.name
         expect(streamNames).toContain(name)
-        expect(name).toBe("leads")
-        const decoded = decodeCursorState(LEADS_KEYS, state.stream.stream_state)
+        expect(["leads", "campaign_statistics"]).toContain(name)
+        const decoded = decodeCursorState(name === "leads" ? LEADS_KEYS : STATISTICS_KEYS, state.stream.stream_state)
         expect(Either.isRight(decoded), JSON.stringify(decoded)).toBe(true)
       }
     })
@@ -313,9 +315,15 @@ describe("integration_tests/", () => {
     expect(entries.every((e) => e.reconciledAt !== undefined && e.activityAt !== undefined)).toBe(true)
   })
 
-  it("abnormal_state.json's cursor is far in the future", () => {
-    for (const state of json("integration_tests/abnormal_state.json")) {
-      expect(state.stream.stream_state.created_at).toBe("2100-01-01T00:00:00.000Z")
+  it("abnormal_state.json has a far-future cursor for every incremental stream", () => {
+    const states = json("integration_tests/abnormal_state.json")
+    const incremental = SmartLeadSource.streams.filter((stream) => stream.supportedSyncModes.includes("incremental"))
+    expect(states.map((state: any) => state.stream.stream_descriptor.name).sort()).toEqual(
+      incremental.map((stream) => stream.name).sort()
+    )
+    for (const state of states) {
+      const stream = incremental.find((s) => s.name === state.stream.stream_descriptor.name)!
+      expect(state.stream.stream_state[stream.cursorField![0]!]).toBe("2100-01-01T00:00:00.000Z")
     }
   })
 

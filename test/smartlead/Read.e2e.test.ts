@@ -3,6 +3,7 @@
  * must equal the simulator's data exactly, in both response shapes and any order; STATE
  * messages must follow the contract; incremental runs must pick up exactly what is new.
  */
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import {
   assertStateCounts,
@@ -348,6 +349,51 @@ describe("incremental reads", () => {
       expect(next.campaigns[id]!.reconciled_at).toBe(adopted)
       expect(Date.parse(next.campaigns[id]!.activity_at!)).toBeGreaterThanOrEqual(Date.parse(adopted))
     }
+  })
+
+  it("integration_tests/abnormal_state.json (CAT's future state): no record from any incremental stream, the far-future cursors kept", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 10, shape: "real" })
+    const path = (file: string) => fileURLToPath(new URL(`../../integration_tests/${file}`, import.meta.url))
+    // the connector's defaults (statistics_lookback_days 14) and the acceptance config's 0
+    for (const extra of [{}, { statistics_lookback_days: 0 }]) {
+      const result = await runConnector([
+        "read",
+        "--config",
+        configFor(sim, extra),
+        "--catalog",
+        path("configured_catalog.json"),
+        "--state",
+        path("abnormal_state.json")
+      ])
+      expect(result.code).toBe(0)
+      assertStateCounts(result.messages)
+      expect(recordsOf(result.messages, "leads")).toEqual([])
+      expect(recordsOf(result.messages, "campaign_statistics")).toEqual([])
+      // the read ran: the full-refresh streams emitted, and the statistics endpoint was asked
+      expect(recordsOf(result.messages, "campaigns")).toHaveLength(2)
+      expect(sim.requests.some((r) => r.path.endsWith("/statistics"))).toBe(true)
+      expect((lastState(result.messages, "leads") as Record<string, unknown>)["created_at"]).toBe(
+        "2100-01-01T00:00:00.000Z"
+      )
+      expect((lastState(result.messages, "campaign_statistics") as Record<string, unknown>)["sent_time"]).toBe(
+        "2100-01-01T00:00:00.000Z"
+      )
+    }
+    // with the leads entry alone (the file as it was), campaign_statistics emits every send: the entry is needed
+    const leadsOnlyState = await runConnector([
+      "read",
+      "--config",
+      configFor(sim),
+      "--catalog",
+      path("configured_catalog.json"),
+      "--state",
+      files.write([{
+        type: "STREAM",
+        stream: { stream_descriptor: { name: "leads" }, stream_state: { created_at: "2100-01-01T00:00:00.000Z" } }
+      }])
+    ])
+    expect(recordsOf(leadsOnlyState.messages, "campaign_statistics")).toHaveLength(sim.engagement.sends().length)
+    expect(sim.engagement.sends().length).toBeGreaterThan(0)
   })
 
   it("applies a bare top-level cursor to every campaign", async () => {
