@@ -174,7 +174,8 @@ export const records =
         Stream.ensuring(Effect.suspend(() => {
           const text = warning(stream, conformer.uncoercible())
           const undeclared = conformer.undeclared().map((field) => undeclaredWarning(stream, field))
-          return Effect.forEach(text === undefined ? undeclared : [text, ...undeclared], (line) => Effect.logWarning(line), {
+          return Effect.forEach(text === undefined ? undeclared : [text, ...undeclared], (line) =>
+            Effect.logWarning(line), {
             discard: true
           })
         }))

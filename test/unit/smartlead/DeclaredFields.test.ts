@@ -74,7 +74,9 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  */
 const undeclared = (schema: unknown, value: unknown, path: string): Array<string> => {
   if (!isObject(schema)) return [`${path}: no schema`]
-  if (Array.isArray(value)) return value.flatMap((item, index) => undeclared(schema["items"], item, `${path}[${index}]`))
+  if (Array.isArray(value)) {
+    return value.flatMap((item, index) => undeclared(schema["items"], item, `${path}[${index}]`))
+  }
   if (!isObject(value) || !isObject(schema["properties"])) return []
   const properties = schema["properties"]
   return Object.entries(value).flatMap(([key, item]) => {
