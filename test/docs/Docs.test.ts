@@ -163,6 +163,26 @@ describe("docs/integrations/sources/smartlead.md", () => {
     expect(changelog).toContain("| Version | Date | Pull Request | Subject |")
   })
 
+  it("holds no Meltano, shell or build-from-this-repository content (the README has it)", () => {
+    expect(docs).not.toMatch(/meltano|tap-smartlead|singer/i)
+    expect(docs).not.toMatch(/node dist\/|docker build|docker run|kind load|from this repository|\| jq/i)
+    expect(docs).not.toContain("### Outside Airbyte")
+    const readme = text("README.md")
+    expect(readme).toContain("## With Meltano (Singer)")
+    expect(readme).toContain("### Build")
+    expect(readme).toContain("## In a shell pipe")
+  })
+
+  it("every changelog row's Pull Request cell is a link, not a dash", () => {
+    const changelog = docs.slice(docs.indexOf("## Changelog"))
+    const rows = changelog.split("\n").filter((line) => /^\|\s*\d+\.\d+\.\d+\s*\|/.test(line))
+    expect(rows.length).toBeGreaterThan(0)
+    for (const row of rows) {
+      expect(row.split("|")[3]!.trim()).toMatch(/^\[[^\]]+\]\(https:\/\/github\.com\/[^)]+\)$/)
+    }
+    expect(text("README.md")).toMatch(/^## Changelog$/m)
+  })
+
   it("has package.json's version at the top of the changelog", () => {
     const changelog = docs.slice(docs.indexOf("## Changelog"))
     const rows = changelog.split("\n").filter((line) => /^\|\s*\d+\.\d+\.\d+\s*\|/.test(line))
@@ -252,7 +272,7 @@ describe("acceptance-test-config.yml", () => {
     ]))
   })
 
-  it("references files that exist (secrets/config.json aside)", () => {
+  it("references files that exist (the secrets/ configs aside)", () => {
     const paths: Array<string> = []
     const walk = (value: unknown): void => {
       if (Array.isArray(value)) value.forEach(walk)
