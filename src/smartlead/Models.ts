@@ -138,6 +138,8 @@ export const LeadRecord = Schema.Struct({
   category_id: Schema.optional(NullableInt),
   category_name: Schema.optional(NullableString),
   created_at: Schema.optional(DateTimeString),
+  // the text of a created_at that is not a date-time (then emitted as null; see Incremental)
+  created_at_raw: Schema.optional(NullableString),
   last_sent_time: Schema.optional(DateTimeString),
   email_stats: Schema.optional(AnyObject),
   custom_fields: Schema.optional(AnyObject),
