@@ -4,7 +4,8 @@
  * declared field (`null` when the API left it out), declared fields first in schema order and
  * undeclared ones after, and turns numeric strings into numbers where the field is declared
  * `integer` or `number` (`"42"` → 42). A value it cannot make its declared type is kept as sent
- * and counted; `records` logs one WARN per stream at the end naming those fields. Config: numeric
+ * and counted; `records` logs one WARN per stream at the end naming those fields, and one WARN per
+ * field the records carried that the schema does not declare (passed through, but noticed). Config: numeric
  * strings become numbers and a date alone becomes midnight UTC where the spec declares
  * `integer`/`number` and `date-time` (Meltano passes settings from the environment as strings).
  * The runner knows nothing of any connector: everything here comes from the schemas.
@@ -45,6 +46,8 @@ export interface RecordConformer {
   readonly conform: (batch: Array<JsonObject>) => void
   /** Fields whose values could not be made their declared type, with how many, in schema order. */
   readonly uncoercible: () => ReadonlyArray<readonly [field: string, count: number]>
+  /** Top-level fields records carried that the schema does not declare, in the order first seen. */
+  readonly undeclared: () => ReadonlyArray<string>
 }
 
 /**
@@ -63,7 +66,9 @@ export const forRecords = (schema: JsonSchemaObject): RecordConformer => {
   const counts = new Array<number>(fields.length).fill(0)
   const uncoercible = () =>
     fields.flatMap((field, index) => (counts[index]! > 0 ? [[field.name, counts[index]!] as const] : []))
-  if (fields.length === 0) return { conform: () => {}, uncoercible }
+  const seen = new Set<string>()
+  const undeclared = () => Array.from(seen)
+  if (fields.length === 0) return { conform: () => {}, uncoercible, undeclared }
 
   /** A value of a numeric field that is neither null nor of its kind: made a number if it can be, else counted and kept. */
   const coerce = (value: unknown, index: number): unknown => {
@@ -79,6 +84,7 @@ export const forRecords = (schema: JsonSchemaObject): RecordConformer => {
   const addExtras = (record: JsonObject, out: Record<string, unknown>): void => {
     for (const key in record) {
       if (declared.has(key)) continue
+      if (record[key] !== undefined && !seen.has(key)) seen.add(key)
       if (key === "__proto__") {
         Object.defineProperty(out, key, { value: record[key], enumerable: true, writable: true, configurable: true })
       } else out[key] = record[key]
@@ -117,7 +123,8 @@ export const forRecords = (schema: JsonSchemaObject): RecordConformer => {
     conform: (batch) => {
       for (let index = 0; index < batch.length; index++) batch[index] = conformRecord(batch[index]!)
     },
-    uncoercible
+    uncoercible,
+    undeclared
   }
 }
 
@@ -131,9 +138,16 @@ export const warning = (stream: string, uncoercible: ReadonlyArray<readonly [str
   } not of the declared type passed through as sent: ${fields}`
 }
 
+/** The WARN text for a field records carry that their stream's schema does not declare. */
+export const undeclaredWarning = (stream: string, field: string): string =>
+  `Stream ${JSON.stringify(stream)}: records carry the field ${
+    JSON.stringify(field)
+  }, which the stream's schema does not declare; it is passed through as sent, but consumers that keep only declared fields drop it`
+
 /**
  * Conforms the records of every `Records` event of a stream (in place, see `forRecords`), and
- * logs one WARN when the stream ends if some values could not be made their declared type.
+ * logs when the stream ends one WARN if some values could not be made their declared type, and
+ * one WARN per top-level field the records carried that the schema does not declare.
  */
 export const records =
   (stream: string, schema: JsonSchemaObject) =>
@@ -147,7 +161,11 @@ export const records =
         }),
         Stream.ensuring(Effect.suspend(() => {
           const text = warning(stream, conformer.uncoercible())
-          return text === undefined ? Effect.void : Effect.logWarning(text)
+          const undeclared = conformer.undeclared().map((field) => undeclaredWarning(stream, field))
+          return Effect.forEach(text === undefined ? undeclared : [text, ...undeclared], (line) =>
+            Effect.logWarning(line), {
+            discard: true
+          })
         }))
       )
     })

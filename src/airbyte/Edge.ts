@@ -61,8 +61,11 @@ const specProperties = (source: AnySource<unknown>) =>
 
 /** Reads and decodes a `--config` file; registers its secrets and warns about unknown keys. */
 export const loadConfig = (source: AnySource<unknown>, path: string) =>
+  Effect.flatMap(readJsonFile("config", path), (json) => decodeLoadedConfig(source, json))
+
+/** Decodes a config already read (a file, or settings merged from several sources); registers its secrets and warns about unknown keys. */
+export const decodeLoadedConfig = (source: AnySource<unknown>, json: unknown) =>
   Effect.gen(function*() {
-    const json = yield* readJsonFile("config", path)
     const properties = specProperties(source)
     yield* Effect.flatMap(Redaction, (redaction) => redaction.registerConfigSecrets(properties, json))
     const { config, unknownKeys } = yield* decodeConfig(source.configSchema, source.spec.connectionSpecification, json)

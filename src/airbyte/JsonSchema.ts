@@ -5,7 +5,8 @@
  * for `Schema.Unknown` (the same `$id` at several places, which a draft-07 compiler refuses).
  * `toAirbyte` rewrites a generated schema into a self-contained schema valid under draft-07 and
  * draft-04 compilers: no `$ref`, `$id`, `$defs` or `allOf`, type arrays for nullables, every
- * `additionalProperties` `true`, no empty `required`; an unknown value becomes the empty schema
+ * `additionalProperties` `true`, no empty `required`, no empty `properties` (a free-form object is
+ * `{"type": "object"}` alone); an unknown value becomes the empty schema
  * `{}` (and `true` as `additionalProperties`). A referenced definition's own title and description
  * (Effect's names for its built-ins, such as "int") are dropped. It cannot invent a type for a
  * field declared `Schema.Unknown`: declare such fields with a type (the schema guard test fails
@@ -79,6 +80,14 @@ const normalize = (node: unknown, defs: JsonSchemaObject): unknown => {
   if (current["items"] !== undefined) current["items"] = normalize(current["items"], defs)
   if (current["additionalProperties"] !== undefined) current["additionalProperties"] = true
   if (Array.isArray(current["required"]) && current["required"].length === 0) delete current["required"]
+  if (isJsonObject(current["properties"]) && Object.keys(current["properties"]).length === 0) {
+    // a free-form object (a record of unknown values): `{"type": "object"}` alone, which consumers
+    // keep as JSON; an empty `properties` makes some (the Meltano SDK's flattening) drop every value
+    delete current["properties"]
+    if (current["additionalProperties"] === true && current["patternProperties"] === undefined) {
+      delete current["additionalProperties"]
+    }
+  }
   return current
 }
 

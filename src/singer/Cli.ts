@@ -2,12 +2,13 @@
  * A source's Singer tap command line: the same source, streams and API client as its Airbyte
  * connector. `--about [--format json]`, `--config F --discover` (Singer catalog),
  * `--config F [--catalog F] [--state F]` (a sync of the selected streams: SCHEMA, RECORD and
- * STATE messages on stdout; logs and errors on stderr). Exit codes as the Airbyte CLI's.
+ * STATE messages on stdout; logs and errors on stderr). `--config` takes a file or `ENV` and may
+ * be repeated, as the Meltano SDK's (see `Settings`). Exit codes as the Airbyte CLI's.
  */
 import { Command, Options } from "@effect/cli"
 import type { Layer } from "effect"
 import { Effect, Option } from "effect"
-import { layerFor, loadConfig, runCommand, stateFileError, UsageError } from "../airbyte/Edge.js"
+import { decodeLoadedConfig, layerFor, runCommand, stateFileError, UsageError } from "../airbyte/Edge.js"
 import { InputError, readJsonFile } from "../airbyte/Inputs.js"
 import { Output } from "../airbyte/Output.js"
 import type { Format } from "../airbyte/Output.js"
@@ -15,6 +16,7 @@ import type { JsonObject } from "../airbyte/Protocol.js"
 import { read } from "../airbyte/Read.js"
 import type { AnySource } from "../airbyte/Source.js"
 import * as About from "./About.js"
+import * as Settings from "./Settings.js"
 import * as Singer from "./Singer.js"
 
 /** Logs and errors as text on stderr; nothing else is printed until the command chooses. */
@@ -48,8 +50,12 @@ export const make = <Env>(
         Options.optional
       ),
       config: Options.text("config").pipe(
-        Options.withDescription("Path to the config JSON (same keys as the Airbyte connector)"),
-        Options.optional
+        Options.withDescription(
+          `Path to the config JSON (same keys as the Airbyte connector), or ENV for ${
+            Settings.prefixOf(info.name)
+          }* environment variables; repeat it to merge several, the later winning`
+        ),
+        Options.repeated
       ),
       discover: Options.boolean("discover").pipe(Options.withDescription("Print the Singer catalog")),
       catalog: Options.text("catalog").pipe(
@@ -70,8 +76,14 @@ export const make = <Env>(
         const output = yield* Output
         yield* output.useFormat(stderrOnly)
         if (options.about) return yield* writeStdout(about(options.format))
-        if (Option.isNone(options.config)) return yield* new UsageError({ reason: "--config is required (or --about)" })
-        const config = yield* loadConfig(source, options.config.value)
+        if (options.config.length === 0) return yield* new UsageError({ reason: "--config is required (or --about)" })
+        const settings = yield* Settings.load(
+          options.config,
+          (source.spec.connectionSpecification["properties"] ?? {}) as Record<string, unknown>,
+          Settings.prefixOf(info.name),
+          yield* Effect.sync(() => process.env)
+        )
+        const config = yield* decodeLoadedConfig(source, settings)
         if (options.discover) return yield* writeStdout(JSON.stringify(Singer.catalogOf(source), null, 2) + "\n")
         const catalogPath = Option.orElse(options.catalog, () => options.properties)
         const selection = yield* Option.match(catalogPath, {

@@ -36,21 +36,52 @@ const DateTime = Schema.String.pipe(
   })
 )
 
+/**
+ * Whether a URL's host is this machine: `localhost` (or a name under it), an IPv4 address in
+ * 127.0.0.0/8, or `::1`. Only such a URL may be plain http: the API key is a query parameter.
+ */
+export const isLoopbackHost = (hostname: string): boolean => {
+  const host = hostname.toLowerCase().replace(/\.$/, "")
+  if (host === "localhost" || host.endsWith(".localhost")) return true
+  if (host === "[::1]" || host === "::1") return true
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
+  return octets !== null && octets.slice(1).every((octet) => Number(octet) <= 255)
+}
+
+const parseUrl = (value: string): URL | undefined => {
+  try {
+    return new URL(value)
+  } catch {
+    return undefined
+  }
+}
+
+/** `https://…`, or `http://` to a loopback host, with no query string or fragment (the spec's pattern). */
+const BASE_URL_PATTERN =
+  "^(https://|http://(localhost|127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|\\[::1\\])([:/]|$))[^?#]*$"
+
 const HttpUrl = Schema.String.pipe(
   Schema.filter((value) => {
-    try {
-      const url = new URL(value)
-      return url.protocol === "http:" || url.protocol === "https:"
-    } catch {
-      return false
-    }
+    const url = parseUrl(value)
+    return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
   }, { message: (issue) => `must be an http(s) URL ${got(issue.actual)}`, jsonSchema: { format: "uri" } }),
+  Schema.filter((value) => {
+    const url = parseUrl(value)
+    return url === undefined || url.protocol === "https:" || isLoopbackHost(url.hostname)
+  }, {
+    message: (issue) =>
+      `must start with https:// (the API key travels in the URL; plain http:// is allowed only to a loopback host: localhost, 127.0.0.0/8 or ::1) ${
+        got(issue.actual)
+      }`,
+    // Without a jsonSchema annotation, JSONSchema.make skips this refinement and with it the
+    // title, description, examples and default annotated on top of it. One pattern for both
+    // rules: merged refinements keep only the last pattern.
+    jsonSchema: { pattern: BASE_URL_PATTERN }
+  }),
   Schema.filter((value) => !value.includes("?") && !value.includes("#"), {
     message: (issue) =>
       `must not have a query string or fragment (the connector adds its own parameters) ${got(issue.actual)}`,
-    // Without a jsonSchema annotation, JSONSchema.make skips this refinement and with it the
-    // title, description, examples and default annotated on top of it.
-    jsonSchema: { pattern: "^[^?#]*$" }
+    jsonSchema: { pattern: BASE_URL_PATTERN }
   })
 )
 
@@ -73,7 +104,7 @@ const integer = (min: number, max?: number) => {
 const positiveNumber = Schema.Number.pipe(
   Schema.filter((value) => Number.isFinite(value) && value > 0, {
     message: (issue) => `must be a number > 0 ${got(issue.actual)}`,
-    jsonSchema: { minimum: 0 }
+    jsonSchema: { exclusiveMinimum: 0 }
   })
 )
 
@@ -110,7 +141,7 @@ export const Config = Schema.Struct({
     HttpUrl.annotations({
       title: "API base URL",
       description:
-        "Root of the SmartLead API. Change it only for a proxy or a test server. Airbyte Cloud only reaches the hosts allowed in the connector's metadata (server.smartlead.ai), so other hosts work only on Airbyte Open Source or outside Airbyte.",
+        "Root of the SmartLead API; it normally ends with /api/v1. It must start with https:// (the API key travels in the URL); plain http:// is accepted only to a loopback host (localhost, 127.0.0.0/8, ::1). Change it only for a proxy or a test server. Airbyte Cloud only reaches the hosts allowed in the connector's metadata (server.smartlead.ai), so other hosts work only on Airbyte Open Source or outside Airbyte.",
       examples: [DEFAULT_BASE_URL]
     }),
     DEFAULT_BASE_URL
@@ -192,7 +223,7 @@ export const Config = Schema.Struct({
     integer(0, 90).annotations({
       title: "Statistics lookback (days)",
       description:
-        "Incremental syncs of campaign_statistics ask again for emails sent this many days before the saved sent_time cursor, so opens, clicks, replies and categories that arrive after sending reach the destination (which keeps the newest copy per primary key)."
+        "Incremental syncs of campaign_statistics ask again for emails sent this many days before the saved sent_time cursor, so opens, clicks, replies and categories that arrive after sending reach the destination (which keeps the newest copy per primary key). From 0 to 90."
     }),
     14
   ),
@@ -217,7 +248,7 @@ export const Config = Schema.Struct({
     integer(0, 20).annotations({
       title: "Max retries",
       description:
-        "Retries of a failed request (429, 5xx, timeouts, connection errors, malformed responses) before the sync fails."
+        "Retries of a failed request (429, 5xx, timeouts, connection errors, malformed responses) before the sync fails. From 0 to 20."
     }),
     5
   ),

@@ -131,6 +131,8 @@ export const LeadRecord = Schema.Struct({
   category_id: Schema.optional(NullableInt),
   category_name: Schema.optional(NullableString),
   created_at: Schema.optional(DateTimeString),
+  // the text of a created_at that is not a date-time (then emitted as null; see Incremental)
+  created_at_raw: Schema.optional(NullableString),
   last_sent_time: Schema.optional(DateTimeString),
   email_stats: Schema.optional(AnyObject),
   custom_fields: Schema.optional(AnyObject),
@@ -158,7 +160,11 @@ export const CampaignRecord = Schema.Struct({
   unsubscribe_text: Schema.optional(NullableString),
   parent_campaign_id: Schema.optional(NullableInt),
   client_id: Schema.optional(NullableInt),
-  tags: Schema.optional(Schema.NullOr(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))))
+  tags: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({
+    tag_id: Schema.optional(NullableInt),
+    tag_name: Schema.optional(NullableString),
+    tag_color: Schema.optional(NullableString)
+  }))))
 })
 
 /** A `lead_categories` record (GET /leads/fetch-categories). */

@@ -1,8 +1,9 @@
 /**
  * The SmartLead source as the Airbyte runner sees it: spec and config schema, the services
  * built from a config (the API client and the campaign list the per-campaign streams share), the
- * connection check, the streams and how their errors are reported. The check validates the key with one request (GET /campaigns) and names any
- * configured campaign the account does not have; it retries at most once and waits at most
+ * connection check, the streams and how their errors are reported. The check validates the key
+ * with one request (GET /campaigns; a 404 there names base_url, which then lacks /api/v1) and
+ * names any configured campaign the account does not have; it retries at most once and waits at most
  * 10 s per request so that `check` always answers promptly.
  */
 import type { HttpClient } from "@effect/platform"
@@ -11,7 +12,7 @@ import type { Source } from "../airbyte/Source.js"
 import * as Api from "./Api.js"
 import * as CampaignList from "./CampaignList.js"
 import type { Config as ConfigType } from "./Config.js"
-import { Config, spec } from "./Config.js"
+import { Config, DEFAULT_BASE_URL, spec } from "./Config.js"
 import type { SmartLeadError } from "./Errors.js"
 import { NotFound, report } from "./Errors.js"
 import { campaignAnalytics } from "./streams/CampaignAnalytics.js"
@@ -24,10 +25,31 @@ import type { UserAgent } from "./Transport.js"
 
 const CHECK_REQUEST_TIMEOUT_MS = 10_000
 
+/** `base_url` as it may be printed: no user name or password, no query (the config allows none). */
+const shownBaseUrl = (baseUrl: string): string => {
+  try {
+    const url = new URL(baseUrl)
+    return url.username === "" && url.password === "" ? baseUrl : `${url.origin}${url.pathname}`
+  } catch {
+    return "(not a URL)"
+  }
+}
+
+/** A 404 on check's first request says the API root is wrong, not a campaign: name base_url. */
+const baseUrlHint = (config: ConfigType) => (error: NotFound) =>
+  new NotFound({
+    request: error.request,
+    detail: `${error.detail}; nothing answers at base_url ${
+      shownBaseUrl(config.base_url)
+    }: check base_url, which normally ends with /api/v1 (${DEFAULT_BASE_URL})`
+  })
+
 const check = (config: ConfigType) =>
   Effect.gen(function*() {
     const api = yield* Api.SmartLeadApi
-    const available = yield* api.listCampaigns
+    const available = yield* api.listCampaigns.pipe(
+      Effect.catchTag("NotFound", (error) => Effect.fail(baseUrlHint(config)(error)))
+    )
     const ids = new Set(available.map((campaign) => campaign["id"]))
     const missing = (config.campaign_ids ?? []).filter((id) => !ids.has(id))
     if (missing.length > 0) {

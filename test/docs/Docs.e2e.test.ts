@@ -13,11 +13,13 @@ import { describe, expect, it } from "vitest"
 import { parse as parseYaml } from "yaml"
 import { decode as decodeCursorState } from "../../src/airbyte/Cursor.js"
 import { makeAjv } from "../helpers/Ajv.js"
+import { SmartLeadSource } from "../../src/smartlead/Source.js"
 import { ofType, runConnector } from "../helpers/Connector.js"
 import { protocolErrors } from "../helpers/Protocol.js"
 import { recordProblem } from "../helpers/Schemas.js"
 
 const LEADS_KEYS = { cursor: "created_at", partitions: "campaigns" } as const
+const STATISTICS_KEYS = { cursor: "sent_time", partitions: "campaigns" } as const
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const text = (path: string): string => readFileSync(join(ROOT, path), "utf8")
 
@@ -159,6 +161,26 @@ describe("docs/integrations/sources/smartlead.md", () => {
     expect(changelog).toContain("| Version | Date | Pull Request | Subject |")
   })
 
+  it("holds no Meltano, shell or build-from-this-repository content (the README has it)", () => {
+    expect(docs).not.toMatch(/meltano|tap-smartlead|singer/i)
+    expect(docs).not.toMatch(/node dist\/|docker build|docker run|kind load|from this repository|\| jq/i)
+    expect(docs).not.toContain("### Outside Airbyte")
+    const readme = text("README.md")
+    expect(readme).toContain("## With Meltano (Singer)")
+    expect(readme).toContain("### Build")
+    expect(readme).toContain("## In a shell pipe")
+  })
+
+  it("every changelog row's Pull Request cell is a link, not a dash", () => {
+    const changelog = docs.slice(docs.indexOf("## Changelog"))
+    const rows = changelog.split("\n").filter((line) => /^\|\s*\d+\.\d+\.\d+\s*\|/.test(line))
+    expect(rows.length).toBeGreaterThan(0)
+    for (const row of rows) {
+      expect(row.split("|")[3]!.trim()).toMatch(/^\[[^\]]+\]\(https:\/\/github\.com\/[^)]+\)$/)
+    }
+    expect(text("README.md")).toMatch(/^## Changelog$/m)
+  })
+
   it("has package.json's version at the top of the changelog", () => {
     const changelog = docs.slice(docs.indexOf("## Changelog"))
     const rows = changelog.split("\n").filter((line) => /^\|\s*\d+\.\d+\.\d+\s*\|/.test(line))
@@ -244,7 +266,7 @@ describe("integration_tests/", () => {
   })
 
   for (const file of ["sample_state.json", "abnormal_state.json"]) {
-    it(`${file} is a platform state: STREAM states of catalog streams, in the leads state shape`, () => {
+    it(`${file} is a platform state: STREAM states of incremental catalog streams, each in its stream's state shape`, () => {
       const states = json(`integration_tests/${file}`)
       expect(Array.isArray(states)).toBe(true)
       expect(states.length).toBeGreaterThan(0)
@@ -253,8 +275,8 @@ describe("integration_tests/", () => {
         expect(state.type).toBe("STREAM")
         const name = state.stream.stream_descriptor.name
         expect(streamNames).toContain(name)
-        expect(name).toBe("leads")
-        const decoded = decodeCursorState(LEADS_KEYS, state.stream.stream_state)
+        expect(["leads", "campaign_statistics"]).toContain(name)
+        const decoded = decodeCursorState(name === "leads" ? LEADS_KEYS : STATISTICS_KEYS, state.stream.stream_state)
         expect(Either.isRight(decoded), JSON.stringify(decoded)).toBe(true)
       }
     })
@@ -268,9 +290,15 @@ describe("integration_tests/", () => {
     expect(entries.every((e) => e.reconciledAt !== undefined && e.activityAt !== undefined)).toBe(true)
   })
 
-  it("abnormal_state.json's cursor is far in the future", () => {
-    for (const state of json("integration_tests/abnormal_state.json")) {
-      expect(state.stream.stream_state.created_at).toBe("2100-01-01T00:00:00.000Z")
+  it("abnormal_state.json has a far-future cursor for every incremental stream", () => {
+    const states = json("integration_tests/abnormal_state.json")
+    const incremental = SmartLeadSource.streams.filter((stream) => stream.supportedSyncModes.includes("incremental"))
+    expect(states.map((state: any) => state.stream.stream_descriptor.name).sort()).toEqual(
+      incremental.map((stream) => stream.name).sort()
+    )
+    for (const state of states) {
+      const stream = incremental.find((s) => s.name === state.stream.stream_descriptor.name)!
+      expect(state.stream.stream_state[stream.cursorField![0]!]).toBe("2100-01-01T00:00:00.000Z")
     }
   })
 

@@ -80,6 +80,17 @@ describe("config values of the wrong type or out of range", () => {
     ],
     ["base_url without a scheme", { base_url: "localhost:8080/api/v1" }, /base_url: must be an http\(s\) URL/],
     ["an empty base_url", { base_url: "" }, /base_url: must be an http\(s\) URL/],
+    // an unroutable address: a request made anyway would time out rather than fail at once
+    [
+      "base_url http:// to a remote host (the key would travel in cleartext)",
+      { base_url: "http://10.255.255.1/api/v1" },
+      /base_url: must start with https:\/\/ .*loopback host.*\(got "http:\/\/10\.255\.255\.1\/api\/v1"\)/
+    ],
+    [
+      "base_url http:// to a host that only starts like localhost",
+      { base_url: "http://localhost.example.com/api/v1" },
+      /base_url: must start with https:\/\//
+    ],
     ["start_date with month 13", { start_date: "2025-13-01T00:00:00Z" }, /start_date: must be an ISO 8601 date-time/],
     ["start_date on February 30", { start_date: "2025-02-30T00:00:00Z" }, /start_date: must be an ISO 8601 date-time/],
     [

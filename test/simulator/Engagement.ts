@@ -359,7 +359,8 @@ export const makeEngagement = (input: {
       open_count: count(send.openCount, strings),
       click_count: count(send.clickCount, strings),
       is_unsubscribed: send.isUnsubscribed,
-      is_bounced: send.isBounced
+      is_bounced: send.isBounced,
+      ignore_reply: false
     }
   }
 
@@ -467,7 +468,11 @@ export const makeEngagement = (input: {
           notStarted: byStatus("STARTED")
         },
         client_id: campaign.client_id,
-        parent_campaign_id: campaign.parent_campaign_id
+        client_name: campaign.client_id === null ? null : `Client ${campaign.client_id}`,
+        client_email: campaign.client_id === null ? null : `client${campaign.client_id}@agency.example.com`,
+        client_company_name: campaign.client_id === null ? null : `Client ${campaign.client_id} Ltd`,
+        parent_campaign_id: campaign.parent_campaign_id,
+        send_as_plain_text: campaign.send_as_plain_text
       }
     }
   }
@@ -550,7 +555,9 @@ export const makeEngagement = (input: {
       daily_sent_count: count(account.dailySentCount, strings),
       client_id: account.clientId,
       campaign_count: count(account.campaignCount, strings),
-      tags: n % 2 === 0 ? [{ id: 11, name: "primary", color: "#3366FF" }] : [],
+      minTimeToWaitInMins: 5,
+      is_suspended: false,
+      tags: n % 2 === 0 ? [{ tag_id: 11, tag_name: "primary", tag_color: "#3366FF" }] : [],
       oauth: {
         provider: account.type,
         access_token: credentials.accessToken,

@@ -177,3 +177,87 @@ describe("tap-smartlead", () => {
     expect(noConfig.code).toBe(2)
   })
 })
+
+describe("--config as the Meltano SDK takes it: ENV, and repeated files merged with the later winning", () => {
+  const leadsCatalog = async (config: ReadonlyArray<string>) => {
+    const discovered = JSON.parse((await runTap([...config, "--discover"])).stdout)
+    for (const stream of discovered.streams) {
+      stream.metadata.find((m: any) => m.breadcrumb.length === 0).metadata.selected = stream.tap_stream_id === "leads"
+    }
+    return files.write(discovered)
+  }
+  const recordsIn = (stdout: string) => messagesOf(stdout).filter((m) => m["type"] === "RECORD")
+  const leadLimits = (sim: Simulator) =>
+    Array.from(new Set(sim.requests.filter((r) => r.path.endsWith("/leads")).map((r) => r.query["limit"])))
+
+  it("--config ENV reads TAP_SMARTLEAD_* variables: strings, numbers, a comma-separated array, a boolean", async () => {
+    const { sim } = await start()
+    const variables: Record<string, string> = {
+      TAP_SMARTLEAD_API_KEY: sim.apiKey,
+      TAP_SMARTLEAD_BASE_URL: sim.url,
+      TAP_SMARTLEAD_MAX_REQUESTS_PER_SECOND: "100",
+      TAP_SMARTLEAD_PAGE_SIZE: "3",
+      TAP_SMARTLEAD_CAMPAIGN_IDS: `${sim.campaignIds[1]}`,
+      TAP_SMARTLEAD_ACTIVITY_SWEEP: "false"
+    }
+    const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]))
+    Object.assign(process.env, variables)
+    try {
+      const catalog = await leadsCatalog(["--config", "ENV"])
+      // as a child process, as Meltano runs it (the environment is inherited)
+      const result = await runTap(["--config", "ENV", "--catalog", catalog], { process: true })
+      expect(result.stderr).not.toMatch(/CRITICAL/)
+      expect(result.code).toBe(0)
+      const records = recordsIn(result.stdout)
+      expect(records).toHaveLength(5)
+      expect(new Set(records.map((m) => m["record"].campaign_id))).toEqual(new Set([sim.campaignIds[1]]))
+      expect(leadLimits(sim)).toEqual(["3"])
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+    }
+  })
+
+  it("several --config files are merged, the later winning; ENV among them takes its place in the order", async () => {
+    const { sim } = await start()
+    const base = files.write({
+      api_key: "not-the-key-1",
+      base_url: sim.url,
+      max_requests_per_second: 100,
+      page_size: 3
+    })
+    const key = files.write({ api_key: sim.apiKey })
+    const catalog = await leadsCatalog(["--config", base, "--config", key])
+    const merged = await runTap(["--config", base, "--config", key, "--catalog", catalog])
+    expect(merged.code).toBe(0)
+    expect(recordsIn(merged.stdout)).toHaveLength(14)
+    expect(leadLimits(sim)).toEqual(["3"])
+    // the other order: the wrong key wins
+    const reversed = await runTap(["--config", key, "--config", base, "--catalog", catalog])
+    expect(reversed.code).toBe(1)
+    expect(reversed.stderr).toMatch(/CRITICAL .*refused the API key/)
+    // ENV then a file: the file wins over the variable
+    const saved = process.env["TAP_SMARTLEAD_API_KEY"]
+    process.env["TAP_SMARTLEAD_API_KEY"] = "not-the-key-2"
+    try {
+      const envFirst = await runTap(["--config", "ENV", "--config", base, "--config", key, "--catalog", catalog])
+      expect(envFirst.code).toBe(0)
+      const envLast = await runTap(["--config", base, "--config", key, "--config", "ENV", "--catalog", catalog])
+      expect(envLast.code).toBe(1)
+      expect(envLast.stderr).toMatch(/CRITICAL .*refused the API key/)
+    } finally {
+      if (saved === undefined) delete process.env["TAP_SMARTLEAD_API_KEY"]
+      else process.env["TAP_SMARTLEAD_API_KEY"] = saved
+    }
+  })
+
+  it("a config file that is not a JSON object cannot be merged, and is named", async () => {
+    const { config } = await start()
+    const list = files.write([1, 2])
+    const result = await runTap(["--config", config, "--config", list, "--discover"])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`CRITICAL Invalid --config file ${JSON.stringify(list)}: not a JSON object`)
+  })
+})

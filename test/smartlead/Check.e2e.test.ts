@@ -62,6 +62,57 @@ describe("check", () => {
     expect(message).toMatch(/campaign_ids 111, 222 are not among the account's 2 campaigns/)
   })
 
+  it("a 404 on the first request names base_url and says it normally ends with /api/v1", async () => {
+    const sim = await startSimulator({ campaigns: 1 })
+    simulators.push(sim)
+    const root = sim.url.replace(/\/api\/v1$/, "")
+    expect(root).not.toBe(sim.url)
+    const result = await runConnector([
+      "check",
+      "--config",
+      files.write({ api_key: sim.apiKey, base_url: root })
+    ])
+    expect(result.code).toBe(0)
+    const { message, status: outcome } = status(result.messages)
+    expect(outcome).toBe("FAILED")
+    expect(message).toMatch(/404 Not Found/)
+    expect(message).toContain(`nothing answers at base_url ${root}: check base_url, which normally ends with /api/v1`)
+    expect(sim.requests.map((request) => request.path)).toEqual(["/campaigns"])
+    expect(result.stdout).not.toContain(sim.apiKey)
+  })
+
+  it("a base_url with /api/v1 but a campaign 404 elsewhere is not blamed on base_url (the hint is check's first request only)", async () => {
+    const sim = await startSimulator({ campaigns: 1 })
+    simulators.push(sim)
+    const result = await runConnector([
+      "check",
+      "--config",
+      files.write({ api_key: sim.apiKey, base_url: sim.url, campaign_ids: [999] })
+    ])
+    const { message, status: outcome } = status(result.messages)
+    expect(outcome).toBe("FAILED")
+    expect(message).not.toMatch(/base_url/)
+  })
+
+  it("http:// to a remote host is refused naming base_url, before any request; http:// to 127.0.0.1 is allowed", async () => {
+    const sim = await startSimulator({ campaigns: 1 })
+    simulators.push(sim)
+    const remote = await runConnector([
+      "check",
+      "--config",
+      // the simulator's port on a non-loopback address: were it requested, the answer would not be a config error
+      files.write({ api_key: sim.apiKey, base_url: sim.url.replace("127.0.0.1", "10.255.255.1") })
+    ])
+    expect(remote.code).toBe(0)
+    const { message, status: outcome } = status(remote.messages)
+    expect(outcome).toBe("FAILED")
+    expect(message).toMatch(/base_url: must start with https:\/\//)
+    expect(sim.requests).toEqual([])
+    const loopback = await runConnector(["check", "--config", files.write({ api_key: sim.apiKey, base_url: sim.url })])
+    expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:/)
+    expect(status(loopback.messages)).toEqual({ status: "SUCCEEDED" })
+  })
+
   it("answers FAILED promptly when the host refuses connections", async () => {
     const port = await new Promise<number>((resolve) => {
       const server = createServer()

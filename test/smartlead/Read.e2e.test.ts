@@ -3,6 +3,7 @@
  * must equal the simulator's data exactly, in both response shapes and any order; STATE
  * messages must follow the contract; incremental runs must pick up exactly what is new.
  */
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import {
   assertStateCounts,
@@ -19,6 +20,37 @@ import {
 import { entries, expectedKeys, expectInstantWithin, ISO_MS, setup, timed } from "../helpers/Reads.js"
 
 const { configFor, files, leadsOnly, readLeads, start } = setup()
+
+describe("declared fields", () => {
+  const undeclaredWarnings = (messages: ReadonlyArray<{ type: string; [key: string]: any }>) =>
+    ofType(messages, "LOG").filter((m) => m["log"].level === "WARN" && /does not declare/.test(m["log"].message)).map((
+      m
+    ) => m["log"].message as string)
+
+  for (const shape of ["real", "documented"] as const) {
+    it(`every stream read from the simulator (every field of the docs' examples, ${shape} leads) logs no undeclared field`, async () => {
+      const sim = await start({ campaigns: 3, leadsPerCampaign: 6, shape })
+      const result = await runConnector(["read", "--config", configFor(sim)])
+      expect(result.code).toBe(0)
+      expect(ofType(result.messages, "RECORD").length).toBeGreaterThan(0)
+      expect(new Set(ofType(result.messages, "RECORD").map((m) => m["record"].stream)).size).toBe(7)
+      expect(undeclaredWarnings(result.messages)).toEqual([])
+    })
+  }
+
+  it("a field the API starts sending is kept, and named in one warning per stream and field", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 10, shape: "real", extraFieldsEvery: 4 })
+    const result = await readLeads(sim)
+    expect(result.code).toBe(0)
+    const records = recordsOf(result.messages, "leads")
+    expect(records.filter((r) => "sim_note" in r)).toHaveLength(5)
+    expect(undeclaredWarnings(result.messages).sort()).toEqual(
+      ["email_lead_id", "lead_score", "sim_note"].map((field) =>
+        `Stream "leads": records carry the field "${field}", which the stream's schema does not declare; it is passed through as sent, but consumers that keep only declared fields drop it`
+      )
+    )
+  })
+})
 
 describe("full reads", () => {
   for (const shape of ["real", "documented", "mixed"] as const) {
@@ -353,6 +385,51 @@ describe("incremental reads", () => {
       expect(next.campaigns[id]!.reconciled_at).toBe(adopted)
       expect(Date.parse(next.campaigns[id]!.activity_at!)).toBeGreaterThanOrEqual(Date.parse(adopted))
     }
+  })
+
+  it("integration_tests/abnormal_state.json (CAT's future state): no record from any incremental stream, the far-future cursors kept", async () => {
+    const sim = await start({ campaigns: 2, leadsPerCampaign: 10, shape: "real" })
+    const path = (file: string) => fileURLToPath(new URL(`../../integration_tests/${file}`, import.meta.url))
+    // the connector's defaults (statistics_lookback_days 14) and the acceptance config's 0
+    for (const extra of [{}, { statistics_lookback_days: 0 }]) {
+      const result = await runConnector([
+        "read",
+        "--config",
+        configFor(sim, extra),
+        "--catalog",
+        path("configured_catalog.json"),
+        "--state",
+        path("abnormal_state.json")
+      ])
+      expect(result.code).toBe(0)
+      assertStateCounts(result.messages)
+      expect(recordsOf(result.messages, "leads")).toEqual([])
+      expect(recordsOf(result.messages, "campaign_statistics")).toEqual([])
+      // the read ran: the full-refresh streams emitted, and the statistics endpoint was asked
+      expect(recordsOf(result.messages, "campaigns")).toHaveLength(2)
+      expect(sim.requests.some((r) => r.path.endsWith("/statistics"))).toBe(true)
+      expect((lastState(result.messages, "leads") as Record<string, unknown>)["created_at"]).toBe(
+        "2100-01-01T00:00:00.000Z"
+      )
+      expect((lastState(result.messages, "campaign_statistics") as Record<string, unknown>)["sent_time"]).toBe(
+        "2100-01-01T00:00:00.000Z"
+      )
+    }
+    // with the leads entry alone (the file as it was), campaign_statistics emits every send: the entry is needed
+    const leadsOnlyState = await runConnector([
+      "read",
+      "--config",
+      configFor(sim),
+      "--catalog",
+      path("configured_catalog.json"),
+      "--state",
+      files.write([{
+        type: "STREAM",
+        stream: { stream_descriptor: { name: "leads" }, stream_state: { created_at: "2100-01-01T00:00:00.000Z" } }
+      }])
+    ])
+    expect(recordsOf(leadsOnlyState.messages, "campaign_statistics")).toHaveLength(sim.engagement.sends().length)
+    expect(sim.engagement.sends().length).toBeGreaterThan(0)
   })
 
   it("applies a bare top-level cursor to every campaign", async () => {

@@ -45,7 +45,11 @@ export const FIELDS = {
     }
   },
   client_id: "int",
-  parent_campaign_id: "int"
+  client_name: "string",
+  client_email: "string",
+  client_company_name: "string",
+  parent_campaign_id: "int",
+  send_as_plain_text: "boolean"
 } as const satisfies Kinds
 
 /** A `campaign_analytics` record. */

@@ -21,6 +21,7 @@ export const EMAIL_BODY_FIELD = "email_message"
 
 /** The typed fields of a statistics row (other fields the API sends pass through). */
 export const ROW_FIELDS = {
+  lead_id: "int",
   lead_name: "string",
   lead_email: "string",
   lead_category: "string",
@@ -35,7 +36,8 @@ export const ROW_FIELDS = {
   open_count: "int",
   click_count: "int",
   is_unsubscribed: "boolean",
-  is_bounced: "boolean"
+  is_bounced: "boolean",
+  ignore_reply: "boolean"
 } as const satisfies Kinds
 
 const WITH_BODY = { ...ROW_FIELDS, [EMAIL_BODY_FIELD]: "string" } as const satisfies Kinds

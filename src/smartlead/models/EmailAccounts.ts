@@ -15,18 +15,38 @@ import { coerceFields, describeValue, isObject, notAnArray, optionalFields } fro
 export const ACCOUNT_FIELDS = {
   from_email: "string",
   from_name: "string",
+  username: "string",
   type: "string",
   user_id: "int",
   message_per_day: "int",
   daily_sent_count: "int",
+  minTimeToWaitInMins: "int",
   is_smtp_success: "boolean",
   is_imap_success: "boolean",
   smtp_failure_error: "string",
   imap_failure_error: "string",
   smtp_host: "string",
   smtp_port: "int",
+  smtp_port_type: "string",
+  is_different_imap_account: "boolean",
+  imap_username: "string",
   imap_host: "string",
   imap_port: "int",
+  imap_port_type: "string",
+  different_reply_to_address: "string",
+  signature: "string",
+  custom_tracking_domain: "string",
+  bcc_email: "string",
+  is_suspended: "boolean",
+  // the OpenAPI file's EmailAccount (an older shape; kept when an account sends them)
+  warmup_enabled: "boolean",
+  total_warmup_per_day: "int",
+  daily_rampup: "int",
+  max_email_per_day: "int",
+  connection_status: "string",
+  // OAuth details and custom headers hold tokens: dropCredentials removes those keys first
+  oauth: "freeform",
+  custom_headers: "list",
   warmup_details: {
     object: {
       status: "string",
@@ -37,12 +57,13 @@ export const ACCOUNT_FIELDS = {
       is_warmup_blocked: "boolean",
       blocked_reason: "string",
       warmup_key_id: "int",
-      warmup_created_at: "datetime"
+      warmup_created_at: "datetime",
+      provider: "freeform"
     }
   },
   client_id: "int",
   campaign_count: "int",
-  tags: "list",
+  tags: { arrayOf: { tag_id: "int", tag_name: "string", tag_color: "string" } },
   created_at: "datetime",
   updated_at: "datetime"
 } as const satisfies Kinds

@@ -13,13 +13,18 @@ import * as Instant from "../../airbyte/Instant.js"
 import { parseInteger, parseNumber } from "../../airbyte/Numbers.js"
 import { isJsonObject } from "../../airbyte/Protocol.js"
 
-/** A field's type; objects and arrays of objects nest. `list` is an array of objects whose fields are not declared. */
+/**
+ * A field's type; objects and arrays of objects nest. `freeform` is an object whose fields are not
+ * declared (custom fields, OAuth details), `list` an array of such objects: their schemas are
+ * `{"type": ["object", "null"]}` with no `properties`, so consumers keep them as JSON.
+ */
 export type Kind =
   | "int"
   | "number"
   | "boolean"
   | "string"
   | "datetime"
+  | "freeform"
   | "list"
   | { readonly object: Kinds }
   | { readonly arrayOf: Kinds }
@@ -88,6 +93,8 @@ const coerce = (value: unknown, kind: Exclude<Kind, object>): unknown => {
       return typeof value === "number" || typeof value === "boolean" ? String(value) : INVALID
     case "datetime":
       return typeof value === "string" ? toDateTime(value) : INVALID
+    case "freeform":
+      return isObject(value) ? value : INVALID
     case "list":
       return Array.isArray(value) && value.every(isObject) ? value : INVALID
   }
@@ -99,6 +106,7 @@ const EXPECTED: Record<Exclude<Kind, object>, string> = {
   boolean: "true or false",
   string: "a string",
   datetime: "an ISO 8601 date-time",
+  freeform: "an object",
   list: "an array of objects"
 }
 
@@ -171,6 +179,7 @@ const SCALARS: Readonly<Record<Extract<Kind, string>, Schema.Schema.Any>> = {
   boolean: Schema.NullOr(Schema.Boolean),
   string: Schema.NullOr(Schema.String),
   datetime: Schema.NullOr(DateTimeString),
+  freeform: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   // items typed as objects: strict consumers refuse an array whose items have no type
   list: Schema.NullOr(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
 }

@@ -132,6 +132,35 @@ describe("Conform.records", () => {
     }])
   })
 
+  it("logs one WARN per undeclared field, once for the whole stream, and none for a field left undefined", async () => {
+    const logs: Array<{ level: string; message: unknown }> = []
+    const logger = Logger.make(({ logLevel, message }) => void logs.push({ level: logLevel.label, message }))
+    const batches: Array<StreamEvent> = [
+      records([{ id: 1, extra: "a" }, { id: 2, extra: "b", other: 3 }]),
+      records([{ id: 3, extra: "c", dropped: undefined }])
+    ]
+    const out = await Effect.runPromise(
+      Stream.fromIterable(batches).pipe(
+        Conform.records("things", schema),
+        Stream.runCollect,
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.All)
+      )
+    )
+    const written = Array.from(out).flatMap((event) => (event._tag === "Records" ? event.records : []))
+    expect(written.map((record) => [record["extra"], record["other"] ?? null])).toEqual([["a", null], ["b", 3], [
+      "c",
+      null
+    ]])
+    expect(logs).toEqual([
+      { level: "WARN", message: [Conform.undeclaredWarning("things", "extra")] },
+      { level: "WARN", message: [Conform.undeclaredWarning("things", "other")] }
+    ])
+    expect(Conform.undeclaredWarning("things", "extra")).toBe(
+      "Stream \"things\": records carry the field \"extra\", which the stream's schema does not declare; it is passed through as sent, but consumers that keep only declared fields drop it"
+    )
+  })
+
   it("logs nothing when every value fits", async () => {
     const logs: Array<unknown> = []
     const logger = Logger.make(({ message }) => void logs.push(message))

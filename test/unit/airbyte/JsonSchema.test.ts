@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest"
 import { fromSchema, toAirbyte } from "../../../src/airbyte/JsonSchema.js"
 
 describe("JsonSchema.fromSchema", () => {
-  it("rewrites Schema.Unknown inside additionalProperties and items, and drops empty required", () => {
+  it("rewrites Schema.Unknown inside additionalProperties and items; drops empty required and empty properties", () => {
     const schema = fromSchema(Schema.Struct({
       bag: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
       list: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
@@ -17,13 +17,24 @@ describe("JsonSchema.fromSchema", () => {
       type: "object",
       required: ["bag", "list"],
       properties: {
-        bag: { type: ["object", "null"], properties: {}, additionalProperties: true },
-        list: { type: "array", items: { type: "object", properties: {}, additionalProperties: true } },
+        bag: { type: ["object", "null"] },
+        list: { type: "array", items: { type: "object" } },
         anything: {}
       },
       additionalProperties: true
     })
-    expect(JSON.stringify(schema)).not.toMatch(/\$id|unknown|"required":\[\]/)
+    expect(JSON.stringify(schema)).not.toMatch(/\$id|unknown|"required":\[\]|"properties":\{\}/)
+  })
+
+  it("declares a free-form object as its type alone, and keeps declared nested properties", () => {
+    const schema = fromSchema(Schema.Struct({
+      free: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
+      known: Schema.Struct({ a: Schema.optional(Schema.String) })
+    }))
+    expect(schema["properties"]).toEqual({
+      free: { type: ["object", "null"] },
+      known: { type: "object", properties: { a: { type: "string" } }, additionalProperties: true }
+    })
   })
 
   it("inlines $refs without the definition's title, merges nullable anyOf into type arrays", () => {
@@ -35,9 +46,9 @@ describe("JsonSchema.fromSchema", () => {
   })
 
   it("keeps an anyOf it cannot merge, and sets any additionalProperties to true", () => {
-    expect(toAirbyte({ anyOf: [{ type: "string" }, { properties: {} }], additionalProperties: { type: "string" } }))
+    expect(toAirbyte({ anyOf: [{ type: "string" }, { minProperties: 1 }], additionalProperties: { type: "string" } }))
       .toEqual({
-        anyOf: [{ type: "string" }, { properties: {} }],
+        anyOf: [{ type: "string" }, { minProperties: 1 }],
         additionalProperties: true
       })
   })

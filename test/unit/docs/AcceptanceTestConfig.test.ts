@@ -158,6 +158,26 @@ describe("acceptance-test-config.yml", () => {
     }
   })
 
+  it("the incremental tests pass as written: a future state for every incremental stream, and no statistics lookback", () => {
+    const [incremental, ...others] = config.acceptance_tests.incremental.tests
+    expect(others).toEqual([])
+    expect(incremental.skip_comprehensive_incremental_tests).toBeUndefined()
+    expect(incremental.future_state).toEqual({ future_state_path: "integration_tests/abnormal_state.json" })
+    const states = JSON.parse(readFileSync(join(ROOT, incremental.future_state.future_state_path), "utf8"))
+    const catalog = JSON.parse(readFileSync(join(ROOT, incremental.configured_catalog_path), "utf8"))
+    const incrementalStreams = catalog.streams.filter((s: any) => s.sync_mode === "incremental").map((s: any) =>
+      s.stream.name
+    )
+    expect(incrementalStreams.sort()).toEqual(["campaign_statistics", "leads"])
+    expect(states.map((s: any) => s.stream.stream_descriptor.name).sort()).toEqual(incrementalStreams)
+    // the incremental config is secrets/config.json with statistics_lookback_days 0, made as the file's header says
+    expect(incremental.config_path).toBe("secrets/config_incremental.json")
+    const header = readFileSync(join(ROOT, "acceptance-test-config.yml"), "utf8")
+    expect(header).toContain(
+      "jq '.statistics_lookback_days = 0' secrets/config.json > secrets/config_incremental.json"
+    )
+  })
+
   it("the model refuses what CAT refuses: legacy cursor_paths, unknown sections, a missing image", () => {
     const copy = () => JSON.parse(JSON.stringify(config))
     const withCursorPaths = copy()
@@ -187,7 +207,7 @@ describe("acceptance-test-config.yml", () => {
     ]))
   })
 
-  it("references files that exist (secrets/config.json aside)", () => {
+  it("references files that exist (the secrets/ configs aside)", () => {
     const paths: Array<string> = []
     const walk = (value: unknown): void => {
       if (Array.isArray(value)) value.forEach(walk)
