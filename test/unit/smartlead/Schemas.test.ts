@@ -71,7 +71,7 @@ describe("schema guard", () => {
     for (const name of ["reconcile_interval_hours", "retry_initial_delay_ms", "max_wait_seconds", "lead_category_id"]) {
       expect([name, properties[name]!["minimum"]]).toEqual([name, 0])
     }
-    const draft07 = strictDraft07().compile(SmartLeadSource.spec.connectionSpecification)
+    const draft07 = makeAjv().compile(SmartLeadSource.spec.connectionSpecification)
     expect(draft07({ api_key: "k", max_requests_per_second: 0 })).toBe(false)
     expect(draft07({ api_key: "k", max_requests_per_second: 0.25 })).toBe(true)
   })
