@@ -157,8 +157,6 @@ export const make = (options: ApiOptions) =>
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false), HttpClient.withScope)
     const limiter = yield* RateLimit.RateLimit
     const watchdog = yield* Watchdog.make(options.requestTimeoutMs)
-    /** Bodies are read as bytes and decoded here: `response.text` would keep the text memoised on the response. */
-    const decoder = new TextDecoder()
     const base = options.baseUrl.replace(/\/+$/, "")
     const key = Redacted.value(options.apiKey)
     let requests = 0
@@ -185,7 +183,7 @@ export const make = (options: ApiOptions) =>
               headers: { "user-agent": `source-smartlead/${VERSION}`, accept: "application/json" }
             })
           )
-          const body = decoder.decode(yield* response.arrayBuffer)
+          const body = yield* response.text
           return { status: response.status, headers: response.headers, body } satisfies RawResponse
         }).pipe(
           Effect.withTracerEnabled(false),
