@@ -416,7 +416,11 @@ const partA = async () => {
           peer.connectorCpuMs.push(c.cpuMs)
           peer.ratios.push(expected / (c.wallMs / 1000) / pRate)
           peer.cpuRatios.push(p.cpuMs / c.cpuMs)
-          log(`  run ${i + 1}: peer ${fmt(pRate)} rec/s (${fmt(p.wallMs)} ms, CPU ${fmt(p.cpuMs)} ms; connector CPU ${fmt(c.cpuMs)} ms)`)
+          log(
+            `  run ${i + 1}: peer ${fmt(pRate)} rec/s (${fmt(p.wallMs)} ms, CPU ${fmt(p.cpuMs)} ms; connector CPU ${
+              fmt(c.cpuMs)
+            } ms)`
+          )
         }
       }
       const b = await runCpu(baselineArgs(server.url), { timeoutMs: 120_000 })
@@ -631,7 +635,9 @@ const partB = async () => {
       rows.push({
         part: "b",
         figure: "rate-limited records/s, connector ÷ peer (= peer wall ÷ connector wall)",
-        value: `${fmtSummary(pr, 2)}; connector ${fmt(expected / median(walls))}, peer ${fmt(median(peer.rates))} rec/s`,
+        value: `${fmtSummary(pr, 2)}; connector ${fmt(expected / median(walls))}, peer ${
+          fmt(median(peer.rates))
+        } rec/s`,
         target: "≥ 1.5",
         pass: pr.n > 0 ? pr.median >= 1.5 : false
       })
@@ -757,7 +763,13 @@ const partC = async () => {
       },
       ...(PEER
         ? [
-          { label: `peer, ${fmt(small)} leads`, leads: small, args: peerArgs(configFor(3000001)), peaks: [], rates: [] },
+          {
+            label: `peer, ${fmt(small)} leads`,
+            leads: small,
+            args: peerArgs(configFor(3000001)),
+            peaks: [],
+            rates: []
+          },
           { label: `peer, ${fmt(large)} leads`, leads: large, args: peerArgs(configFor(3000002)), peaks: [], rates: [] }
         ]
         : [])
@@ -848,7 +860,9 @@ const partC = async () => {
         }`
       ),
       `- connector ÷ baseline at ${fmt(large)}, per round: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
-      ...(PEER ? [`- connector ÷ peer at ${fmt(large)}, per round: ${peerRatios.map((v) => fmt(v, 2)).join(", ")}`] : []),
+      ...(PEER
+        ? [`- connector ÷ peer at ${fmt(large)}, per round: ${peerRatios.map((v) => fmt(v, 2)).join(", ")}`]
+        : []),
       ""
     )
   } finally {
@@ -1066,8 +1080,20 @@ const partF = async () => {
         request_timeout_seconds: 30
       })
     const cases = [
-      { label: `connector, ${fmt(large)} leads`, leads: large, args: connectorArgs(configFor(3000002)), peaks: [], cpu: [] },
-      { label: `connector, ${fmt(huge)} leads`, leads: huge, args: connectorArgs(configFor(3000003)), peaks: [], cpu: [] }
+      {
+        label: `connector, ${fmt(large)} leads`,
+        leads: large,
+        args: connectorArgs(configFor(3000002)),
+        peaks: [],
+        cpu: []
+      },
+      {
+        label: `connector, ${fmt(huge)} leads`,
+        leads: huge,
+        args: connectorArgs(configFor(3000003)),
+        peaks: [],
+        cpu: []
+      }
     ]
     for (let i = 0; i < RUNS; i++) {
       for (const c of cases) {

@@ -10,7 +10,14 @@
  * the caller's, so undici's own are off, as in the platform's client. undici is imported when
  * the layer is built, so commands that never talk to an API do not load it.
  */
-import { Cookies, Headers, HttpClient, HttpClientError, HttpClientResponse, HttpIncomingMessage } from "@effect/platform"
+import {
+  Cookies,
+  Headers,
+  HttpClient,
+  HttpClientError,
+  HttpClientResponse,
+  HttpIncomingMessage
+} from "@effect/platform"
 import type { HttpClientRequest, UrlParams } from "@effect/platform"
 import { Effect, Inspectable, Layer, Option, Stream } from "effect"
 
