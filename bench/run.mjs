@@ -1,21 +1,28 @@
-// The connector benchmark (issue 7, targets of issue 11). Plain Node, no test runner.
-// `npm run bench` builds first; this script expects dist/main.js to exist.
+// The connector benchmark (issue 7; targets of issue 23, against the peer). Plain Node, no test
+// runner. `npm run bench` builds first; this script expects dist/main.js to exist.
 //
-//   node bench/run.mjs [--runs 5] [--only a,b,c,d,e] [--strict] [--node /path/to/node]
+//   node bench/run.mjs [--runs 5] [--only a,b,c,d,e,f] [--strict] [--node /path/to/node] [--no-peer]
 //
-//   a. throughput: 20 campaigns × 5,000 leads, no latency, page size 100, connector vs the
-//      baseline (bench/baseline.mjs: the least work one process can do for the same RECORD
-//      lines), records/s and their ratio per interleaved pair (target ≥ 0.6); both must print the
-//      same record bytes
-//   b. latency-bound: 30 campaigns × 200 leads, 250 ms per request, server limit 10 req/s,
-//      max_requests_per_second 10: wall time against requests ÷ rate (target ≤ 1.15×), 429s (target 0)
-//   c. memory: peak RSS reading one campaign of 200,000 leads, connector vs baseline, interleaved
-//      (target: connector ≤ 1.3 × baseline, medians); the connector at 20,000 leads too, to show
-//      that its memory stays flat as a read grows
-//   d. start-up: `node dist/main.js spec` against `node -e 0`, medians of ≥ 10 runs (target ≤ 2.5×)
+// The peer is ../shared/bench-peer (the `leads` stream on faros-airbyte-cdk), built into a
+// temporary folder when present (see "the peer" below); without it the peer rows are left out.
+//
+//   a. throughput: 20 campaigns × 5,000 leads, no latency, page size 100: connector, peer and the
+//      baseline (bench/baseline.mjs: the least work one process can do for the same RECORD lines;
+//      both must print the same record bytes), interleaved; records per CPU-second, connector ÷
+//      peer (target ≥ 1.5), and records/s against both
+//   b. rate-limited: 30 campaigns × 200 leads, 250 ms per request, server limit 10 req/s,
+//      max_requests_per_second 10: records/s, connector ÷ peer (target ≥ 1.5), connector 429s
+//      (target 0), wall time against requests ÷ rate
+//   c. memory: peak RSS reading one campaign of 200,000 leads, connector ÷ peer (target ≤ 1.0,
+//      medians), growth of the connector's peak from 20,000 to 200,000 leads (target ≤ 20 MB);
+//      the baseline too
+//   d. start-up: `node dist/main.js spec`, the peer's `spec` and `node -e 0`, medians of ≥ 10
+//      runs; connector ÷ peer (target ≤ 0.75)
 //   e. statistics throughput: campaign_statistics of 20 campaigns × 2,000 emails sent (pages of 100,
 //      ~2 kB of email HTML a row, left out of the records), connector vs the baseline's
 //      `--endpoint statistics`, records/s and their ratio (reported like a)
+//   f. (only with --only …,f) one campaign of 1,000,000 leads against 200,000: the same peak RSS
+//      (target: ratio within 0.9–1.1)
 //
 // The connector runs as its image's ENTRYPOINT runs it, `node dist/main.js` (no Node flags). Every
 // process (connector, baseline, `node -e 0`) runs on the same Node: this one, or --node (the image
@@ -47,10 +54,11 @@ const flag = (name, fallback) => {
 }
 const RUNS = Math.max(1, Number(flag("--runs", "5")) || 5)
 const ONLY = new Set(String(flag("--only", "a,b,c,d,e")).split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))
+const NO_PEER = argv.includes("--no-peer")
 const STRICT = argv.includes("--strict")
 const WATCHDOG_MS = Number(flag("--watchdog-seconds", "900")) * 1000
 for (const part of ONLY) {
-  if (!"abcde".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d,e)`)
+  if (!"abcdef".includes(part) || part.length !== 1) die(`unknown part ${part} (use --only a,b,c,d,e,f)`)
 }
 if (!existsSync(MAIN)) die(`${MAIN} is missing: run \`npm run build\` first (or \`npm run bench\`)`)
 
@@ -115,6 +123,52 @@ if (LOAD_AT_START[0] > os.availableParallelism() / 2) {
     } on ${os.availableParallelism()} CPUs; other work on the machine will skew the figures`
   )
 }
+
+// ----- the peer ----------------------------------------------------------------------------------
+// ../shared/bench-peer (beside the project's checkout, when present) is the same `leads` stream
+// written on faros-airbyte-cdk: what a user would pick instead. It is never imported nor copied
+// into the project: it is built into a folder under the system's temporary directory (named by a
+// hash of its sources, so later runs reuse the build), as its README says, and run as a separate
+// process on the same Node. Absent (or with --no-peer, or if its build fails) the peer columns are
+// left out and the table says why.
+const PEER_SOURCE = path.resolve(root, "..", "shared", "bench-peer")
+let PEER_NOTE = ""
+const buildPeer = () => {
+  if (NO_PEER) return void (PEER_NOTE = "peer left out (--no-peer)")
+  if (!existsSync(path.join(PEER_SOURCE, "package.json"))) {
+    return void (PEER_NOTE = `peer left out: ${PEER_SOURCE} is absent`)
+  }
+  const hash = createHash("sha256")
+  for (
+    const file of readdirSync(PEER_SOURCE, { recursive: true }).map(String).filter((f) =>
+      !f.startsWith("node_modules") && !f.startsWith("lib")
+    ).sort()
+  ) {
+    const full = path.join(PEER_SOURCE, file)
+    if (statSync(full).isFile()) hash.update(file).update(readFileSync(full))
+  }
+  const dir = path.join(os.tmpdir(), `source-smartlead-bench-peer-${hash.digest("hex").slice(0, 12)}`)
+  const main = path.join(dir, "bin", "main")
+  if (!existsSync(path.join(dir, "lib", "index.js"))) {
+    log(`bench: building the peer into ${dir} (npm ci && npm run build)`)
+    try {
+      rmSync(dir, { recursive: true, force: true })
+      cpSync(PEER_SOURCE, dir, {
+        recursive: true,
+        filter: (from) => !/[\\/](node_modules|lib)([\\/]|$)/.test(path.relative(PEER_SOURCE, from))
+      })
+      execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
+      execFileSync("npm", ["run", "build"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true })
+      return void (PEER_NOTE = `peer left out: its build failed (${String(error.message).split("\n")[0]})`)
+    }
+  }
+  PEER_NOTE = `peer: ${path.relative(root, PEER_SOURCE)} built in ${dir}`
+  return main
+}
+const PEER = ONLY.has("a") || ONLY.has("b") || ONLY.has("c") || ONLY.has("d") ? buildPeer() : undefined
+if (PEER_NOTE) log(`bench: ${PEER_NOTE}`)
 
 // ----- the SmartLead server, forked --------------------------------------------------------------
 const startServer = (options) =>
@@ -279,6 +333,8 @@ const baselineArgs = (
   url,
   extra = []
 ) => [path.join(here, "baseline.mjs"), "--base-url", url, "--api-key", API_KEY, "--page-size", "100", ...extra]
+/** The peer reads the connector's config file (same fields); its own spec ignores the others. */
+const peerArgs = (configFile) => [PEER, "read", "--config", configFile, "--catalog", leadsCatalog]
 
 const failures = []
 /** Checks a run: exit 0, no timeout, the expected record count. Returns whether it is usable. */
@@ -341,14 +397,32 @@ const partA = async () => {
     // warm-up (file cache, compile cache, the server's JIT)
     await run(NODE, connectorArgs(config), { timeoutMs: 120_000 })
     await run(NODE, baselineArgs(server.url), { timeoutMs: 120_000 })
+    if (PEER) await run(NODE, peerArgs(config), { timeoutMs: 180_000 })
     const connector = []
     const baseline = []
     const ratios = []
     const cpuRatios = []
+    const peer = { rates: [], cpuMs: [], connectorCpuMs: [], ratios: [], cpuRatios: [] }
     for (let i = 0; i < RUNS; i++) {
       await server.reset()
       const c = await runCpu(connectorArgs(config), { timeoutMs: 120_000 })
       const stats = await server.stats()
+      if (PEER) {
+        const p = await runCpu(peerArgs(config), { timeoutMs: 180_000 })
+        if (check(`a peer run ${i + 1}`, p, expected) && c.code === 0 && c.records === expected) {
+          const pRate = expected / (p.wallMs / 1000)
+          peer.rates.push(pRate)
+          peer.cpuMs.push(p.cpuMs)
+          peer.connectorCpuMs.push(c.cpuMs)
+          peer.ratios.push(expected / (c.wallMs / 1000) / pRate)
+          peer.cpuRatios.push(p.cpuMs / c.cpuMs)
+          log(
+            `  run ${i + 1}: peer ${fmt(pRate)} rec/s (${fmt(p.wallMs)} ms, CPU ${fmt(p.cpuMs)} ms; connector CPU ${
+              fmt(c.cpuMs)
+            } ms)`
+          )
+        }
+      }
       const b = await runCpu(baselineArgs(server.url), { timeoutMs: 120_000 })
       const cOk = check(`a connector run ${i + 1}`, c, expected)
       const bOk = check(`a baseline run ${i + 1}`, b, expected)
@@ -375,6 +449,35 @@ const partA = async () => {
     const bs = summary(baseline)
     const rs = summary(ratios)
     const cpu = summary(cpuRatios)
+    if (PEER) {
+      const pc = summary(peer.cpuRatios)
+      rows.push({
+        part: "a",
+        figure: "records per CPU-second, connector ÷ peer (CPU = user + sys)",
+        value: `${fmtSummary(pc, 2)}; CPU ${fmt(median(peer.connectorCpuMs))} vs ${fmt(median(peer.cpuMs))} ms`,
+        target: "≥ 1.5",
+        pass: pc.n > 0 ? pc.median >= 1.5 : false
+      })
+      rows.push({
+        part: "a",
+        figure: "throughput (wall), connector ÷ peer",
+        value: `${fmtSummary(summary(peer.ratios), 2)}; peer ${fmtSummary(summary(peer.rates))} rec/s`,
+        target: "",
+        pass: undefined
+      })
+      details.push(
+        `### a. against the peer`,
+        "",
+        `The peer runs right after the connector in each round, on the same server and config.`,
+        "",
+        `- peer records/s: ${peer.rates.map((v) => fmt(v)).join(", ")}`,
+        `- CPU (user + sys, ms), connector: ${peer.connectorCpuMs.map((v) => fmt(v)).join(", ")}; peer: ${
+          peer.cpuMs.map((v) => fmt(v)).join(", ")
+        }`,
+        `- records per CPU-second, connector ÷ peer: ${peer.cpuRatios.map((v) => fmt(v, 2)).join(", ")}`,
+        ""
+      )
+    }
     rows.push({
       part: "a",
       figure: "throughput, connector (records/s)",
@@ -393,8 +496,8 @@ const partA = async () => {
       part: "a",
       figure: "throughput ratio connector/baseline",
       value: fmtSummary(rs, 2),
-      target: "≥ 0.6",
-      pass: rs.n > 0 ? rs.median >= 0.6 : false
+      target: "",
+      pass: undefined
     })
     if (cpu.n > 0) {
       rows.push({
@@ -466,6 +569,7 @@ const partB = async () => {
     const active = []
     const gaps = []
     const busiest = []
+    const peer = { rates: [], requests: [], rejected: [], ratios: [] }
     for (let i = 0; i < RUNS; i++) {
       await server.reset()
       // the server's sliding window must not carry requests of the previous run
@@ -473,6 +577,19 @@ const partB = async () => {
       const result = await run(NODE, connectorArgs(config), { timeoutMs: 90_000 })
       const stats = await server.stats()
       const ok = check(`b run ${i + 1}`, result, expected)
+      if (PEER) {
+        await server.reset()
+        await new Promise((r) => setTimeout(r, 1100))
+        const p = await run(NODE, peerArgs(config), { timeoutMs: 180_000 })
+        const pStats = await server.stats()
+        if (check(`b peer run ${i + 1}`, p, expected)) {
+          peer.rates.push(expected / (p.wallMs / 1000))
+          peer.requests.push(pStats.requests)
+          peer.rejected.push(pStats.status429)
+          if (ok) peer.ratios.push(result.wallMs > 0 ? p.wallMs / result.wallMs : NaN)
+        }
+        log(`  run ${i + 1}: peer ${fmt(p.wallMs)} ms, ${pStats.requests} requests, ${pStats.status429} × 429`)
+      }
       // the bound counts the requests the read needs (answered 200), not retries of 429s
       const bound = (stats.ok / rate) * 1000
       const spacing = spacingOf(stats.arrivals)
@@ -510,9 +627,32 @@ const partB = async () => {
       part: "b",
       figure: "latency-bound wall time ÷ bound",
       value: fmtSummary(rs, 2),
-      target: "≤ 1.15",
-      pass: rs.n > 0 ? rs.median <= 1.15 : false
+      target: "",
+      pass: undefined
     })
+    if (PEER) {
+      const pr = summary(peer.ratios)
+      rows.push({
+        part: "b",
+        figure: "rate-limited records/s, connector ÷ peer (= peer wall ÷ connector wall)",
+        value: `${fmtSummary(pr, 2)}; connector ${fmt(expected / median(walls))}, peer ${
+          fmt(median(peer.rates))
+        } rec/s`,
+        target: "≥ 1.5",
+        pass: pr.n > 0 ? pr.median >= 1.5 : false
+      })
+      details.push(
+        `### b. against the peer`,
+        "",
+        `Each round runs the peer after the connector on the same server, with the window cleared between them.`,
+        "",
+        `- peer records/s: ${peer.rates.map((v) => fmt(v)).join(", ")}; requests ${peer.requests.join(", ")}; 429s ${
+          peer.rejected.join(", ")
+        }`,
+        `- connector ÷ peer: ${peer.ratios.map((v) => fmt(v, 2)).join(", ")}`,
+        ""
+      )
+    }
     rows.push({
       part: "b",
       figure: "latency-bound 429s received (all runs)",
@@ -620,9 +760,22 @@ const partC = async () => {
         args: baselineArgs(server.url, ["--campaign-ids", "3000002"]),
         peaks: [],
         rates: []
-      }
+      },
+      ...(PEER
+        ? [
+          {
+            label: `peer, ${fmt(small)} leads`,
+            leads: small,
+            args: peerArgs(configFor(3000001)),
+            peaks: [],
+            rates: []
+          },
+          { label: `peer, ${fmt(large)} leads`, leads: large, args: peerArgs(configFor(3000002)), peaks: [], rates: [] }
+        ]
+        : [])
     ]
     const ratios = []
+    const peerRatios = []
     for (let i = 0; i < RUNS; i++) {
       const peaks = []
       for (const c of cases) {
@@ -636,9 +789,35 @@ const partC = async () => {
         }
       }
       if (Number.isFinite(peaks[1]) && Number.isFinite(peaks[2])) ratios.push(peaks[1] / peaks[2])
+      if (PEER && Number.isFinite(peaks[1]) && Number.isFinite(peaks[4])) peerRatios.push(peaks[1] / peaks[4])
     }
-    const [s, l, b] = cases.map((c) => summary(c.peaks))
+    const [s, l, b, ps, pl] = cases.map((c) => summary(c.peaks))
     const ratio = l.median / b.median
+    const growth = l.median - s.median
+    if (PEER) {
+      const peerRatio = l.median / pl.median
+      rows.push({
+        part: "c",
+        figure: `peak RSS at ${fmt(large)} leads, connector ÷ peer (medians)`,
+        value: `${fmt(peerRatio, 2)} (${fmt(l.median, 1)} ÷ ${fmt(pl.median, 1)} MB)`,
+        target: "≤ 1.0",
+        pass: Number.isFinite(peerRatio) ? peerRatio <= 1.0 : false
+      })
+      rows.push({
+        part: "c",
+        figure: `peak RSS, peer at ${fmt(small)} / ${fmt(large)} leads (MB)`,
+        value: `${fmtSummary(ps, 1)} / ${fmtSummary(pl, 1)}; growth ${fmt(pl.median - ps.median, 1)} MB`,
+        target: "",
+        pass: undefined
+      })
+    }
+    rows.push({
+      part: "c",
+      figure: `growth of the connector's peak RSS, ${fmt(small)} → ${fmt(large)} leads (MB, medians)`,
+      value: fmt(growth, 1),
+      target: "≤ 20",
+      pass: Number.isFinite(growth) ? growth <= 20 : false
+    })
     rows.push({
       part: "c",
       figure: `peak RSS, connector at ${fmt(large)} leads (MB)`,
@@ -657,8 +836,8 @@ const partC = async () => {
       part: "c",
       figure: "peak RSS connector ÷ baseline (medians)",
       value: fmt(ratio, 2),
-      target: "≤ 1.3",
-      pass: Number.isFinite(ratio) ? ratio <= 1.3 : false
+      target: "",
+      pass: undefined
     })
     rows.push({
       part: "c",
@@ -681,6 +860,9 @@ const partC = async () => {
         }`
       ),
       `- connector ÷ baseline at ${fmt(large)}, per round: ${ratios.map((v) => fmt(v, 2)).join(", ")}`,
+      ...(PEER
+        ? [`- connector ÷ peer at ${fmt(large)}, per round: ${peerRatios.map((v) => fmt(v, 2)).join(", ")}`]
+        : []),
       ""
     )
   } finally {
@@ -697,7 +879,13 @@ const partD = async () => {
   const bare = []
   const specCpu = []
   const bareCpu = []
+  const peerSpec = []
+  if (PEER) await run(NODE, [PEER, "spec"], { timeoutMs: 30_000 })
   for (let i = 0; i < n; i++) {
+    if (PEER) {
+      const p = await runCpu([PEER, "spec"], { timeoutMs: 30_000 })
+      if (check(`d peer spec run ${i + 1}`, p, undefined)) peerSpec.push(p.wallMs)
+    }
     const a = await runCpu([BUNDLE, "spec"], { timeoutMs: 30_000 })
     if (check(`d spec run ${i + 1}`, a, undefined)) {
       spec.push(a.wallMs)
@@ -725,9 +913,20 @@ const partD = async () => {
     part: "d",
     figure: "start-up ratio spec ÷ node -e 0 (medians)",
     value: fmt(ratio, 2),
-    target: "≤ 2.5",
-    pass: Number.isFinite(ratio) ? ratio <= 2.5 : false
+    target: "",
+    pass: undefined
   })
+  if (PEER) {
+    const peerRatio = ss.median / median(peerSpec)
+    rows.push({
+      part: "d",
+      figure: "`spec` wall time, connector ÷ peer (medians)",
+      value: `${fmt(peerRatio, 2)} (${fmt(ss.median)} ÷ ${fmt(median(peerSpec))} ms)`,
+      target: "≤ 0.75",
+      pass: Number.isFinite(peerRatio) ? peerRatio <= 0.75 : false
+    })
+    details.push(`- peer \`spec\` (ms): ${peerSpec.map((v) => fmt(v)).join(", ")}`, "")
+  }
   rows.push({
     part: "d",
     figure: "start-up ratio in CPU time (user + sys, medians)",
@@ -860,6 +1059,72 @@ const partE = async () => {
   }
 }
 
+// ----- f. a campaign of 1,000,000 leads ----------------------------------------------------------
+const partF = async () => {
+  const large = 200_000
+  const huge = 1_000_000
+  log(`f. memory at ${fmt(huge)} leads in one campaign against ${fmt(large)}; page size 100, no latency`)
+  const server = await startServer({
+    campaignSpec: [{ id: 3000002, leads: large }, { id: 3000003, leads: huge }],
+    pageSize: 100
+  })
+  try {
+    const configFor = (id) =>
+      writeJson(`f-config-${id}.json`, {
+        api_key: API_KEY,
+        base_url: server.url,
+        campaign_ids: [id],
+        page_size: 100,
+        max_requests_per_second: 100000,
+        max_retries: 2,
+        request_timeout_seconds: 30
+      })
+    const cases = [
+      {
+        label: `connector, ${fmt(large)} leads`,
+        leads: large,
+        args: connectorArgs(configFor(3000002)),
+        peaks: [],
+        cpu: []
+      },
+      {
+        label: `connector, ${fmt(huge)} leads`,
+        leads: huge,
+        args: connectorArgs(configFor(3000003)),
+        peaks: [],
+        cpu: []
+      }
+    ]
+    for (let i = 0; i < RUNS; i++) {
+      for (const c of cases) {
+        const result = await runMeasured(c.args, 600_000)
+        const ok = check(`f ${c.label} run ${i + 1}`, result, c.leads)
+        log(`  run ${i + 1}: ${c.label}: peak RSS ${fmt(result.peakKb / 1024, 1)} MB, ${fmt(result.wallMs)} ms`)
+        if (ok && Number.isFinite(result.peakKb)) c.peaks.push(result.peakKb / 1024)
+      }
+    }
+    const [l, h] = cases.map((c) => summary(c.peaks))
+    const ratio = h.median / l.median
+    rows.push({
+      part: "f",
+      figure: `peak RSS at ${fmt(huge)} ÷ at ${fmt(large)} leads, connector (medians)`,
+      value: `${fmt(ratio, 2)} (${fmtSummary(h, 1)} ÷ ${fmtSummary(l, 1)} MB)`,
+      target: "0.9–1.1",
+      pass: Number.isFinite(ratio) ? ratio >= 0.9 && ratio <= 1.1 : false
+    })
+    details.push(
+      `### f. one campaign of ${fmt(huge)} leads (page size 100, no latency)`,
+      "",
+      `Peak RSS as in c; the two sizes alternate.`,
+      "",
+      ...cases.map((c) => `- ${c.label}: peak RSS (MB) ${c.peaks.map((v) => fmt(v, 1)).join(", ")}`),
+      ""
+    )
+  } finally {
+    await server.close()
+  }
+}
+
 // ----- main --------------------------------------------------------------------------------------
 const sh = (command, args) => {
   try {
@@ -902,6 +1167,7 @@ const table = (facts, seconds) => {
     ...body.map(line),
     "",
     `runs: ${RUNS}; parts: ${[...ONLY].sort().join(",")}; took ${fmt(seconds, 0)} s`,
+    ...(PEER_NOTE ? [PEER_NOTE] : []),
     `machine: nproc ${facts.nproc}, node ${facts.node}, ${facts.cpu}, ${facts.memory}, ${facts.os}; ${facts.load}`,
     `date: ${facts.date}; commit ${facts.commit}; ${facts.dist}`,
     ""
@@ -918,6 +1184,7 @@ const table = (facts, seconds) => {
     `- ${facts.load} (the benchmark shares the machine; anything else running skews it)`,
     `- commit: ${facts.commit}; ${facts.dist}`,
     `- runs per figure: ${RUNS}; total time ${fmt(seconds, 0)} s`,
+    ...(PEER_NOTE ? [`- ${PEER_NOTE}`] : []),
     "",
     `| part | figure | median (min–max) | target | result |`,
     `|---|---|---|---|---|`,
@@ -939,6 +1206,7 @@ const main = async () => {
   if (ONLY.has("c")) await partC()
   if (ONLY.has("d")) await partD()
   if (ONLY.has("e")) await partE()
+  if (ONLY.has("f")) await partF()
   const facts = machine()
   const { text, md } = table(facts, (Date.now() - started) / 1000)
   process.stdout.write(text)

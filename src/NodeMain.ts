@@ -12,14 +12,13 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Effect, Exit, Layer } from "effect"
+import * as HttpTransport from "./airbyte/HttpTransport.js"
 import * as Logging from "./airbyte/Logging.js"
 import * as Output from "./airbyte/Output.js"
 import * as Redaction from "./airbyte/Redaction.js"
 
-/** The undici HTTP client, imported on first use. */
-export const HttpClientLive: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEffect(
-  Effect.map(Effect.promise(() => import("@effect/platform-node/NodeHttpClient")), (http) => http.layerUndici)
-)
+/** The undici HTTP client (`airbyte/HttpTransport.ts`), undici imported on first use. */
+export const HttpClientLive: Layer.Layer<HttpClient.HttpClient> = HttpTransport.layer
 
 /**
  * What `@effect/cli` needs (file system, path, terminal) and no more: `NodeContext.layer` would

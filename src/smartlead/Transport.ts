@@ -64,8 +64,6 @@ export const make = (options: TransportOptions): Effect.Effect<TransportShape, n
     const watchdog = yield* Watchdog.make(options.requestTimeoutMs)
     const { scrub } = yield* Redaction
     const headers = { "user-agent": yield* UserAgent, accept: "application/json" }
-    /** Bodies are read as bytes and decoded here: `response.text` would keep the text memoised on the response. */
-    const decoder = new TextDecoder()
     const base = options.baseUrl.replace(/\/+$/, "")
     let requests = 0
 
@@ -84,7 +82,8 @@ export const make = (options: TransportOptions): Effect.Effect<TransportShape, n
           const response = yield* client.execute(
             HttpClientRequest.get(base + path, { urlParams: { ...params, ...options.secretParams }, headers })
           )
-          const body = decoder.decode(yield* response.arrayBuffer)
+          // The client (`HttpTransport` on Node) has read the body with the headers: this is its text.
+          const body = yield* response.text
           return { status: response.status, headers: response.headers, body } satisfies RawResponse
         }).pipe(
           Effect.withTracerEnabled(false),
