@@ -1,7 +1,7 @@
 // Writes integration_tests/expected_records.jsonl: every record the built connector reads from the
 // bundled SmartLead simulator (dist-dev/simulator.js, fixed seed and base time, both response
 // shapes) with integration_tests/configured_catalog.json, sorted by stream (catalog order) and
-// primary key, one line per record in the layout of
+// primary key (`fetched_at` fixed), one line per record in the layout of
 // Airbyte's expected records ({"stream", "data", "emitted_at"}), `emitted_at` fixed at 0 so the
 // file is reproducible. Run by `npm run generate` after the build; test/docs/Docs.e2e.test.ts checks
 // the committed file against `expectedRecords()`.
@@ -14,6 +14,8 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 
 export const EXPECTED_RECORDS_PATH = "integration_tests/expected_records.jsonl"
 const CATALOG_PATH = "integration_tests/configured_catalog.json"
+/** What `fetched_at` (the sync's start on snapshot rows) is written as. */
+const FETCHED_AT = "2025-06-01T00:00:00.000Z"
 /** The simulator's data set: small, both response shapes, fixed seed and clock. */
 export const SIMULATOR_ARGS = [
   "--campaigns",
@@ -72,6 +74,10 @@ export const expectedRecords = async (root) => {
       .map((line) => JSON.parse(line))
       .filter((message) => message.type === "RECORD")
       .map(({ record }) => record)
+      // snapshot streams stamp each row with the sync's start: fixed here, as emitted_at is
+      .map((record) =>
+        record.data.fetched_at === undefined ? record : { ...record, data: { ...record.data, fetched_at: FETCHED_AT } }
+      )
       .sort(compare)
       .map((record) => JSON.stringify({ stream: record.stream, data: record.data, emitted_at: 0 }) + "\n")
       .join("")

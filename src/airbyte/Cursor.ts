@@ -54,6 +54,13 @@ export interface Entry {
   readonly reconciledAt?: number
   /** The start of the last sync whose activity sweep (or full read) of this partition completed. */
   readonly activityAt?: number
+  /**
+   * The start of the last sync that did this partition's slow-clock read (see `Tiers`): an
+   * inactive partition's read, or an active one's lookback re-read.
+   */
+  readonly refreshedAt?: number
+  /** The label (status) of an inactive partition when it was last read, so a change is read at once. */
+  readonly label?: string
 }
 
 /** What the stream learnt of the API's activity filter, by asking it. */
@@ -86,6 +93,8 @@ export interface Keys {
 /** State keys shared by every partitioned stream. */
 const RECONCILED_AT = "reconciled_at"
 const ACTIVITY_AT = "activity_at"
+const REFRESHED_AT = "refreshed_at"
+const LABELS = "labels"
 const SWEEP_FILTER = "sweep_filter"
 
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0
@@ -145,6 +154,18 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
     if (!isJsonObject(map)) return yield* Either.left(`${keys.partitions} must be an object keyed by id`)
     const reconciled = yield* groups(json[RECONCILED_AT], RECONCILED_AT)
     const activity = yield* groups(json[ACTIVITY_AT], ACTIVITY_AT)
+    const refreshed = yield* groups(json[REFRESHED_AT], REFRESHED_AT)
+    const labels = new Map<string, string>()
+    const labelled = json[LABELS]
+    if (labelled !== undefined) {
+      if (!isJsonObject(labelled)) return yield* Either.left(`${LABELS} must be an object of label: [ids]`)
+      for (const [label, ids] of Object.entries(labelled)) {
+        if (!Array.isArray(ids) || !ids.every((id) => isKey(id) && isId(String(id)))) {
+          return yield* Either.left(`${LABELS}.${label} must be an array of ids`)
+        }
+        for (const id of ids) labels.set(String(id), label)
+      }
+    }
     const partitions = new Map<string, Entry>()
     for (const [id, raw] of Object.entries(map)) {
       const at = `${keys.partitions}.${id}`
@@ -190,6 +211,10 @@ export const decode = (keys: Keys, json: JsonObject): Either.Either<State | unde
       if (reconciledAt !== undefined) entry.reconciledAt = reconciledAt
       const activityAt = activity.get(id)
       if (activityAt !== undefined) entry.activityAt = activityAt
+      const refreshedAt = refreshed.get(id)
+      if (refreshedAt !== undefined) entry.refreshedAt = refreshedAt
+      const label = labels.get(id)
+      if (label !== undefined) entry.label = label
       partitions.set(id, entry)
     }
     return { cursor: top, partitions, sweepFilter }
@@ -226,9 +251,10 @@ const idValue = (id: string): Key => {
  * The state as the JSON a STATE message carries, compact so that it stays small at thousands of
  * partitions: `{<cursor>: newest, <partitions>: {"<id>": cursor | null | {<cursor>, offset,
  * pass}}, reconciled_at: {"<instant>": [ids]}, activity_at: {"<instant>": [ids]},
- * sweep_filter}`. A partition whose pass is done is its cursor alone (`null` before it has
- * one); its reconciliation and sweep clocks, which most partitions of a sync share, are grouped
- * by instant. Instants are ISO 8601 UTC with milliseconds.
+ * refreshed_at: {"<instant>": [ids]}, labels: {"<label>": [ids]}, sweep_filter}`. A partition
+ * whose pass is done is its cursor alone (`null` before it has one); its reconciliation, sweep
+ * and slow-read clocks, which most partitions of a sync share, are grouped by instant, and the
+ * labels of inactive partitions by label. Instants are ISO 8601 UTC with milliseconds.
  */
 export const encode = (keys: Keys, state: State): JsonObject => {
   const json: Record<string, unknown> = {}
@@ -239,7 +265,9 @@ export const encode = (keys: Keys, state: State): JsonObject => {
     const map: Record<string, unknown> = {}
     const reconciled = new Map<number, Array<Key>>()
     const activity = new Map<number, Array<Key>>()
-    const group = (into: Map<number, Array<Key>>, at: number | undefined, id: string) => {
+    const refreshed = new Map<number, Array<Key>>()
+    const labels = new Map<string, Array<Key>>()
+    const group = <G>(into: Map<G, Array<Key>>, at: G | undefined, id: string) => {
       if (at === undefined) return
       const ids = into.get(at)
       if (ids === undefined) into.set(at, [idValue(id)])
@@ -250,6 +278,8 @@ export const encode = (keys: Keys, state: State): JsonObject => {
       map[id] = encodeEntry(keys, entry)
       group(reconciled, entry.reconciledAt, id)
       group(activity, entry.activityAt, id)
+      group(refreshed, entry.refreshedAt, id)
+      group(labels, entry.label, id)
     }
     if (newest !== undefined) json[keys.cursor] = Instant.format(newest)
     json[keys.partitions] = map
@@ -257,6 +287,8 @@ export const encode = (keys: Keys, state: State): JsonObject => {
       Object.fromEntries(Array.from(from).sort(([a], [b]) => a - b).map(([at, ids]) => [Instant.format(at), ids]))
     if (reconciled.size > 0) json[RECONCILED_AT] = groups(reconciled)
     if (activity.size > 0) json[ACTIVITY_AT] = groups(activity)
+    if (refreshed.size > 0) json[REFRESHED_AT] = groups(refreshed)
+    if (labels.size > 0) json[LABELS] = Object.fromEntries(labels)
   }
   if (state.sweepFilter !== undefined) {
     json[SWEEP_FILTER] = {
@@ -302,6 +334,13 @@ export interface Policy {
   readonly sweep: boolean
   /** How far before the previous sync's start a sweep reaches (lookback and clock skew). */
   readonly sweepMarginMs: number
+  /**
+   * When set, the lookback is a slow-clock re-read: an incremental read re-reads it only when
+   * asked to (`plan`'s `refresh`), and only for rows whose cursor value is within the lookback
+   * of the sync's start (a row changes for that long after it is written; a partition whose
+   * newest row is older re-reads nothing).
+   */
+  readonly refreshMs?: number | undefined
 }
 
 /** What to read of a partition in this sync. */
@@ -313,6 +352,8 @@ export interface Plan {
   readonly reason: "first" | "resume" | "restart" | "reconcile" | "incremental"
   /** A sweep for activity after this instant, after the main pass. */
   readonly sweepSince: number | undefined
+  /** The pass re-reads the lookback window on the slow clock (see `Policy.refreshMs`). */
+  readonly refresh?: boolean
 }
 
 /** The query lower bound for a cursor: the cursor less the lookback and 1 ms, so ties are read again. */
@@ -346,8 +387,19 @@ const sweepFrom = (entry: Entry, policy: Policy): number | undefined => {
   return Math.max(0, since - policy.sweepMarginMs)
 }
 
-/** Where a partition starts. */
-export const plan = (entry: Entry | undefined, policy: Policy): Plan => {
+/** Where an incremental read from a cursor starts, with or without its lookback (see `Policy.refreshMs`). */
+const incrementalFrom = (cursor: number, policy: Policy, refresh: boolean): number | undefined => {
+  if (policy.refreshMs === undefined) return fromCursor(cursor, policy.lookbackMs)
+  if (!refresh) return fromCursor(cursor, 0)
+  const since = Math.min(cursor, Math.max(cursor - policy.lookbackMs, policy.syncStart - policy.lookbackMs))
+  return fromCursor(since, 0)
+}
+
+/**
+ * Where a partition starts. `refresh`: this sync is the partition's slow-clock re-read of its
+ * lookback window (only with `Policy.refreshMs`).
+ */
+export const plan = (entry: Entry | undefined, policy: Policy, refresh = false): Plan => {
   const full = (reason: Plan["reason"]): Plan => ({
     pass: { from: fromStartDate(policy.startDate), full: true, startedAt: policy.syncStart },
     offset: 0,
@@ -369,10 +421,11 @@ export const plan = (entry: Entry | undefined, policy: Policy): Plan => {
   }
   if (reconcileDue(entry, policy) || entry.cursor === undefined) return full("reconcile")
   return {
-    pass: { from: fromCursor(entry.cursor, policy.lookbackMs), full: false, startedAt: policy.syncStart },
+    pass: { from: incrementalFrom(entry.cursor, policy, refresh), full: false, startedAt: policy.syncStart },
     offset: 0,
     reason: "incremental",
-    sweepSince: sweepFrom(entry, policy)
+    sweepSince: sweepFrom(entry, policy),
+    ...(refresh && policy.refreshMs !== undefined ? { refresh: true } : {})
   }
 }
 

@@ -23,6 +23,7 @@ import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
 import type { JsonObject } from "./Protocol.js"
 import type { StreamEvent } from "./Source.js"
 import { checkpoint, estimate, records } from "./Source.js"
+import * as Tiers from "./Tiers.js"
 
 /** Some partitions of a stream could not be read; the others were. */
 export class PartitionsFailed<E> extends Data.TaggedError("PartitionsFailed")<{
@@ -143,6 +144,16 @@ export interface Settings {
   readonly dropBeforeFrom: boolean
   /** The longest time between two checkpoints (0: after every page). */
   readonly checkpointIntervalMs: number
+  /**
+   * How often a partition of cadence `interval` is read (see `Tiers`); undefined or 0 reads
+   * every partition every sync.
+   */
+  readonly intervalMs?: number | undefined
+  /**
+   * When set, the lookback window is re-read on this slow clock (see `Cursor.Policy.refreshMs`)
+   * rather than on every incremental read; an inactive partition re-reads it whenever it is read.
+   */
+  readonly refreshMs?: number | undefined
 }
 
 /** An incremental partitioned stream, as a source declares it. */
@@ -152,8 +163,8 @@ export interface Definition<E, R> {
   readonly keys: Cursor.Keys
   /** A row's identity within a partition. */
   readonly keyOf: (row: JsonObject) => unknown
-  /** The partitions to read, in order. */
-  readonly partitions: Effect.Effect<ReadonlyArray<string>, E, R>
+  /** The partitions to read, in order, with their cadence (an id alone is read every sync). */
+  readonly partitions: Effect.Effect<ReadonlyArray<string | Tiers.Partition>, E, R>
   /** One page of a partition's rows. */
   readonly fetch: (partition: string, query: Query, offset: number, limit: number) => Effect.Effect<Page, E, R>
   readonly settings: Settings
@@ -249,7 +260,8 @@ const readPartition = <E, R>(
   sync: Sync<E, R>,
   id: string,
   initial: Cursor.Entry | undefined,
-  plan: Cursor.Plan
+  plan: Cursor.Plan,
+  mark: (entry: Cursor.Entry) => Cursor.Entry
 ): Stream.Stream<PartitionPage, E, R> => {
   const { counters, definition, syncStart } = sync
   const { settings } = definition
@@ -280,7 +292,7 @@ const readPartition = <E, R>(
 
   const drop = settings.dropBeforeFrom ? { seen, keyOf: definition.keyOf } : undefined
   /** One pass of the partition from `before`, as `planned` says. */
-  const passOf = (before: Cursor.Entry | undefined, planned: Cursor.Plan) => {
+  const passOf = (before: Cursor.Entry | undefined, planned: Cursor.Plan, marks: boolean) => {
     const { pass } = planned
     // A resumed pass goes on from what it delivered before.
     let newest: number | undefined = pass.newest
@@ -295,9 +307,14 @@ const readPartition = <E, R>(
         if (!shifted && pageNewest !== undefined && (newest === undefined || pageNewest > newest)) {
           newest = pageNewest
         }
-        const entry = page.last
+        const completed = page.last
           ? Cursor.passCompleted(before, pass, { newest, mayHaveMissed: page.missed, settleMs: CLOCK_MARGIN_MS })
-          : Cursor.inProgress(before, pass, page.position, page.lastKeys, newest, shifted)
+          : undefined
+        const entry = completed === undefined
+          ? Cursor.inProgress(before, pass, page.position, page.lastKeys, newest, shifted)
+          : marks && !page.missed
+          ? mark(completed)
+          : completed
         const warn = page.last && page.total !== undefined && page.position !== page.total
           ? Effect.logWarning(
             `${definition.name}: ${
@@ -318,14 +335,14 @@ const readPartition = <E, R>(
   const resumed = (plan.reason === "resume" || plan.reason === "restart") && plan.pass.startedAt < syncStart
   const main = resumed
     ? Stream.concat(
-      passOf(initial, plan),
+      passOf(initial, plan, true),
       Stream.suspend(() => {
         const after = current
         if (after === undefined || after.pass !== undefined) return Stream.empty
-        return passOf(after, Cursor.plan(after, { ...sync.policy, reconcileMs: undefined, sweep: false }))
+        return passOf(after, Cursor.plan(after, { ...sync.policy, reconcileMs: undefined, sweep: false }), false)
       })
     )
-    : passOf(initial, plan)
+    : passOf(initial, plan, true)
   if (plan.sweepSince === undefined) return main
   const since = plan.sweepSince
   const sweep = Stream.suspend(() => {
@@ -383,7 +400,8 @@ export const incremental = <E, R>(
     const noun = definition.noun ?? "partition"
     const count = (n: number) => `${n} ${noun}${n === 1 ? "" : "s"}`
     const syncStart = yield* Clock.currentTimeMillis
-    const ids = yield* definition.partitions
+    const listed = (yield* definition.partitions).map(Tiers.partitionOf)
+    const ids = listed.map((partition) => partition.id)
     const state = Cursor.working(input, ids)
     const partitions = state.partitions!
     const counters: Counters = { pages: 0, emitted: 0, unparseable: 0, future: 0, dropped: 0 }
@@ -393,11 +411,45 @@ export const incremental = <E, R>(
       lookbackMs: settings.lookbackMs,
       reconcileMs: settings.reconcileMs,
       sweep: settings.sweep,
-      sweepMarginMs: settings.lookbackMs + CLOCK_MARGIN_MS
+      sweepMarginMs: settings.lookbackMs + CLOCK_MARGIN_MS,
+      refreshMs: settings.refreshMs
     }
-    let plans = ids.map((id) => {
+    const intervalMs = settings.intervalMs ?? 0
+    const isSlow = (partition: Tiers.Partition) => intervalMs > 0 && partition.cadence === "interval"
+    // Which partitions this sync reads: every active one, an inactive one when its slot came, its
+    // label changed or a pass of it is under way, and none that has nothing to read.
+    const isDue = (partition: Tiers.Partition, entry: Cursor.Entry | undefined) =>
+      partition.cadence !== "never" &&
+      (!isSlow(partition) || entry === undefined || entry.pass !== undefined || entry.label !== partition.label ||
+        Tiers.isDue(partition.id, entry.refreshedAt, syncStart, intervalMs))
+    let skipped = 0
+    let idle = 0
+    let plans = listed.flatMap((partition) => {
+      const { id } = partition
       const entry = input === undefined ? undefined : partitions.get(id)
-      return { id, entry, plan: Cursor.plan(entry, policy) }
+      if (!isDue(partition, entry)) {
+        if (partition.cadence === "never") idle++
+        else skipped++
+        return []
+      }
+      const slow = isSlow(partition)
+      const refresh = settings.refreshMs !== undefined &&
+        (slow || Tiers.isDue(id, entry?.refreshedAt, syncStart, settings.refreshMs))
+      const planned = Cursor.plan(entry, policy, refresh)
+      const plan = partition.sweep === false ? { ...planned, sweepSince: undefined } : planned
+      // What a completed read records: an inactive partition's read and label; an active one's
+      // lookback re-read (or full read) when the lookback runs on the slow clock.
+      const refreshes = slow || (settings.refreshMs !== undefined && (plan.refresh === true || plan.pass.full))
+      const mark = (done: Cursor.Entry): Cursor.Entry => {
+        const { label: _label, refreshedAt: _refreshedAt, ...rest } = done
+        const refreshedAt = refreshes ? syncStart : settings.refreshMs === undefined ? undefined : done.refreshedAt
+        return {
+          ...rest,
+          ...(refreshedAt === undefined ? {} : { refreshedAt }),
+          ...(slow && partition.label !== undefined ? { label: partition.label } : {})
+        }
+      }
+      return [{ id, entry, plan, mark }]
     })
 
     // Sweeps run only once the API is known to honour the activity filter.
@@ -426,9 +478,11 @@ export const incremental = <E, R>(
     for (const { plan } of plans) reasons.set(plan.reason, (reasons.get(plan.reason) ?? 0) + 1)
     const sweeps = plans.filter(({ plan }) => plan.sweepSince !== undefined).length
     yield* Effect.logInfo(
-      `${name}: reading ${count(ids.length)}, ${settings.concurrency} at a time (${
+      `${name}: reading ${count(plans.length)}, ${settings.concurrency} at a time (${
         Array.from(reasons, ([reason, count]) => `${count} ${reason}`).join(", ") || "none"
-      }; ${sweeps} activity sweep${sweeps === 1 ? "" : "s"})`
+      }; ${sweeps} activity sweep${sweeps === 1 ? "" : "s"}${
+        skipped > 0 ? `; ${skipped} inactive not due this sync` : ""
+      }${idle > 0 ? `; ${idle} with nothing to read` : ""})`
     )
     const reconciling = reasons.get("reconcile") ?? 0
     if (reconciling > 0 && input !== undefined) {
@@ -460,7 +514,7 @@ export const incremental = <E, R>(
       partitions: plans,
       idOf: ({ id }) => id,
       concurrency: settings.concurrency,
-      read: ({ entry, id, plan }) => readPartition(sync, id, entry, plan),
+      read: ({ entry, id, mark, plan }) => readPartition(sync, id, entry, plan, mark),
       failures: definition.failures,
       resumable: true,
       ...(definition.noun === undefined ? {} : { noun: definition.noun })
@@ -503,4 +557,95 @@ export const incremental = <E, R>(
     return Stream.concat(Stream.ensuring(events, logs), final).pipe(
       Stream.catchAll((error) => Stream.concat(final, Stream.fail(error)))
     )
+  }))
+
+/** A stream of per-partition snapshots (one request each), as a source declares it. */
+export interface SnapshotDefinition<E, R> {
+  readonly name: string
+  /** `cursor`: the field stamped on every row with the sync's start, and the key of fetch times in state. */
+  readonly keys: Cursor.Keys
+  /** The partitions, with their cadence (see `Tiers`). */
+  readonly partitions: ReadonlyArray<string | Tiers.Partition>
+  /** A partition's rows (its snapshot). */
+  readonly fetch: (partition: string) => Effect.Effect<Array<JsonObject>, E, R>
+  readonly concurrency: number
+  /** How often a partition of cadence `interval` is fetched; undefined or 0: every sync. */
+  readonly intervalMs: number | undefined
+  readonly checkpointIntervalMs: number
+  readonly failures: FailurePolicy<E>
+  readonly noun?: string
+}
+
+/**
+ * The events of a snapshot stream: each partition's rows, stamped with the sync's start in the
+ * cursor field. A full refresh (`input` undefined and not `incremental`) fetches every partition;
+ * an incremental read fetches the partitions due by their cadence (an inactive one once per
+ * interval, or at once when its label changed; none of cadence `never`) and keeps, per
+ * partition, when it was last fetched, checkpointed like `incremental`. A destination that keeps
+ * the newest row per key then holds every partition's latest snapshot.
+ */
+export const snapshots = <E, R>(
+  definition: SnapshotDefinition<E, R>,
+  input: Cursor.State | undefined,
+  incremental: boolean
+): Stream.Stream<StreamEvent, E | PartitionsFailed<E>, R> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const syncStart = yield* Clock.currentTimeMillis
+    const stamp = Instant.format(syncStart)
+    const field = definition.keys.cursor
+    const listed = definition.partitions.map(Tiers.partitionOf)
+    const state = Cursor.working(input, listed.map((partition) => partition.id))
+    const entries = state.partitions!
+    const intervalMs = definition.intervalMs ?? 0
+    const isSlow = (partition: Tiers.Partition) => intervalMs > 0 && partition.cadence === "interval"
+    const due = incremental
+      ? listed.filter((partition) => {
+        if (partition.cadence === "never") return false
+        const entry = input === undefined ? undefined : entries.get(partition.id)
+        // A fetch time after this sync's start (a far-future state) is kept, as a cursor would be.
+        if (entry?.cursor !== undefined && entry.cursor > syncStart) return false
+        return !isSlow(partition) || entry === undefined || entry.label !== partition.label ||
+          Tiers.isDue(partition.id, entry.cursor, syncStart, intervalMs)
+      })
+      : listed
+    if (incremental) {
+      yield* Effect.logInfo(
+        `${definition.name}: reading ${due.length} of ${listed.length} ${
+          definition.noun ?? "partition"
+        }s (the others are not due this sync)`
+      )
+    }
+    const encoded = () => checkpoint(Cursor.encode(definition.keys, state))
+    let lastCheckpoint = syncStart
+    const events = readPartitions({
+      stream: definition.name,
+      partitions: due,
+      idOf: (partition) => partition.id,
+      concurrency: definition.concurrency,
+      failures: definition.failures,
+      resumable: incremental,
+      ...(definition.noun === undefined ? {} : { noun: definition.noun }),
+      read: (partition) =>
+        Stream.fromEffect(Effect.map(definition.fetch(partition.id), (rows) => ({ partition, rows })))
+    }).pipe(
+      Stream.mapConcatEffect(({ partition, rows }) =>
+        Effect.map(Clock.currentTimeMillis, (now): ReadonlyArray<StreamEvent> => {
+          for (const row of rows) (row as Record<string, unknown>)[field] = stamp
+          const out: Array<StreamEvent> = rows.length > 0 ? [records(rows)] : []
+          if (!incremental) return out
+          entries.set(partition.id, {
+            cursor: syncStart,
+            ...(isSlow(partition) && partition.label !== undefined ? { label: partition.label } : {})
+          })
+          if (now - lastCheckpoint >= definition.checkpointIntervalMs) {
+            lastCheckpoint = now
+            out.push(encoded())
+          }
+          return out
+        })
+      )
+    )
+    if (!incremental) return events
+    const final = Stream.suspend(() => Stream.make(encoded()))
+    return Stream.concat(events, final).pipe(Stream.catchAll((error) => Stream.concat(final, Stream.fail(error))))
   }))

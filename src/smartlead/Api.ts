@@ -10,7 +10,7 @@
  * `Paginator`'s.
  */
 import type { HttpClient } from "@effect/platform"
-import { Clock, Context, Effect, Either, Layer, Redacted } from "effect"
+import { Clock, Context, Effect, Either, Exit, Layer, Redacted } from "effect"
 import type { JsonObject } from "../airbyte/Protocol.js"
 import { Redaction, secretForms } from "../airbyte/Redaction.js"
 import type { Config } from "./Config.js"
@@ -234,12 +234,30 @@ export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, neve
 
     return {
       get,
-      listCampaigns: get("/campaigns", {}, (json) => decodeObjectArray(json, "campaign")),
-      listLeadCategories: get("/leads/fetch-categories", {}, (json) => decodeObjectArray(json, "lead category")),
+      listCampaigns: once(get("/campaigns", {}, (json) => decodeObjectArray(json, "campaign"))),
+      listLeadCategories: once(get("/leads/fetch-categories", {}, (json) => decodeObjectArray(json, "lead category"))),
       leadsPage,
       requestCount: transport.requestCount
     } satisfies SmartLeadApiShape
   })
+
+/**
+ * An effect run at most once per client (so once per sync): later and concurrent callers get the
+ * first outcome, success or failure; an interrupted run is not kept, so the next caller runs it.
+ * Callers share the value: those that change it copy it first.
+ */
+const once = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  let outcome: Exit.Exit<A, E> | undefined
+  const lock = Effect.unsafeMakeSemaphore(1)
+  return lock.withPermits(1)(
+    Effect.suspend(() =>
+      outcome !== undefined ? outcome : Effect.onExit(effect, (exit) =>
+        Effect.sync(() => {
+          if (!Exit.isInterrupted(exit)) outcome = exit
+        }))
+    )
+  )
+}
 
 /** The client for a config, with its own rate limiter. */
 export const layer = (

@@ -227,6 +227,22 @@ export const Config = Schema.Struct({
     }),
     14
   ),
+  statistics_lookback_interval_hours: withDefault(
+    integer(0, 720).annotations({
+      title: "Statistics lookback interval (hours)",
+      description:
+        "How often each campaign's statistics lookback (statistics_lookback_days) is read again, spread over the syncs of the interval; the syncs in between read only emails sent since the cursor. Opens, clicks and replies on emails sent earlier reach the destination within this interval. 0 reads the lookback on every sync. At most 720."
+    }),
+    24
+  ),
+  inactive_campaign_interval_hours: withDefault(
+    integer(0, 720).annotations({
+      title: "Inactive campaign interval (hours)",
+      description:
+        "Campaigns that are PAUSED, COMPLETED or STOPPED (and, for leads and campaign_sequences, DRAFTED) are read once in this interval instead of every sync, spread over the syncs of the interval; a campaign whose status changed is read at once, ACTIVE ones every sync. Late replies, new leads and category changes in inactive campaigns reach the destination within this interval. 0 reads every campaign every sync. At most 720."
+    }),
+    24
+  ),
   statistics_include_email_body: withDefault(
     Schema.Boolean.annotations({
       title: "Include email bodies in statistics",

@@ -15,7 +15,8 @@ import type { Page } from "../airbyte/Paginator.js"
 import * as Partitioned from "../airbyte/Partitioned.js"
 import type { JsonObject, SyncMode } from "../airbyte/Protocol.js"
 import type { SourceStream } from "../airbyte/Source.js"
-import { checkpointEveryBatch, defineStream, records } from "../airbyte/Source.js"
+import { checkpointEveryBatch, defineStream } from "../airbyte/Source.js"
+import type * as Tiers from "../airbyte/Tiers.js"
 import type { SmartLeadApiShape } from "./Api.js"
 import { SmartLeadApi } from "./Api.js"
 import type { Campaign } from "./CampaignList.js"
@@ -37,6 +38,49 @@ export const concurrency = (config: Config, campaigns: number): number =>
 /** Where every per-campaign state keeps its partitions. */
 const PARTITIONS = "campaigns"
 
+/** Statuses of campaigns that no longer send, read on the slow clock (`inactive_campaign_interval_hours`). */
+const INACTIVE = new Set(["PAUSED", "COMPLETED", "STOPPED", "ARCHIVED"])
+
+/**
+ * A campaign as a partition of the runner's engine: ACTIVE ones (and any whose status is unknown
+ * or new) are read every sync, inactive ones on the slow clock, drafted ones as `drafted` says
+ * (they have sent nothing, so they have no activity to sweep).
+ */
+export const partitionOf = (campaign: Campaign, drafted: Tiers.Cadence): Tiers.Partition => {
+  const status = campaign.status
+  const cadence: Tiers.Cadence = status === undefined
+    ? "sync"
+    : status === "DRAFTED"
+    ? drafted
+    : INACTIVE.has(status)
+    ? "interval"
+    : "sync"
+  return {
+    id: String(campaign.id),
+    cadence,
+    ...(status === undefined ? {} : { label: status }),
+    ...(status === "DRAFTED" ? { sweep: false } : {})
+  }
+}
+
+/**
+ * The campaigns of a sync as partitions. With `inactive_campaign_interval_hours` 0 there are no
+ * tiers: every campaign is read every sync, sweeps included, as any other (but those of cadence
+ * `never`, which have nothing to read).
+ */
+const partitionsOf = (
+  campaigns: ReadonlyArray<Campaign>,
+  drafted: Tiers.Cadence,
+  config: Config
+): Array<Tiers.Partition> =>
+  campaigns.map((campaign) => {
+    const partition = partitionOf(campaign, drafted)
+    if (config.inactive_campaign_interval_hours > 0 || partition.cadence === "never") return partition
+    return { id: partition.id, cadence: "sync", ...(partition.label === undefined ? {} : { label: partition.label }) }
+  })
+
+const HOUR_MS = 3_600_000
+
 /** A per-campaign incremental stream, as data. */
 export interface IncrementalStream {
   readonly name: string
@@ -57,9 +101,11 @@ export interface IncrementalStream {
     readonly reconcileMs?: number
     readonly sweep?: boolean
     readonly dropBeforeFrom: boolean
+    /** The lookback is re-read on this slow clock rather than every sync (see `Partitioned.Settings.refreshMs`). */
+    readonly refreshMs?: number
   }
-  /** The campaigns to read, of those the sync lists (drafted ones skipped, say). */
-  readonly campaigns?: (all: ReadonlyArray<Campaign>) => Effect.Effect<ReadonlyArray<Campaign>>
+  /** What a drafted campaign costs: `never` (nothing sent, nothing to read) or `interval`. */
+  readonly drafted: Tiers.Cadence
   /** Builds the page fetch once per sync (it may start work, e.g. category names, in the sync's scope). */
   readonly pages: (
     api: SmartLeadApiShape,
@@ -102,13 +148,12 @@ export const incremental = (
         const list = yield* CampaignList
         const { enrich, fetch } = yield* declared.pages(api, config)
         const settings = declared.settings(config)
-        const listed = yield* list.campaigns
-        const campaigns = declared.campaigns === undefined ? listed : yield* declared.campaigns(listed)
+        const campaigns = yield* list.campaigns
         return Partitioned.incremental<ApiError, never>({
           name: declared.name,
           keys,
           keyOf: declared.keyOf,
-          partitions: Effect.succeed(campaigns.map((campaign) => String(campaign.id))),
+          partitions: Effect.succeed(partitionsOf(campaigns, declared.drafted, config)),
           fetch: (id, query, offset, limit) => fetch(Number(id), query, offset, limit),
           settings: {
             pageSize: settings.pageSize,
@@ -118,7 +163,9 @@ export const incremental = (
             reconcileMs: settings.reconcileMs,
             sweep: settings.sweep ?? false,
             dropBeforeFrom: settings.dropBeforeFrom,
-            checkpointIntervalMs: config.checkpoint_interval_seconds * 1000
+            checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
+            intervalMs: config.inactive_campaign_interval_hours * HOUR_MS,
+            refreshMs: settings.refreshMs
           },
           failures,
           offsetIgnored: (id, offset) =>
@@ -136,10 +183,17 @@ export const incremental = (
   })
 }
 
+/** The field every snapshot row carries: the start of the sync that fetched it (its cursor). */
+export const FETCHED_AT = "fetched_at"
+
 /**
- * A full-refresh stream that makes one GET per campaign of the `CampaignList`
- * (`campaign_analytics`, `campaign_sequences`), as data: the body decoded into the campaign's
- * records.
+ * A stream that makes one GET per campaign of the `CampaignList` (`campaign_analytics`,
+ * `campaign_sequences`), as data: the body decoded into the campaign's records, each stamped
+ * with `fetched_at`. A full refresh fetches every campaign; an incremental read (for a
+ * destination that keeps the newest row per key) fetches ACTIVE campaigns every sync, or, with
+ * `everyCampaignOnSlowClock`, every campaign once per `inactive_campaign_interval_hours`;
+ * inactive ones once per that interval, a campaign whose status changed at once, and drafted
+ * ones as `drafted` says.
  */
 export const oneRequestPerCampaign = (declared: {
   readonly name: string
@@ -149,34 +203,47 @@ export const oneRequestPerCampaign = (declared: {
   readonly columns: ReadonlyArray<string>
   readonly path: (campaignId: number) => string
   readonly decode: (json: unknown, campaignId: number) => Either.Either<Array<JsonObject>, string>
-}): SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList> =>
-  defineStream({
+  readonly drafted: Tiers.Cadence
+  /** What the snapshot changes with is not sending (a sequence's steps): every campaign is on the slow clock. */
+  readonly everyCampaignOnSlowClock?: boolean
+}): SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList, Cursor.State | undefined> => {
+  const keys: Cursor.Keys = { cursor: FETCHED_AT, partitions: PARTITIONS }
+  return defineStream({
     name: declared.name,
     description: declared.description,
     schema: declared.schema,
-    supportedSyncModes: ["full_refresh"],
+    supportedSyncModes: ["full_refresh", "incremental"],
     primaryKey: declared.primaryKey,
     columns: declared.columns,
-    read: ({ config }) =>
+    cursorField: [FETCHED_AT],
+    decodeState: (json) => Cursor.decode(keys, json),
+    read: ({ config, state, syncMode }) =>
       Stream.unwrap(
         Effect.gen(function*() {
           const api = yield* SmartLeadApi
           const campaigns = yield* Effect.flatMap(CampaignList, (list) => list.campaigns)
-          return checkpointEveryBatch(Partitioned.readPartitions({
-            stream: declared.name,
-            partitions: campaigns,
-            idOf: (campaign) => String(campaign.id),
-            concurrency: concurrency(config, campaigns.length),
-            failures,
-            noun: "campaign",
-            read: (campaign) =>
-              Stream.fromEffect(
-                api.get(declared.path(campaign.id), {}, (json) => declared.decode(json, campaign.id))
-              ).pipe(
-                Stream.filter((rows) => rows.length > 0),
-                Stream.map(records)
-              )
-          }))
+          const incremental = syncMode === "incremental"
+          const events = Partitioned.snapshots(
+            {
+              name: declared.name,
+              keys,
+              partitions: partitionsOf(campaigns, declared.drafted, config).map((partition) => {
+                return declared.everyCampaignOnSlowClock === true && partition.cadence === "sync"
+                  ? { ...partition, cadence: "interval" as const }
+                  : partition
+              }),
+              fetch: (id) => api.get(declared.path(Number(id)), {}, (json) => declared.decode(json, Number(id))),
+              concurrency: concurrency(config, campaigns.length),
+              intervalMs: config.inactive_campaign_interval_hours * HOUR_MS,
+              checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
+              failures,
+              noun: "campaign"
+            },
+            incremental ? state : undefined,
+            incremental
+          )
+          return incremental ? events : checkpointEveryBatch(events)
         })
       )
   })
+}

@@ -35,6 +35,10 @@ export const setup = () => {
       base_url: sim.url,
       max_requests_per_second: 1000,
       retry_initial_delay_ms: 5,
+      // The simulator's campaigns have every status: the promises these tests check ("after the
+      // next sync") hold for every campaign with the slow clocks off. Tier tests set them.
+      inactive_campaign_interval_hours: 0,
+      statistics_lookback_interval_hours: 0,
       ...extra
     })
 

@@ -67,7 +67,13 @@ const start = async () => {
   simulators.push(sim)
   return {
     sim,
-    config: files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: 100, page_size: 4 })
+    config: files.write({
+      api_key: sim.apiKey,
+      base_url: sim.url,
+      max_requests_per_second: 100,
+      page_size: 4,
+      inactive_campaign_interval_hours: 0
+    })
   }
 }
 

@@ -74,12 +74,16 @@ const start = async (options: SimulatorOptions, drafted: ReadonlyArray<number> =
 }
 
 describe("campaign_statistics", () => {
-  it("reads every email sent exactly once, in pages of 100, with integer counts and string stats_ids", async () => {
-    const sim = await start({ campaigns: 4, leadsPerCampaign: 8, engagement: { sendsPerCampaign: [130, 0, 57, 250] } })
+  it("reads every email sent exactly once, in pages of 500, with integer counts and string stats_ids", async () => {
+    const sim = await start({
+      campaigns: 4,
+      leadsPerCampaign: 8,
+      engagement: { sendsPerCampaign: [650, 0, 285, 1250] }
+    })
     const result = await read(sim, STREAM)
     expect(result.code).toBe(0)
     expect(result.stderr).toBe("")
-    expect(result.records).toHaveLength(437)
+    expect(result.records).toHaveLength(2185)
     expect(keysOf(result.records)).toEqual(expectedKeys(sim, sim.campaignIds))
     expect(statusesOf(result.messages, STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"])
     for (const record of result.records) {
@@ -102,19 +106,19 @@ describe("campaign_statistics", () => {
     expect(result.records.some((r) => /^\d+$/.test(r["stats_id"] as string))).toBe(true)
     expect(result.records.some((r) => /^[0-9a-f]{8}-/.test(r["stats_id"] as string))).toBe(true)
     const requests = statisticsRequests(sim)
-    expect(requests.every((r) => r.query["limit"] === "100" && r.query["sent_time_start_date"] === undefined)).toBe(
+    expect(requests.every((r) => r.query["limit"] === "500" && r.query["sent_time_start_date"] === undefined)).toBe(
       true
     )
-    // pages overlap by 2 rows: offsets 0, 98, 196, …
+    // pages overlap by 2 rows: offsets 0, 498, 996, …
     expect(sim.campaignIds.map((id) => requests.filter((r) => r.campaignId === id).map((r) => r.query["offset"])))
       .toEqual([
-        ["0", "98"],
+        ["0", "498"],
         ["0"],
         ["0"],
-        ["0", "98", "196"]
+        ["0", "498", "996"]
       ])
     const estimates = ofType(result.messages, "TRACE").filter((m) => m["trace"].type === "ESTIMATE")
-    expect(estimates.at(-1)!["trace"].estimate).toMatchObject({ name: STREAM, type: "STREAM", row_estimate: 437 })
+    expect(estimates.at(-1)!["trace"].estimate).toMatchObject({ name: STREAM, type: "STREAM", row_estimate: 2185 })
   })
 
   it("skips drafted campaigns without a request, even when they have rows", async () => {
@@ -127,7 +131,7 @@ describe("campaign_statistics", () => {
     expect(statisticsRequests(sim).map((r) => r.campaignId)).not.toContain(sim.campaignIds[1])
     expect(
       ofType(result.messages, "LOG").some((m) =>
-        m["log"].message.includes(`skipping 1 drafted campaign (nothing sent yet): ${sim.campaignIds[1]}`)
+        /^campaign_statistics: reading 2 campaigns, .*; 1 with nothing to read\)$/.test(m["log"].message)
       )
     ).toBe(true)
   })
@@ -239,7 +243,7 @@ describe("campaign_statistics", () => {
     const [error] = errorsOf(result.messages)
     expect(error).toMatchObject({ failure_type: "transient_error", stream_descriptor: { name: STREAM } })
     expect(error!.message).toContain("no total_stats: this is SmartLead's documented per-step summary")
-    expect(error!.message).toContain(`GET /campaigns/${sim.campaignIds[0]}/statistics?offset=0&limit=100`)
+    expect(error!.message).toContain(`GET /campaigns/${sim.campaignIds[0]}/statistics?offset=0&limit=500`)
   })
 })
 
@@ -294,11 +298,11 @@ describe("campaign_statistics incremental", () => {
   })
 
   it("a sync whose statistics page fails past max_retries mid-campaign checkpoints; the resume with its last STATE delivers every row", async () => {
-    const sim = await start({ campaigns: 3, leadsPerCampaign: 5, engagement: { sendsPerCampaign: [250, 230, 120] } })
+    const sim = await start({ campaigns: 3, leadsPerCampaign: 5, engagement: { sendsPerCampaign: [1250, 1150, 600] } })
     const failing = sim.campaignIds[1]!
-    // pages of 100 overlapping by 2 rows: offsets 0, 98, 196; the second page of the middle campaign fails every time
+    // pages of 500 overlapping by 2 rows: offsets 0, 498, 996; the second page of the middle campaign fails every time
     sim.injectFault({
-      match: { path: /\/statistics$/, campaignId: failing, offset: 98 },
+      match: { path: /\/statistics$/, campaignId: failing, offset: 498 },
       times: Infinity,
       kind: { type: "status", status: 503 }
     })
@@ -312,11 +316,11 @@ describe("campaign_statistics incremental", () => {
         `^campaign_statistics of 1 campaign could not be read: .*campaign ${failing}.*The other campaigns were read and checkpointed; the next sync resumes the failed ones\\.$`
       )
     )
-    expect(sim.requests.filter((r) => r.campaignId === failing && r.query["offset"] === "98")).toHaveLength(2)
+    expect(sim.requests.filter((r) => r.campaignId === failing && r.query["offset"] === "498")).toHaveLength(2)
     const firstKeys = keysOf(first.records)
-    expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(100)
+    expect(firstKeys.filter((key) => key.startsWith(`${failing}:`))).toHaveLength(500)
     const state = statisticsState(lastState(first.messages, STREAM))
-    expect(state.campaigns[failing]).toMatchObject({ offset: 100, pass: { full: true } })
+    expect(state.campaigns[failing]).toMatchObject({ offset: 500, pass: { full: true } })
     // a read this short reaches no checkpoint interval: its one STATE is written before the
     // failure exits, after every record it covers (the failing campaign's first page only)
     expect(statesOf(first.messages, STREAM)).toHaveLength(1)
@@ -328,17 +332,17 @@ describe("campaign_statistics incremental", () => {
     expect(statusesOf(second.messages, STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"])
     const secondKeys = keysOf(second.records)
     expect([...new Set([...firstKeys, ...secondKeys])].sort()).toEqual(expectedKeys(sim, sim.campaignIds))
-    // the failing campaign goes on from offset 100 (asking again for the 2 rows before it, to check
-    // them): none of its first 100 rows again in the resumed pass
-    const pages = statisticsRequests(sim).filter((r) => r.campaignId === failing && r.query["limit"] === "100")
+    // the failing campaign goes on from offset 500 (asking again for the 2 rows before it, to check
+    // them): none of its first 500 rows again in the resumed pass
+    const pages = statisticsRequests(sim).filter((r) => r.campaignId === failing && r.query["limit"] === "500")
     const resumed = pages.filter((r) => r.query["sent_time_start_date"] === undefined).map((r) => r.query["offset"])
-    expect(resumed).toEqual(["98", "196"])
+    expect(resumed).toEqual(["498", "996"])
     // then a catch-up pass from the new cursor less the lookback, for rows added behind the
     // resumed position since the failed sync (it may send rows of the lookback window again)
     const catchUp = pages.filter((r) => r.query["sent_time_start_date"] !== undefined)
     expect(catchUp[0]?.query["offset"]).toBe("0")
     const firstOfFailing = new Set(firstKeys.filter((key) => key.startsWith(`${failing}:`)))
-    expect(secondKeys.filter((key) => key.startsWith(`${failing}:`) && !firstOfFailing.has(key))).toHaveLength(130)
+    expect(secondKeys.filter((key) => key.startsWith(`${failing}:`) && !firstOfFailing.has(key))).toHaveLength(650)
     const after = statisticsState(lastState(second.messages, STREAM))
     expect(after.campaigns[failing]).not.toHaveProperty("offset")
     expect(after.campaigns[failing]!.sent_time).toBe(sim.engagement.sends(failing).at(-1)!.sentTime)

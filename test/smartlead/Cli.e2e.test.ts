@@ -61,6 +61,8 @@ describe("spec", () => {
       "reconcile_interval_hours",
       "activity_sweep",
       "statistics_lookback_days",
+      "statistics_lookback_interval_hours",
+      "inactive_campaign_interval_hours",
       "statistics_include_email_body",
       "max_requests_per_second",
       "max_retries",
@@ -159,9 +161,12 @@ describe("discover", () => {
     expect(statistics["source_defined_cursor"]).toBe(true)
     expect(statistics["default_cursor_field"]).toEqual(["sent_time"])
     expect(statistics["source_defined_primary_key"]).toEqual([["campaign_id"], ["stats_id"]])
-    for (const stream of streams.slice(4)) {
-      expect(stream["supported_sync_modes"], stream["name"]).toEqual(["full_refresh"])
+    // campaign_analytics and campaign_sequences: snapshots, incremental on the sync that fetched them
+    for (const stream of streams.slice(4, 6)) {
+      expect(stream["supported_sync_modes"], stream["name"]).toEqual(["full_refresh", "incremental"])
+      expect(stream["default_cursor_field"], stream["name"]).toEqual(["fetched_at"])
     }
+    expect(streams[6]!["supported_sync_modes"]).toEqual(["full_refresh"])
     expect(streams.slice(4).map((s) => s["source_defined_primary_key"])).toEqual([[["campaign_id"]], [["campaign_id"], [
       "id"
     ]], [["id"]]])
@@ -188,8 +193,8 @@ describe("discover", () => {
       "full_refresh",
       "full_refresh",
       "incremental",
-      "full_refresh",
-      "full_refresh",
+      "incremental",
+      "incremental",
       "full_refresh"
     ])
   })

@@ -55,7 +55,9 @@ export const FIELDS = {
 /** A `campaign_analytics` record. */
 export const CampaignAnalyticsRecord = Schema.Struct({
   campaign_id: Schema.Int,
-  ...optionalFields(FIELDS)
+  ...optionalFields(FIELDS),
+  // the start of the sync that fetched the snapshot (the incremental cursor)
+  ...optionalFields({ fetched_at: "datetime" })
 })
 
 const keysOf = (body: Record<string, unknown>): string => {

@@ -44,7 +44,9 @@ const FIELDS = { id: "int", ...STEP_FIELDS } as const satisfies Kinds
 export const CampaignSequenceRecord = Schema.Struct({
   campaign_id: Schema.Int,
   id: Schema.Int,
-  ...optionalFields(STEP_FIELDS)
+  ...optionalFields(STEP_FIELDS),
+  // the start of the sync that fetched the snapshot (the incremental cursor)
+  ...optionalFields({ fetched_at: "datetime" })
 })
 
 /** Decodes a campaign's sequence (parsed JSON) into its step records, in place; Left says why the body is unusable. */

@@ -28,5 +28,7 @@ export const campaignAnalytics = oneRequestPerCampaign({
     "unsubscribed_count"
   ],
   path: (campaignId) => `/campaigns/${campaignId}/analytics`,
-  decode: (json, campaignId) => Either.map(decodeCampaignAnalytics(json, campaignId), (record) => [record])
+  decode: (json, campaignId) => Either.map(decodeCampaignAnalytics(json, campaignId), (record) => [record]),
+  // A drafted campaign's counts are zeros until it starts (read in a full refresh only).
+  drafted: "never"
 })

@@ -18,5 +18,8 @@ export const campaignSequences = oneRequestPerCampaign({
   primaryKey: [["campaign_id"], ["id"]],
   columns: ["campaign_id", "id", "seq_number", "subject", "seq_delay_details.delayInDays"],
   path: (campaignId) => `/campaigns/${campaignId}/sequences`,
-  decode: decodeCampaignSequences
+  decode: decodeCampaignSequences,
+  // Steps change when someone edits them, not with sending: every campaign on the slow clock.
+  drafted: "interval",
+  everyCampaignOnSlowClock: true
 })

@@ -1,7 +1,8 @@
 /**
  * The `campaigns` stream (GET /campaigns, full refresh) and the `lead_categories` stream
  * (GET /leads/fetch-categories, full refresh). Both endpoints answer a bare, unpaginated array;
- * every field the API sends is kept.
+ * every field the API sends is kept. Each is requested once per sync (`SmartLeadApi` shares the
+ * answer with the campaign list and the leads' category names), so the records are copies.
  */
 import { Effect, Stream } from "effect"
 import type { SourceStream } from "../../airbyte/Source.js"
@@ -21,7 +22,8 @@ export const campaigns: SourceStream<Config, SmartLeadError, SmartLeadApi> = def
   columns: ["id", "name", "status", "created_at"],
   read: () =>
     Stream.fromEffect(
-      Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listCampaigns, (list) => records(Array.from(list))))
+      Effect.flatMap(SmartLeadApi, (api) =>
+        Effect.map(api.listCampaigns, (list) => records(structuredClone(Array.from(list)))))
     )
 })
 
@@ -35,6 +37,7 @@ export const leadCategories: SourceStream<Config, SmartLeadError, SmartLeadApi> 
   columns: ["id", "name", "sentiment_type"],
   read: () =>
     Stream.fromEffect(
-      Effect.flatMap(SmartLeadApi, (api) => Effect.map(api.listLeadCategories, (list) => records(Array.from(list))))
+      Effect.flatMap(SmartLeadApi, (api) =>
+        Effect.map(api.listLeadCategories, (list) => records(structuredClone(Array.from(list)))))
     )
 })

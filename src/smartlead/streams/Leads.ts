@@ -52,6 +52,8 @@ export const leads = PerCampaign.incremental({
   columns: ["email", "first_name", "last_name", "company_name", "status", "category_name", "created_at", "campaign_id"],
   cursorField: "created_at",
   keyOf: (row) => row["id"],
+  // Leads may be added to a campaign before it starts: read on the slow clock, with no sweep.
+  drafted: "interval",
   settings: (config) => ({
     pageSize: config.page_size,
     lookbackMs: config.lookback_window_seconds * 1000,

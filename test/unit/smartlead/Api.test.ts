@@ -251,14 +251,48 @@ describe("requests", () => {
     }))
 })
 
+describe("once per sync", () => {
+  it.effect("the campaign list is requested once: a later and a concurrent caller share its answer", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted([campaigns])
+      const result = yield* runFor(
+        withApi(client, (api) =>
+          Effect.zipRight(
+            Effect.all([api.listCampaigns, api.listCampaigns], { concurrency: 2 }),
+            Effect.all([api.listCampaigns, api.listLeadCategories])
+          )),
+        10
+      )
+      expect(Either.isRight(result)).toBe(true)
+      expect(calls.map((call) => call.url.pathname.replace(/^.*\/api\/v1/, ""))).toEqual([
+        "/campaigns",
+        "/leads/fetch-categories"
+      ])
+    }))
+
+  it.effect("a failure is shared too: the stream that asks second gets it without a request", () =>
+    Effect.gen(function*() {
+      const { calls, client } = scripted((n) => (n === 0 ? { status: 404, body: "{}" } : campaigns))
+      const failed = yield* runFor(
+        withApi(client, (api) => Effect.all([Effect.either(api.listCampaigns), Effect.either(api.listCampaigns)])),
+        10
+      )
+      expect(Either.isRight(failed) && failed.right.every(Either.isLeft)).toBe(true)
+      expect(calls).toHaveLength(1)
+    }))
+})
+
 describe("rate limit", () => {
+  /** A request no cache answers (`listCampaigns` is requested once per client). */
+  const fresh = (api: Api.SmartLeadApiShape) => api.get("/campaigns", {}, (json) => Either.right(json))
+
   it.effect("spaces requests 1/R apart and at most R in any rolling second, across concurrent callers", () =>
     Effect.gen(function*() {
       const { calls, client } = scripted([campaigns])
       const result = yield* runFor(
         withApi(
           client,
-          (api) => Effect.all(Array.from({ length: 6 }, () => api.listCampaigns), { concurrency: 6 }),
+          (api) => Effect.all(Array.from({ length: 6 }, () => fresh(api)), { concurrency: 6 }),
           {},
           2
         ),
@@ -275,7 +309,7 @@ describe("rate limit", () => {
     Effect.gen(function*() {
       const { calls, client } = scripted([campaigns])
       yield* runFor(
-        withApi(client, (api) => Effect.all([api.listCampaigns, api.listCampaigns, api.listCampaigns]), {}, 0.25),
+        withApi(client, (api) => Effect.all([fresh(api), fresh(api), fresh(api)]), {}, 0.25),
         10
       )
       expect(calls.map((call) => call.at)).toEqual([0, 4000, 8000])
@@ -289,7 +323,7 @@ describe("rate limit", () => {
       yield* runFor(
         withApi(
           client,
-          (api) => Effect.all([api.listCampaigns, Effect.delay(api.listCampaigns, "1 second")], { concurrency: 2 })
+          (api) => Effect.all([fresh(api), Effect.delay(fresh(api), "1 second")], { concurrency: 2 })
         ),
         15
       )
@@ -303,7 +337,7 @@ describe("rate limit", () => {
           ? { status: 200, body: "[]", headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "8" } }
           : ok([])
       )
-      yield* runFor(withApi(client, (api) => Effect.all([api.listCampaigns, api.listCampaigns])), 10)
+      yield* runFor(withApi(client, (api) => Effect.all([fresh(api), fresh(api)])), 10)
       expect(calls[1]!.at).toBeGreaterThanOrEqual(8000)
     }))
 })

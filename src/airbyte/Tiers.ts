@@ -1,0 +1,59 @@
+/**
+ * Read schedules by partition tier: which partitions of a partitioned stream a sync reads. A
+ * source gives each partition a cadence: read every sync (`sync`: a campaign that sends), on a
+ * slow clock (`interval`: one that changes rarely), or not at all (`never`: one that has nothing
+ * to read yet), and a label (its status) so that a partition whose label changed is read at
+ * once. A slow partition is read once per interval, at a phase of its own (from a hash of its
+ * id), so that the partitions of one tier spread evenly over the syncs of the interval instead of
+ * falling due together; the same slot rule times any other slow-clock work (a lookback re-read,
+ * say). Pure: time is passed in.
+ */
+
+/** How often a partition is read. */
+export type Cadence = "sync" | "interval" | "never"
+
+/** A partition as a source lists it. */
+export interface Partition {
+  readonly id: string
+  /** `sync` unless said otherwise. */
+  readonly cadence?: Cadence
+  /** What the partition's cadence was chosen from (a status): a change is read at once. */
+  readonly label?: string
+  /** Whether the partition has activity to sweep for (a campaign that sent nothing has none); true unless said. */
+  readonly sweep?: boolean
+}
+
+/** A partition listed by id alone: read every sync. */
+export const partitionOf = (partition: string | Partition): Partition =>
+  typeof partition === "string" ? { id: partition } : partition
+
+/** FNV-1a of an id: a stable, evenly spread number for its phase. */
+const hash = (id: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+/** Where in each interval a partition's slot falls (ms after each multiple of the interval since the epoch). */
+export const phase = (id: string, intervalMs: number): number =>
+  intervalMs <= 0 ? 0 : Math.floor((hash(id) / 0x1_0000_0000) * intervalMs)
+
+/** The index of the last slot at or before `at`. */
+const slot = (id: string, at: number, intervalMs: number): number =>
+  Math.floor((at - phase(id, intervalMs)) / intervalMs)
+
+/**
+ * Whether a partition's slow-clock work last done at `doneAt` is due at `now`: never done, an
+ * interval of 0 (every sync), or a slot of the partition's phase passed since. A partition done at
+ * any time is due again within one interval (and one sync), at a point that does not depend on
+ * when it was done, so partitions done together spread out over the interval.
+ */
+export const isDue = (id: string, doneAt: number | undefined, now: number, intervalMs: number): boolean =>
+  doneAt === undefined || intervalMs <= 0 || slot(id, now, intervalMs) > slot(id, doneAt, intervalMs)
+
+/** The next instant after `doneAt` at which `isDue` turns true (for logs and tests). */
+export const nextDue = (id: string, doneAt: number, intervalMs: number): number =>
+  (slot(id, doneAt, intervalMs) + 1) * intervalMs + phase(id, intervalMs)
