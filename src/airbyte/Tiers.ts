@@ -27,13 +27,21 @@ export interface Partition {
 export const partitionOf = (partition: string | Partition): Partition =>
   typeof partition === "string" ? { id: partition } : partition
 
-/** FNV-1a of an id: a stable, evenly spread number for its phase. */
+/**
+ * A stable, evenly spread number for an id's phase: FNV-1a, then MurmurHash3's finaliser (ids
+ * are mostly consecutive numbers, which FNV alone leaves clustered).
+ */
 const hash = (id: string): number => {
   let h = 0x811c9dc5
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i)
     h = Math.imul(h, 0x01000193)
   }
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
   return h >>> 0
 }
 

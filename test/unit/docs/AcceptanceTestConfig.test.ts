@@ -168,7 +168,12 @@ describe("acceptance-test-config.yml", () => {
     const incrementalStreams = catalog.streams.filter((s: any) => s.sync_mode === "incremental").map((s: any) =>
       s.stream.name
     )
-    expect(incrementalStreams.sort()).toEqual(["campaign_statistics", "leads"])
+    expect(incrementalStreams.sort()).toEqual([
+      "campaign_analytics",
+      "campaign_sequences",
+      "campaign_statistics",
+      "leads"
+    ])
     expect(states.map((s: any) => s.stream.stream_descriptor.name).sort()).toEqual(incrementalStreams)
     // the incremental config is secrets/config.json with statistics_lookback_days 0, made as the file's header says
     expect(incremental.config_path).toBe("secrets/config_incremental.json")
