@@ -187,7 +187,9 @@ export const makeAgency = (store: AgencyStore, options: AgencyOptions, seed: num
   const rng = makeRng((seed ^ 0xa9e1c7) >>> 0)
   const campaigns = store.campaigns()
   const order = statusOrder(statuses, seed)
-  if (order.length !== campaigns.length) throw new Error(`agency: ${order.length} statuses for ${campaigns.length} campaigns`)
+  if (order.length !== campaigns.length) {
+    throw new Error(`agency: ${order.length} statuses for ${campaigns.length} campaigns`)
+  }
   const statusById = new Map<number, CampaignStatus>()
   const leadById = new Map<string, SimLead>()
   const keyOf = (campaignId: number, leadId: number) => `${campaignId}:${leadId}`
@@ -285,7 +287,8 @@ export const makeAgency = (store: AgencyStore, options: AgencyOptions, seed: num
   const hours: Array<AgencyHour> = []
   let last = start
 
-  const within = (from: number, to: number) => Math.min(to, from + 1 + Math.floor(rng.next() * Math.max(1, to - from - 1)))
+  const within = (from: number, to: number) =>
+    Math.min(to, from + 1 + Math.floor(rng.next() * Math.max(1, to - from - 1)))
   /** An email of a campaign sent in [from, to] that passes `ok`, found by random probes then a scan. */
   const pickSend = (
     campaignId: number,
@@ -338,9 +341,14 @@ export const makeAgency = (store: AgencyStore, options: AgencyOptions, seed: num
     }
     // replies: a lead that has not replied in this run, on one of its emails the lookback still covers
     const reply = (campaignId: number, status: CampaignStatus, windowFrom: number, windowTo: number) => {
-      const email = pickSend(campaignId, windowFrom, windowTo, (s) =>
-        s.replyTime === null && !replied.has(keyOf(campaignId, s.leadId)) &&
-        leadById.has(keyOf(campaignId, s.leadId)))
+      const email = pickSend(
+        campaignId,
+        windowFrom,
+        windowTo,
+        (s) =>
+          s.replyTime === null && !replied.has(keyOf(campaignId, s.leadId)) &&
+          leadById.has(keyOf(campaignId, s.leadId))
+      )
       if (email === undefined) return
       const lead = leadById.get(keyOf(campaignId, email.leadId)) as SimLead
       replied.add(keyOf(campaignId, lead.id))

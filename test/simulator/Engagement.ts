@@ -407,7 +407,11 @@ export const makeEngagement = (input: {
       (ms[a] as number) - (ms[b] as number) || ((sends[a] as SimSend).statsId < (sends[b] as SimSend).statsId ? -1 : 1)
     )
     const sorted = order.map((i) => sends[i] as SimSend)
-    const entry = { sorted, strs: sorted.map((send) => send.sentTime), ms: Float64Array.from(order, (i) => ms[i] as number) }
+    const entry = {
+      sorted,
+      strs: sorted.map((send) => send.sentTime),
+      ms: Float64Array.from(order, (i) => ms[i] as number)
+    }
     sortedCache.set(campaignId, entry)
     return entry
   }
@@ -439,7 +443,9 @@ export const makeEngagement = (input: {
       return unprocessable("sent_time_end_date must be a date like 2023-10-16 10:33:02.000Z")
     }
     const emailStatus = query["email_status"]
-    const statusFilter = emailStatus === undefined || emailStatus === "" ? undefined : STATISTICS_EMAIL_STATUS[emailStatus]
+    const statusFilter = emailStatus === undefined || emailStatus === ""
+      ? undefined
+      : STATISTICS_EMAIL_STATUS[emailStatus]
     if (emailStatus !== undefined && emailStatus !== "" && statusFilter === undefined) {
       return unprocessable(`email_status must be one of [${Object.keys(STATISTICS_EMAIL_STATUS).join(", ")}]`)
     }

@@ -32,10 +32,10 @@ export type {
   TimestampFormat,
   TotalsMode
 } from "./Mutations.js"
-import { engagementRoute, makeEngagement } from "./Engagement.js"
-import type { Engagement, EngagementOptions, EngagementRoute } from "./Engagement.js"
 import { campaignCount as agencyCampaignCount, ISSUE_STATUSES, makeAgency } from "./Agency.js"
 import type { Agency, AgencyOptions } from "./Agency.js"
+import { engagementRoute, makeEngagement } from "./Engagement.js"
+import type { Engagement, EngagementOptions, EngagementRoute } from "./Engagement.js"
 
 export { CAMPAIGN_STATUSES, ISSUE_STATUSES } from "./Agency.js"
 export type {
@@ -488,16 +488,20 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     leads: (campaignId) => ascending(campaignId)
   })
   // ----- the agency shape (Agency.ts) ---------------------------------------------------------
-  const agency: Agency | undefined = options.agency === undefined ? undefined : makeAgency({
-    campaigns: () => campaigns,
-    leads: (campaignId) => ascending(campaignId),
-    addLeadsAt: (campaignId, times) => {
-      const added = times.map((t) => pushLead(campaignId, t))
-      invalidate(campaignId)
-      return added
+  const agency: Agency | undefined = options.agency === undefined ? undefined : makeAgency(
+    {
+      campaigns: () => campaigns,
+      leads: (campaignId) => ascending(campaignId),
+      addLeadsAt: (campaignId, times) => {
+        const added = times.map((t) => pushLead(campaignId, t))
+        invalidate(campaignId)
+        return added
+      },
+      engagement: engagementHandler.engagement
     },
-    engagement: engagementHandler.engagement
-  }, options.agency, seed)
+    options.agency,
+    seed
+  )
 
   // ----- faults & rate limits ---------------------------------------------------------
   const faults: Array<{ fault: Fault; remaining: number }> = []

@@ -101,7 +101,9 @@ const costs: Array<Cost> = []
 const SHOWN: ReadonlyArray<Endpoint> = ENDPOINTS.filter((e) => e !== "campaign" && e !== "other")
 const table = () =>
   [
-    `agency account: ${CAMPAIGNS} campaigns ${JSON.stringify(STATUSES)}, ${LEADS} leads each; budgets: hourly ${HOURLY_BUDGET}, nothing new ${NOTHING_NEW_BUDGET}, first sync ${FIRST_SYNC_MINIMUM} ± ${
+    `agency account: ${CAMPAIGNS} campaigns ${
+      JSON.stringify(STATUSES)
+    }, ${LEADS} leads each; budgets: hourly ${HOURLY_BUDGET}, nothing new ${NOTHING_NEW_BUDGET}, first sync ${FIRST_SYNC_MINIMUM} ± ${
       FIRST_SYNC_TOLERANCE * 100
     } %`,
     ["sync", ...SHOWN, "(of leads: sweeps)", "other", "total", "records", "s"].join(" | "),
@@ -281,7 +283,9 @@ describe("an agency account synced every hour (issue 20)", () => {
       virtual += HOUR
       const idle = await sync("nothing new")
       for (const [i, hour] of hours.entries()) {
-        if (HOURLY_SYNCS + 1 - (i + 1) >= INACTIVE_INTERVAL_HOURS) lateDeliveries(hour, `nothing new, for hour ${i + 1}`)
+        if (HOURLY_SYNCS + 1 - (i + 1) >= INACTIVE_INTERVAL_HOURS) {
+          lateDeliveries(hour, `nothing new, for hour ${i + 1}`)
+        }
       }
       expect(idle.counts.total, "requests of a sync with nothing new").toBeLessThanOrEqual(NOTHING_NEW_BUDGET)
     },
