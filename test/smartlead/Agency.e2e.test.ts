@@ -213,6 +213,16 @@ describe("an agency account synced every hour (issue 20)", () => {
 
       // ----- (a) the first sync ------------------------------------------------------------------
       const first = await sync("first")
+      // the connector ran on the virtual clock: its sync start, recorded in state, is the virtual now
+      const leadsState = (state ?? []).map((s) =>
+        (s as { stream: { stream_descriptor: { name: string }; stream_state: any } }).stream
+      )
+        .find((s) => s.stream_descriptor.name === "leads")?.stream_state as { reconciled_at?: Record<string, unknown> }
+      for (const at of Object.keys(leadsState?.reconciled_at ?? { missing: 0 })) {
+        expect(Date.parse(at) - virtual, `the first sync's start in state (${at}) is the virtual now`)
+          .toBeGreaterThanOrEqual(0)
+        expect(Date.parse(at) - virtual).toBeLessThan(600_000)
+      }
       expect(dest.size("leads")).toBe(CAMPAIGNS * LEADS)
       expect(dest.size("campaign_statistics")).toBe(sim.engagement.sends().length)
       expect(dest.size("campaigns")).toBe(CAMPAIGNS)
