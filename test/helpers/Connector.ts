@@ -46,6 +46,12 @@ export interface RunOptions {
   readonly onSpawn?: (child: import("node:child_process").ChildProcess) => void
   /** Skips the record-schema check: only for tests whose API sends values the schema cannot hold. */
   readonly recordsMayMisfit?: boolean
+  /**
+   * Runs the connector on a clock this far ahead of the real one (see `InProcess.StartOptions`):
+   * in this process through Effect's `Clock`; in a child process by shifting its `Date.now()`
+   * (which Effect's default clock reads) with a preloaded module.
+   */
+  readonly clockOffsetMs?: number
 }
 
 /**
@@ -100,13 +106,22 @@ export interface Started {
 }
 
 /** Options of `startConnector`. */
-export interface StartOptions extends Pick<RunOptions, "env" | "process" | "onSpawn"> {
+export interface StartOptions extends Pick<RunOptions, "env" | "process" | "onSpawn" | "clockOffsetMs"> {
   /** Called with the number of stdout bytes seen so far, after each chunk. */
   readonly onStdout?: (bytes: number) => void
 }
 
+/** Node flags that shift a child's `Date.now()` by `offsetMs` before anything else loads. */
+export const clockOffsetFlags = (offsetMs: number | undefined): Array<string> =>
+  offsetMs === undefined || offsetMs === 0
+    ? []
+    : [
+      "--import",
+      `data:text/javascript,const now=Date.now;Date.now=()=>now()+${Math.round(offsetMs)}`
+    ]
+
 const spawnConnector = (args: ReadonlyArray<string>, options: StartOptions): Started => {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+  const child = spawn(process.execPath, [...clockOffsetFlags(options.clockOffsetMs), MAIN, ...args], {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"]
   })
@@ -151,6 +166,7 @@ const inProcessConnector = (args: ReadonlyArray<string>, options: StartOptions):
   let seen = 0
   const running = InProcess.start(program, args, {
     script: MAIN,
+    ...(options.clockOffsetMs === undefined ? {} : { clockOffsetMs: options.clockOffsetMs }),
     onStdout: (text) => {
       seen += Buffer.byteLength(text)
       options.onStdout?.(seen)

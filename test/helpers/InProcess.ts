@@ -7,7 +7,7 @@
  * would: from that moment nothing more it writes is kept, and its fiber is interrupted.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Console, Effect, Exit, Fiber, Layer } from "effect"
+import { Clock, Console, Effect, Exit, Fiber, Layer } from "effect"
 import { Writable } from "node:stream"
 import * as Logging from "../../src/airbyte/Logging.js"
 import * as Output from "../../src/airbyte/Output.js"
@@ -47,10 +47,47 @@ const collector = (isKilled: () => boolean, onChunk?: (text: string) => void) =>
   return { stream, text: () => chunks.join("") }
 }
 
+/** Options of a run in this process. */
+export interface StartOptions {
+  readonly script?: string
+  readonly onStdout?: (text: string) => void
+  /**
+   * Runs the program on a clock this far ahead of the real one (behind, when negative): every
+   * `Clock.currentTimeMillis`/`currentTimeNanos` of the program and the fibers it forks adds it,
+   * while sleeps and timeouts last as long as on the real clock. A test runs "a sync an hour
+   * later" at once. (Code that reads `Date.now()` itself does not see it.)
+   */
+  readonly clockOffsetMs?: number
+}
+
+/** A clock `offsetMs` ahead of `base`, sleeping as `base` does. */
+export const offsetClock = (base: Clock.Clock, offsetMs: number): Clock.Clock => {
+  const offsetNanos = BigInt(Math.round(offsetMs)) * 1_000_000n
+  const millis = () => base.unsafeCurrentTimeMillis() + offsetMs
+  const nanos = () => base.unsafeCurrentTimeNanos() + offsetNanos
+  return {
+    [Clock.ClockTypeId]: Clock.ClockTypeId,
+    unsafeCurrentTimeMillis: millis,
+    currentTimeMillis: Effect.sync(millis),
+    unsafeCurrentTimeNanos: nanos,
+    currentTimeNanos: Effect.sync(nanos),
+    sleep: (duration) => base.sleep(duration)
+  }
+}
+
+/** `effect` on a clock `offsetMs` ahead of the one it would run on (unchanged when 0 or undefined). */
+export const withClockOffset = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  offsetMs: number | undefined
+): Effect.Effect<A, E, R> =>
+  offsetMs === undefined || offsetMs === 0
+    ? effect
+    : Effect.clockWith((base) => Effect.withClock(effect, offsetClock(base, offsetMs)))
+
 const capture = (
   program: Program,
   args: ReadonlyArray<string>,
-  options: { readonly script?: string; readonly onStdout?: (text: string) => void },
+  options: StartOptions,
   isKilled: () => boolean
 ) => {
   const stdout = collector(isKilled, options.onStdout)
@@ -65,6 +102,7 @@ const capture = (
     program(["node", options.script ?? "program", ...args]).pipe(
       Effect.provide(layer),
       Console.withConsole({ ...base, log: line(stdout.stream), error: line(stderr.stream) }),
+      (run) => withClockOffset(run, options.clockOffsetMs),
       Effect.exit
     )
   )
@@ -75,7 +113,7 @@ const capture = (
 export const start = (
   program: Program,
   args: ReadonlyArray<string>,
-  options: { readonly script?: string; readonly onStdout?: (text: string) => void } = {}
+  options: StartOptions = {}
 ): Running => {
   let killed = false
   const run = capture(program, args, options, () => killed)

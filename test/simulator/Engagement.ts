@@ -1,6 +1,7 @@
 /**
  * The simulator's engagement endpoints, in the shapes live accounts return:
- *   GET /campaigns/:id/statistics?offset&limit[&sent_time_start_date]  one row per email sent
+ *   GET /campaigns/:id/statistics?offset&limit[&sent_time_start_date&sent_time_end_date&email_status&email_sequence_number]
+ *                                                                       one row per email sent
  *   GET /campaigns/:id/analytics                                        one object per campaign
  *   GET /campaigns/:id/sequences                                        a bare array of steps
  *   GET /email-accounts/?offset&limit                                   a bare array, limit ≤ 100
@@ -9,7 +10,9 @@
  * their variants `seq_variants`, and email accounts carry credentials (`password`,
  * `imap_password`, `smtp_password`, tokens and secrets nested in objects and arrays).
  * `sent_time_start_date` must be in the backend's format (`2023-10-16 10:33:02.000Z`, else 422)
- * and keeps emails sent at or after it. Drafted campaigns have sent nothing.
+ * and keeps emails sent at or after it; `sent_time_end_date` (same format) those sent before it;
+ * `email_status` (`opened`, `clicked`, `replied`, `unsubscribed`, `bounced`) those with that
+ * event, and `email_sequence_number` (`1,2`) those of these steps. Drafted campaigns have sent nothing.
  *
  * Data is made per campaign on first use, deterministically from the seed and the campaign id.
  * Tests change it between syncs through the live objects (`sends(id)[3].replyTime = …`) and
@@ -115,6 +118,8 @@ export interface Engagement {
   sends(campaignId?: number): ReadonlyArray<SimSend>
   /** New emails of a campaign, sent after every existing one (or all at `sentAt`). */
   addSends(campaignId: number, count: number, sentAt?: string): ReadonlyArray<SimSend>
+  /** New emails of a campaign, one sent at each instant (epoch ms) given, whatever the existing ones. */
+  addSendsAt(campaignId: number, times: ReadonlyArray<number>): ReadonlyArray<SimSend>
   /** A campaign's sequence steps; the live objects. */
   steps(campaignId: number): ReadonlyArray<SimStep>
   /** The email accounts; the live objects. */
@@ -151,8 +156,17 @@ export interface EngagementAnswer {
   readonly body: unknown
 }
 
-/** The backend's format for sent_time_start_date. */
+/** The backend's format for sent_time_start_date (and sent_time_end_date). */
 export const SENT_TIME_START_DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/** The statistics endpoint's `email_status` values, and which emails each keeps. */
+export const STATISTICS_EMAIL_STATUS: Readonly<Record<string, (send: SimSend) => boolean>> = {
+  opened: (send) => send.openTime !== null || send.openCount > 0,
+  clicked: (send) => send.clickTime !== null || send.clickCount > 0,
+  replied: (send) => send.replyTime !== null,
+  unsubscribed: (send) => send.isUnsubscribed,
+  bounced: (send) => send.isBounced
+}
 
 const STATS_ID_BASE = 48_213_000
 const STEP_ID_BASE = 7_340_000
@@ -237,6 +251,18 @@ export const makeEngagement = (input: {
     return steps
   }
 
+  // One string per distinct body (the HTML does not depend on the lead), so that accounts of
+  // hundreds of thousands of emails sent hold each body once.
+  const messages = new Map<string, string>()
+  const messageOf = (body: string): string => {
+    let message = messages.get(body)
+    if (message === undefined) {
+      message = `<html><body>${body}<p>${"Lorem ipsum dolor sit amet. ".repeat(8)}</p></body></html>`
+      messages.set(body, message)
+    }
+    return message
+  }
+
   const makeSend = (campaignId: number, n: number, sentMs: number): SimSend => {
     const rng = rngOf(campaignId)
     const index = Math.max(0, indexOf(campaignId))
@@ -263,9 +289,7 @@ export const makeEngagement = (input: {
       emailCampaignSeqId: step.id,
       seqVariantId: variant?.id ?? null,
       emailSubject: variant?.subject ?? step.subject,
-      emailMessage: `<html><body>${variant?.emailBody ?? step.emailBody}<p>${
-        "Lorem ipsum dolor sit amet. ".repeat(8)
-      }</p></body></html>`,
+      emailMessage: messageOf(variant?.emailBody ?? step.emailBody),
       sentTime: toIso(sentMs),
       openTime: opened ? at(5, 600) : null,
       clickTime: clicked ? at(601, 900) : null,
@@ -364,6 +388,46 @@ export const makeEngagement = (input: {
     }
   }
 
+  /**
+   * A campaign's emails in the order the endpoint serves them (ascending by sent_time, then
+   * stats_id), with their sent_time instants; kept while no email is added and no sent_time
+   * changes (the live objects are checked on every use, so tests may still edit them).
+   */
+  const sortedCache = new Map<number, { sorted: Array<SimSend>; strs: Array<string>; ms: Float64Array }>()
+  const sortedOf = (campaignId: number) => {
+    const sends = sendsOf(campaignId)
+    const cached = sortedCache.get(campaignId)
+    if (
+      cached !== undefined && cached.sorted.length === sends.length &&
+      cached.sorted.every((send, i) => send.sentTime === cached.strs[i])
+    ) return cached
+    const ms = sends.map((send) => Date.parse(send.sentTime))
+    const order = sends.map((_, i) => i)
+    order.sort((a, b) =>
+      (ms[a] as number) - (ms[b] as number) || ((sends[a] as SimSend).statsId < (sends[b] as SimSend).statsId ? -1 : 1)
+    )
+    const sorted = order.map((i) => sends[i] as SimSend)
+    const entry = {
+      sorted,
+      strs: sorted.map((send) => send.sentTime),
+      ms: Float64Array.from(order, (i) => ms[i] as number)
+    }
+    sortedCache.set(campaignId, entry)
+    return entry
+  }
+
+  /** First index of a sorted array of instants whose value is at or after `at`. */
+  const lowerBound = (ms: Float64Array, at: number): number => {
+    let lo = 0
+    let hi = ms.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((ms[mid] as number) < at) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
   const statistics = (campaignId: number, query: Record<string, string>): EngagementAnswer => {
     const index = indexOf(campaignId)
     const limit = intParam(query, "limit", 1, 1000, 100)
@@ -373,6 +437,26 @@ export const makeEngagement = (input: {
     const start = query["sent_time_start_date"]
     if (start !== undefined && start !== "" && !SENT_TIME_START_DATE.test(start)) {
       return unprocessable("sent_time_start_date must be a date like 2023-10-16 10:33:02.000Z")
+    }
+    const end = query["sent_time_end_date"]
+    if (end !== undefined && end !== "" && !SENT_TIME_START_DATE.test(end)) {
+      return unprocessable("sent_time_end_date must be a date like 2023-10-16 10:33:02.000Z")
+    }
+    const emailStatus = query["email_status"]
+    const statusFilter = emailStatus === undefined || emailStatus === ""
+      ? undefined
+      : STATISTICS_EMAIL_STATUS[emailStatus]
+    if (emailStatus !== undefined && emailStatus !== "" && statusFilter === undefined) {
+      return unprocessable(`email_status must be one of [${Object.keys(STATISTICS_EMAIL_STATUS).join(", ")}]`)
+    }
+    const rawSequences = query["email_sequence_number"]
+    let sequences: Set<number> | undefined
+    if (rawSequences !== undefined && rawSequences !== "") {
+      const parts = rawSequences.split(",").map((part) => part.trim())
+      if (parts.some((part) => !/^\d+$/.test(part))) {
+        return unprocessable("email_sequence_number must be sequence numbers separated by commas, like 1,2,3")
+      }
+      sequences = new Set(parts.map(Number))
     }
     const sends = sendsOf(campaignId)
     if (documented.has("statistics")) {
@@ -391,9 +475,16 @@ export const makeEngagement = (input: {
       })
       return { status: 200, body: { ok: true, data: steps.slice(offset, offset + limit), offset, limit } }
     }
-    const startMs = start === undefined || start === "" ? undefined : Date.parse(start.replace(" ", "T"))
-    const kept = startMs === undefined ? [...sends] : sends.filter((s) => Date.parse(s.sentTime) >= startMs)
-    kept.sort((a, b) => Date.parse(a.sentTime) - Date.parse(b.sentTime) || (a.statsId < b.statsId ? -1 : 1))
+    // sent_time_start_date keeps emails sent at or after it, sent_time_end_date those sent before it
+    const { ms, sorted } = sortedOf(campaignId)
+    const from = start === undefined || start === "" ? 0 : lowerBound(ms, Date.parse(start.replace(" ", "T")))
+    const to = end === undefined || end === "" ? sorted.length : lowerBound(ms, Date.parse(end.replace(" ", "T")))
+    let kept = sorted.slice(from, Math.max(from, to))
+    if (statusFilter !== undefined || sequences !== undefined) {
+      kept = kept.filter((s) =>
+        (statusFilter === undefined || statusFilter(s)) && (sequences === undefined || sequences.has(s.sequenceNumber))
+      )
+    }
     if (options.statisticsOrder === "descending") kept.reverse()
     return {
       status: 200,
@@ -632,6 +723,13 @@ export const makeEngagement = (input: {
     sends: (campaignId) => {
       const list = campaignId === undefined ? input.campaigns().flatMap((c) => sendsOf(c.id)) : [...sendsOf(campaignId)]
       return list.sort((a, b) => a.campaignId - b.campaignId || Date.parse(a.sentTime) - Date.parse(b.sentTime))
+    },
+    addSendsAt: (campaignId, times) => {
+      if (indexOf(campaignId) < 0) throw new Error(`unknown campaign ${campaignId}`)
+      const sends = sendsOf(campaignId)
+      const added = times.map((ms, k) => makeSend(campaignId, sends.length + k, ms))
+      sends.push(...added)
+      return added
     },
     addSends: (campaignId, count, sentAt) => {
       if (indexOf(campaignId) < 0) throw new Error(`unknown campaign ${campaignId}`)

@@ -32,10 +32,23 @@ export type {
   TimestampFormat,
   TotalsMode
 } from "./Mutations.js"
+import { campaignCount as agencyCampaignCount, ISSUE_STATUSES, makeAgency } from "./Agency.js"
+import type { Agency, AgencyOptions } from "./Agency.js"
 import { engagementRoute, makeEngagement } from "./Engagement.js"
 import type { Engagement, EngagementOptions, EngagementRoute } from "./Engagement.js"
 
-export { SENT_TIME_START_DATE } from "./Engagement.js"
+export { CAMPAIGN_STATUSES, ISSUE_STATUSES } from "./Agency.js"
+export type {
+  Agency,
+  AgencyEngagement,
+  AgencyHour,
+  AgencyHourOptions,
+  AgencyOptions,
+  AgencyReply,
+  CampaignStatus
+} from "./Agency.js"
+
+export { SENT_TIME_START_DATE, STATISTICS_EMAIL_STATUS } from "./Engagement.js"
 export type {
   Engagement,
   EngagementEndpoint,
@@ -117,6 +130,62 @@ export interface SimulatorOptions {
   hostile?: HostileOptions
   /** Statistics, analytics, sequences and email accounts (see Engagement.ts). */
   engagement?: EngagementOptions
+  /**
+   * The agency shape (Agency.ts): campaigns by status, their leads and emails sent, relative to
+   * `agency.now()`; `campaigns`, `leadsPerCampaign` and `engagement.sendsPerCampaign`/`emailAccounts`
+   * are then the agency's.
+   */
+  agency?: AgencyOptions
+}
+
+/** The endpoints requests are counted by (`requestCounts`). */
+export type Endpoint =
+  | "campaigns"
+  | "campaign"
+  | "lead_categories"
+  | "leads"
+  | "statistics"
+  | "analytics"
+  | "sequences"
+  | "email_accounts"
+  | "other"
+
+export const ENDPOINTS: ReadonlyArray<Endpoint> = [
+  "campaigns",
+  "campaign",
+  "lead_categories",
+  "leads",
+  "statistics",
+  "analytics",
+  "sequences",
+  "email_accounts",
+  "other"
+]
+
+/** The endpoint of a request path (`/api/v1/campaigns/1/leads` → `leads`). */
+export const endpointOf = (path: string): Endpoint => {
+  const route = parseRoute(path)
+  switch (route.kind) {
+    case "campaigns":
+    case "campaign":
+    case "leads":
+      return route.kind
+    case "categories":
+      return "lead_categories"
+    case "engagement":
+      return route.engagement.endpoint
+    case "unknown":
+      return "other"
+  }
+}
+
+/** Requests per endpoint (every endpoint present, 0 when none), and their total. */
+export const countRequests = (
+  entries: ReadonlyArray<Pick<RequestLogEntry, "path">>
+): Record<Endpoint, number> & { total: number } => {
+  const counts = Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<Endpoint, number>
+  for (const entry of entries) counts[endpointOf(entry.path)]++
+  return { ...counts, total: entries.length }
 }
 
 export interface Simulator {
@@ -145,6 +214,10 @@ export interface Simulator {
   injectFault(fault: Fault): void
   clearFaults(): void
   clearRequests(): void
+  /** Requests since the start or the last `clearRequests()`, per endpoint (see `countRequests`). */
+  requestCounts(): Record<Endpoint, number> & { total: number }
+  /** The agency shape's handle (Agency.ts); throws unless the simulator was started with `agency`. */
+  readonly agency: Agency
   /** Closes the server and destroys all sockets, including hung ones. */
   close(): Promise<void>
   /** The mutation mode's handle (Mutations.ts): delete, insert, re-categorise, misreport, … */
@@ -331,8 +404,10 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     return id
   }
 
-  const lpc = options.leadsPerCampaign ?? 25
-  const campaignCount = options.campaigns ?? (typeof lpc === "number" ? 3 : lpc.length)
+  const lpc = options.agency !== undefined ? 0 : (options.leadsPerCampaign ?? 25)
+  const campaignCount = options.agency !== undefined
+    ? agencyCampaignCount(options.agency.statuses ?? ISSUE_STATUSES)
+    : (options.campaigns ?? (typeof lpc === "number" ? 3 : lpc.length))
   for (let i = 0; i < campaignCount; i++) {
     createCampaign(typeof lpc === "number" ? lpc : (lpc[i] ?? 0))
   }
@@ -406,10 +481,27 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   const engagementHandler = makeEngagement({
     seed,
     baseMs,
-    options: options.engagement ?? {},
+    options: options.agency === undefined
+      ? (options.engagement ?? {})
+      : { ...options.engagement, sendsPerCampaign: 0, emailAccounts: options.agency.mailboxes ?? 150 },
     campaigns: () => campaigns,
     leads: (campaignId) => ascending(campaignId)
   })
+  // ----- the agency shape (Agency.ts) ---------------------------------------------------------
+  const agency: Agency | undefined = options.agency === undefined ? undefined : makeAgency(
+    {
+      campaigns: () => campaigns,
+      leads: (campaignId) => ascending(campaignId),
+      addLeadsAt: (campaignId, times) => {
+        const added = times.map((t) => pushLead(campaignId, t))
+        invalidate(campaignId)
+        return added
+      },
+      engagement: engagementHandler.engagement
+    },
+    options.agency,
+    seed
+  )
 
   // ----- faults & rate limits ---------------------------------------------------------
   const faults: Array<{ fault: Fault; remaining: number }> = []
@@ -779,6 +871,11 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     },
     clearRequests: () => {
       requests.length = 0
+    },
+    requestCounts: () => countRequests(requests),
+    get agency() {
+      if (agency === undefined) throw new Error("the simulator was started without `agency`")
+      return agency
     },
     mutations: hostile.mutations,
     close: () => {
