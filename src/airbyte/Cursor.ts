@@ -335,10 +335,13 @@ export interface Policy {
   /** How far before the previous sync's start a sweep reaches (lookback and clock skew). */
   readonly sweepMarginMs: number
   /**
-   * When set, the lookback is a slow-clock re-read: an incremental read re-reads it only when
-   * asked to (`plan`'s `refresh`), and only for rows whose cursor value is within the lookback
-   * of the sync's start (a row changes for that long after it is written; a partition whose
-   * newest row is older re-reads nothing).
+   * When set, the lookback is a slow-clock re-read: an incremental read re-reads the lookback
+   * before the cursor only when asked to (`plan`'s `refresh`), and otherwise reads on from the
+   * cursor. The window reaches the lookback before the cursor, or before the previous re-read
+   * when that is earlier (a row that changed since then, while within the lookback of its
+   * writing, may have aged out of the window by now). It ends at the cursor, not at the sync's
+   * start: a partition that stopped writing rows (a finished campaign) still re-reads its last
+   * rows, which may change later.
    */
   readonly refreshMs?: number | undefined
 }
@@ -388,11 +391,10 @@ const sweepFrom = (entry: Entry, policy: Policy): number | undefined => {
 }
 
 /** Where an incremental read from a cursor starts, with or without its lookback (see `Policy.refreshMs`). */
-const incrementalFrom = (cursor: number, policy: Policy, refresh: boolean): number | undefined => {
-  if (policy.refreshMs === undefined) return fromCursor(cursor, policy.lookbackMs)
-  if (!refresh) return fromCursor(cursor, 0)
-  const since = Math.min(cursor, Math.max(cursor - policy.lookbackMs, policy.syncStart - policy.lookbackMs))
-  return fromCursor(since, 0)
+const incrementalFrom = (entry: Entry & { readonly cursor: number }, policy: Policy, refresh: boolean) => {
+  if (policy.refreshMs === undefined) return fromCursor(entry.cursor, policy.lookbackMs)
+  if (!refresh) return fromCursor(entry.cursor, 0)
+  return fromCursor(Math.min(entry.cursor, entry.refreshedAt ?? entry.cursor), policy.lookbackMs)
 }
 
 /**
@@ -421,7 +423,7 @@ export const plan = (entry: Entry | undefined, policy: Policy, refresh = false):
   }
   if (reconcileDue(entry, policy) || entry.cursor === undefined) return full("reconcile")
   return {
-    pass: { from: incrementalFrom(entry.cursor, policy, refresh), full: false, startedAt: policy.syncStart },
+    pass: { from: incrementalFrom({ ...entry, cursor: entry.cursor }, policy, refresh), full: false, startedAt: policy.syncStart },
     offset: 0,
     reason: "incremental",
     sweepSince: sweepFrom(entry, policy),

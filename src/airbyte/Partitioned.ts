@@ -418,10 +418,16 @@ export const incremental = <E, R>(
     const isSlow = (partition: Tiers.Partition) => intervalMs > 0 && partition.cadence === "interval"
     // Which partitions this sync reads: every active one, an inactive one when its slot came, its
     // label changed or a pass of it is under way, and none that has nothing to read.
+    // Each tier's partitions spread evenly over its interval.
+    const slowPhases = Tiers.spread(listed.filter(isSlow).map((p) => p.id), intervalMs)
+    const refreshPhases = Tiers.spread(
+      listed.filter((p) => p.cadence !== "never" && !isSlow(p)).map((p) => p.id),
+      settings.refreshMs ?? 0
+    )
     const isDue = (partition: Tiers.Partition, entry: Cursor.Entry | undefined) =>
       partition.cadence !== "never" &&
       (!isSlow(partition) || entry === undefined || entry.pass !== undefined || entry.label !== partition.label ||
-        Tiers.isDue(partition.id, entry.refreshedAt, syncStart, intervalMs))
+        Tiers.isDue(partition.id, entry.refreshedAt, syncStart, intervalMs, slowPhases.get(partition.id)))
     let skipped = 0
     let idle = 0
     let plans = listed.flatMap((partition) => {
@@ -434,7 +440,7 @@ export const incremental = <E, R>(
       }
       const slow = isSlow(partition)
       const refresh = settings.refreshMs !== undefined &&
-        (slow || Tiers.isDue(id, entry?.refreshedAt, syncStart, settings.refreshMs))
+        (slow || Tiers.isDue(id, entry?.refreshedAt, syncStart, settings.refreshMs, refreshPhases.get(id)))
       const planned = Cursor.plan(entry, policy, refresh)
       const plan = partition.sweep === false ? { ...planned, sweepSince: undefined } : planned
       // What a completed read records: an inactive partition's read and label; an active one's
@@ -598,6 +604,7 @@ export const snapshots = <E, R>(
     const entries = state.partitions!
     const intervalMs = definition.intervalMs ?? 0
     const isSlow = (partition: Tiers.Partition) => intervalMs > 0 && partition.cadence === "interval"
+    const phases = Tiers.spread(listed.filter(isSlow).map((p) => p.id), intervalMs)
     const due = incremental
       ? listed.filter((partition) => {
         if (partition.cadence === "never") return false
@@ -605,7 +612,7 @@ export const snapshots = <E, R>(
         // A fetch time after this sync's start (a far-future state) is kept, as a cursor would be.
         if (entry?.cursor !== undefined && entry.cursor > syncStart) return false
         return !isSlow(partition) || entry === undefined || entry.label !== partition.label ||
-          Tiers.isDue(partition.id, entry.cursor, syncStart, intervalMs)
+          Tiers.isDue(partition.id, entry.cursor, syncStart, intervalMs, phases.get(partition.id))
       })
       : listed
     if (incremental) {

@@ -3,10 +3,12 @@
  * source gives each partition a cadence: read every sync (`sync`: a campaign that sends), on a
  * slow clock (`interval`: one that changes rarely), or not at all (`never`: one that has nothing
  * to read yet), and a label (its status) so that a partition whose label changed is read at
- * once. A slow partition is read once per interval, at a phase of its own (from a hash of its
- * id), so that the partitions of one tier spread evenly over the syncs of the interval instead of
- * falling due together; the same slot rule times any other slow-clock work (a lookback re-read,
- * say). Pure: time is passed in.
+ * once. A slow partition is read once per interval, at a phase of its own, so that the
+ * partitions of one tier spread evenly over the syncs of the interval instead of falling due
+ * together: `spread` gives the partitions of a tier phases evenly spaced over the interval, in the
+ * order of a hash of their ids (so a partition added or removed moves the others' phases by one
+ * step at most); the same slot rule times any other slow-clock work (a lookback re-read, say).
+ * Pure: time is passed in.
  */
 
 /** How often a partition is read. */
@@ -45,23 +47,52 @@ const hash = (id: string): number => {
   return h >>> 0
 }
 
-/** Where in each interval a partition's slot falls (ms after each multiple of the interval since the epoch). */
+/**
+ * Where in each interval a partition's slot falls (ms after each multiple of the interval since
+ * the epoch), from its id alone.
+ */
 export const phase = (id: string, intervalMs: number): number =>
   intervalMs <= 0 ? 0 : Math.floor((hash(id) / 0x1_0000_0000) * intervalMs)
 
+/**
+ * Phases for the partitions of one tier, evenly spaced over the interval (ordered by a hash of
+ * their ids, starting at the phase of the first): with N partitions and hourly syncs of a daily
+ * interval, each sync reads N / 24 of them, give or take one.
+ */
+export const spread = (ids: ReadonlyArray<string>, intervalMs: number): Map<string, number> => {
+  const ordered = ids.map((id) => ({ id, h: hash(id) })).sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1))
+  const start = ordered.length === 0 || intervalMs <= 0 ? 0 : phase(ordered[0]!.id, intervalMs)
+  return new Map(
+    ordered.map(({ id }, index) => [
+      id,
+      intervalMs <= 0 ? 0 : (start + Math.floor((index * intervalMs) / ordered.length)) % intervalMs
+    ])
+  )
+}
+
 /** The index of the last slot at or before `at`. */
-const slot = (id: string, at: number, intervalMs: number): number =>
-  Math.floor((at - phase(id, intervalMs)) / intervalMs)
+const slot = (at: number, intervalMs: number, phaseMs: number): number => Math.floor((at - phaseMs) / intervalMs)
 
 /**
  * Whether a partition's slow-clock work last done at `doneAt` is due at `now`: never done, an
- * interval of 0 (every sync), or a slot of the partition's phase passed since. A partition done at
- * any time is due again within one interval (and one sync), at a point that does not depend on
- * when it was done, so partitions done together spread out over the interval.
+ * interval of 0 (every sync), or a slot of the partition's phase (its own, or the one `spread`
+ * gave it) passed since. A partition done at any time is due again within one interval (and one
+ * sync), at a point that does not depend on when it was done, so partitions done together spread
+ * out over the interval.
  */
-export const isDue = (id: string, doneAt: number | undefined, now: number, intervalMs: number): boolean =>
-  doneAt === undefined || intervalMs <= 0 || slot(id, now, intervalMs) > slot(id, doneAt, intervalMs)
+export const isDue = (
+  id: string,
+  doneAt: number | undefined,
+  now: number,
+  intervalMs: number,
+  phaseMs: number = phase(id, intervalMs)
+): boolean =>
+  doneAt === undefined || intervalMs <= 0 || slot(now, intervalMs, phaseMs) > slot(doneAt, intervalMs, phaseMs)
 
 /** The next instant after `doneAt` at which `isDue` turns true (for logs and tests). */
-export const nextDue = (id: string, doneAt: number, intervalMs: number): number =>
-  (slot(id, doneAt, intervalMs) + 1) * intervalMs + phase(id, intervalMs)
+export const nextDue = (
+  id: string,
+  doneAt: number,
+  intervalMs: number,
+  phaseMs: number = phase(id, intervalMs)
+): number => (slot(doneAt, intervalMs, phaseMs) + 1) * intervalMs + phaseMs

@@ -15,7 +15,7 @@ import type { JsonObject } from "../../../src/airbyte/Protocol.js"
 import type { StreamEvent } from "../../../src/airbyte/Source.js"
 import * as Tiers from "../../../src/airbyte/Tiers.js"
 
-class Boom extends Data.TaggedError("Boom")<{}> {}
+class Boom extends Data.TaggedError("Boom")<Record<never, never>> {}
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -37,6 +37,22 @@ describe("the slot rule", () => {
         expect(Tiers.isDue(id, doneAt, doneAt, DAY)).toBe(false)
       }
     }
+  })
+
+  it("spread: a tier's partitions get phases evenly spaced over the interval, so hourly syncs read N / 24 each, give or take one", () => {
+    const ids = Array.from({ length: 250 }, (_, i) => String(2_710_262 + i * 7))
+    const phases = Tiers.spread(ids, DAY)
+    const readAt = new Map(ids.map((id) => [id, T0]))
+    const perSync: Array<number> = []
+    for (let hour = 1; hour <= 48; hour++) {
+      const now = T0 + hour * HOUR
+      const due = ids.filter((id) => Tiers.isDue(id, readAt.get(id), now, DAY, phases.get(id)))
+      for (const id of due) readAt.set(id, now)
+      perSync.push(due.length)
+    }
+    expect(perSync.reduce((a, b) => a + b, 0)).toBe(500)
+    expect(Math.min(...perSync)).toBeGreaterThanOrEqual(10)
+    expect(Math.max(...perSync)).toBeLessThanOrEqual(11)
   })
 
   it("never done or an interval of 0 is always due", () => {
@@ -192,7 +208,11 @@ describe("the engine reads partitions by tier", () => {
       yield* at(hour + 4 * HOUR)
       state = (yield* sync(Partitioned.incremental(definition(api, partitions), state))).state
       expect(api.take()).toEqual(
-        ["11", "12", "13"].filter((id) => id !== "12" || Tiers.isDue("12", hour + 2 * HOUR, hour + 4 * HOUR, DAY))
+        // (two inactive partitions now: the engine spreads their phases over the day)
+        ["11", "12", "13"].filter((id) =>
+          id !== "12" ||
+          Tiers.isDue("12", hour + 2 * HOUR, hour + 4 * HOUR, DAY, Tiers.spread(["11", "12"], DAY).get("12"))
+        )
       )
       expect(state?.partitions?.get("11")).toMatchObject({ label: "COMPLETED", refreshedAt: hour + 4 * HOUR })
     }))
@@ -242,7 +262,7 @@ describe("the engine reads partitions by tier", () => {
       expect(state?.partitions?.get("12")?.offset).toBeUndefined()
     }))
 
-  it.effect("the lookback on its slow clock: from the cursor between slots, the window at the slot, nothing for rows older than it", () =>
+  it.effect("the lookback on its slow clock: from the cursor between slots, the window before the cursor at the slot", () =>
     Effect.gen(function*() {
       const LOOKBACK = 14 * DAY
       // 11: rows every hour up to now (an active campaign); 12: its last row 46 days ago (a finished one)
@@ -253,6 +273,8 @@ describe("the engine reads partitions by tier", () => {
       const api = new FakeApi(rows)
       const partitions: Array<Tiers.Partition> = [{ id: "11", cadence: "sync" }, { id: "12", cadence: "sync" }]
       const def = () => definition(api, partitions, { lookbackMs: LOOKBACK, refreshMs: DAY, pageSize: 1000 })
+      // the engine spreads the two partitions' re-reads evenly over the day
+      const phases = Tiers.spread(["11", "12"], DAY)
       yield* at(T0 + 2 * HOUR)
       let state = (yield* sync(Partitioned.incremental(def(), undefined))).state
       const cursor11 = state!.partitions!.get("11")!.cursor!
@@ -265,30 +287,54 @@ describe("the engine reads partitions by tier", () => {
       state = (yield* sync(Partitioned.incremental(def(), state))).state
       for (const [id, cursor] of [["11", cursor11], ["12", cursor12]] as const) {
         const from = api.calls.find((call) => call.partition === id)!.query.from
-        if (Tiers.isDue(id, T0 + 2 * HOUR, now, DAY)) {
-          // at its slot: the window of rows that may still change (within the lookback of now), never past the cursor
-          expect(from).toBe(Math.min(cursor, Math.max(cursor - LOOKBACK, now - LOOKBACK)) - 1)
+        if (Tiers.isDue(id, T0 + 2 * HOUR, now, DAY, phases.get(id))) {
+          // at its slot: the window before the cursor
+          expect(from).toBe(cursor - LOOKBACK - 1)
         } else {
           expect(from).toBe(cursor - 1)
         }
       }
-      // 12's newest row is 46 days old: its window is empty, so even at its slot it reads from its cursor
-      const slot12 = Tiers.nextDue("12", T0 + 2 * HOUR, DAY)
+      // 12's newest row is 46 days old: at its slot it still re-reads the 14 days before its cursor
+      // (its last rows may get replies late), whatever the sync's time
+      const slot12 = Tiers.nextDue("12", T0 + 2 * HOUR, DAY, phases.get("12"))
       api.calls.length = 0
       yield* at(Math.max(slot12, now + HOUR))
       state = (yield* sync(Partitioned.incremental(def(), state))).state
-      expect(api.calls.find((call) => call.partition === "12")!.query.from).toBe(cursor12 - 1)
+      expect(api.calls.find((call) => call.partition === "12")!.query.from).toBe(cursor12 - LOOKBACK - 1)
       // 11's slot: the last 14 days again, then its clock moves
-      const slot11 = Tiers.nextDue("11", state!.partitions!.get("11")!.refreshedAt!, DAY)
+      const slot11 = Tiers.nextDue("11", state!.partitions!.get("11")!.refreshedAt!, DAY, phases.get("11"))
       api.calls.length = 0
       yield* at(slot11)
       state = (yield* sync(Partitioned.incremental(def(), state))).state
       const cursorNow = rows.get("11")!.at(-1)!
       expect(api.calls.find((call) => call.partition === "11")!.query.from).toBe(
-        Math.max(Math.min(cursorNow, state!.partitions!.get("11")!.cursor!) - LOOKBACK, slot11 - LOOKBACK) - 1
+        Math.min(cursorNow, state!.partitions!.get("11")!.cursor!) - LOOKBACK - 1
       )
       expect(state!.partitions!.get("11")!.refreshedAt).toBe(slot11)
     }))
+})
+
+describe("the lookback window of a slow-clock re-read", () => {
+  const policy: Cursor.Policy = {
+    syncStart: T0,
+    startDate: undefined,
+    lookbackMs: 14 * DAY,
+    reconcileMs: undefined,
+    sweep: false,
+    sweepMarginMs: 0,
+    refreshMs: DAY
+  }
+  it("reaches the lookback before the previous re-read when that is earlier than the cursor, so a row that aged out of the window since is read", () => {
+    const entry: Cursor.Entry = { cursor: T0 - HOUR, refreshedAt: T0 - 25 * HOUR }
+    expect(Cursor.plan(entry, policy, true).pass.from).toBe(T0 - 25 * HOUR - 14 * DAY - 1)
+    // a partition that stopped writing long ago: the window before its cursor
+    const finished: Cursor.Entry = { cursor: T0 - 40 * DAY, refreshedAt: T0 - 24 * HOUR }
+    expect(Cursor.plan(finished, policy, true).pass.from).toBe(T0 - 54 * DAY - 1)
+    // between re-reads: from the cursor
+    expect(Cursor.plan(entry, policy, false).pass.from).toBe(T0 - HOUR - 1)
+    // no slow clock: the lookback every sync
+    expect(Cursor.plan(entry, { ...policy, refreshMs: undefined }, false).pass.from).toBe(T0 - HOUR - 14 * DAY - 1)
+  })
 })
 
 describe("snapshot streams", () => {
