@@ -23,6 +23,7 @@ import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
 import type { JsonObject } from "./Protocol.js"
 import type { StreamEvent } from "./Source.js"
 import { checkpoint, estimate, records } from "./Source.js"
+import * as SyncStats from "./SyncStats.js"
 
 /** Some partitions of a stream could not be read; the others were. */
 export class PartitionsFailed<E> extends Data.TaggedError("PartitionsFailed")<{
@@ -72,7 +73,10 @@ export interface FailurePolicy<E> {
   readonly describe: (error: E) => string
 }
 
-/** Reads `partitions` with `read`, `concurrency` at once; fails at the end naming the partitions that failed. */
+/**
+ * Reads `partitions` with `read`, `concurrency` at once; fails at the end naming the partitions
+ * that failed. How many there are, and each one's end, are reported to `SyncStats` (progress).
+ */
 export const readPartitions = <P, A, E, R>(options: {
   readonly stream: string
   readonly partitions: ReadonlyArray<P>
@@ -102,7 +106,8 @@ export const readPartitions = <P, A, E, R>(options: {
                 )
               )
             )
-        )
+        ),
+        Stream.ensuring(SyncStats.partitionDone)
       )
     )
     const merged = options.concurrency <= 1
@@ -115,7 +120,8 @@ export const readPartitions = <P, A, E, R>(options: {
         )
         : Effect.void
     )
-    return Stream.concat(merged, Stream.execute(end))
+    const known = SyncStats.partitionsKnown(options.partitions.length, options.noun ?? "partition")
+    return Stream.concat(Stream.execute(known), Stream.concat(merged, Stream.execute(end)))
   })
 
 /** What a page request asks for, besides offset and limit. */
