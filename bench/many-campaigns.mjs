@@ -104,13 +104,18 @@ for (const name of ["first sync", "sync with nothing new", "sync with nothing ne
   console.error(`${name}: exit ${result.exit}, ${result.records} records, ${result.stateCount} STATE`)
 }
 await server.close()
-if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); else console.error(dir)
+if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true })
+else console.error(dir)
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
 const lines = [
   "# The many-campaigns scenario",
   "",
-  `Written by \`node bench/many-campaigns.mjs\` (part of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}: ${CAMPAIGNS.toLocaleString("en")} campaigns, ${LEADS} leads and ${STATISTICS} emails sent each, \`leads\` and \`campaign_statistics\` incremental, default settings (\`checkpoint_interval_seconds\` 60), the bench's loopback server. Targets (issue: checkpoints that scale with the account): STATE bytes ≤ 5 % of the other bytes on stdout, every STATE ≤ 256 KB, final state ≤ 512 KB, peak RSS ≤ 250 MB.`,
+  `Written by \`node bench/many-campaigns.mjs\` (part of \`npm run bench\`) on ${
+    new Date().toISOString().slice(0, 10)
+  }, Node ${process.version}: ${
+    CAMPAIGNS.toLocaleString("en")
+  } campaigns, ${LEADS} leads and ${STATISTICS} emails sent each, \`leads\` and \`campaign_statistics\` incremental, default settings (\`checkpoint_interval_seconds\` 60), the bench's loopback server. Targets (issue: checkpoints that scale with the account): STATE bytes ≤ 5 % of the other bytes on stdout, every STATE ≤ 256 KB, final state ≤ 512 KB, peak RSS ≤ 250 MB.`,
   "",
   "| | " + runs.map((r) => r.name).join(" | ") + " |",
   "|---|" + runs.map(() => "---").join("|") + "|",
