@@ -423,7 +423,11 @@ export const plan = (entry: Entry | undefined, policy: Policy, refresh = false):
   }
   if (reconcileDue(entry, policy) || entry.cursor === undefined) return full("reconcile")
   return {
-    pass: { from: incrementalFrom({ ...entry, cursor: entry.cursor }, policy, refresh), full: false, startedAt: policy.syncStart },
+    pass: {
+      from: incrementalFrom({ ...entry, cursor: entry.cursor }, policy, refresh),
+      full: false,
+      startedAt: policy.syncStart
+    },
     offset: 0,
     reason: "incremental",
     sweepSince: sweepFrom(entry, policy),

@@ -35,6 +35,14 @@ export const protocolFormat: Format = {
   message: (message) => ({ stdout: serialize(message) })
 }
 
+/** stderr as a progress display sees it: text written now, whether it is a terminal, how wide. */
+export interface Stderr {
+  readonly write: (text: string) => void
+  readonly isTerminal: boolean
+  /** Its width in characters, when it is a terminal that says. */
+  readonly columns: number | undefined
+}
+
 export interface OutputShape {
   /** Writes one message and waits while stdout is backed up. */
   readonly write: (message: AirbyteMessage) => Effect.Effect<void>
@@ -48,6 +56,8 @@ export interface OutputShape {
   readonly unsafeWrite: (message: AirbyteMessage) => void
   /** Switches the rendering; `prelude` (a CSV header, say) is written first. */
   readonly useFormat: (format: Format, prelude?: string) => Effect.Effect<void>
+  /** stderr, for a layer that draws progress there (never stdout). */
+  readonly stderr: Stderr
 }
 
 /** The stdout writer. */
@@ -104,7 +114,17 @@ export const make = (
       Effect.suspend(() => {
         format = next
         return prelude === undefined ? Effect.void : writeStdout(prelude)
-      })
+      }),
+    stderr: {
+      write: (text) => void stderr.write(text),
+      get isTerminal() {
+        return (stderr as { isTTY?: boolean }).isTTY === true
+      },
+      get columns() {
+        const columns = (stderr as { columns?: unknown }).columns
+        return typeof columns === "number" && columns > 0 ? columns : undefined
+      }
+    }
   }
 }
 

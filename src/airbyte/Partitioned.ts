@@ -23,6 +23,7 @@ import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
 import type { JsonObject } from "./Protocol.js"
 import type { StreamEvent } from "./Source.js"
 import { checkpoint, estimate, records } from "./Source.js"
+import * as SyncStats from "./SyncStats.js"
 import * as Tiers from "./Tiers.js"
 
 /** Some partitions of a stream could not be read; the others were. */
@@ -73,7 +74,10 @@ export interface FailurePolicy<E> {
   readonly describe: (error: E) => string
 }
 
-/** Reads `partitions` with `read`, `concurrency` at once; fails at the end naming the partitions that failed. */
+/**
+ * Reads `partitions` with `read`, `concurrency` at once; fails at the end naming the partitions
+ * that failed. How many there are, and each one's end, are reported to `SyncStats` (progress).
+ */
 export const readPartitions = <P, A, E, R>(options: {
   readonly stream: string
   readonly partitions: ReadonlyArray<P>
@@ -103,7 +107,8 @@ export const readPartitions = <P, A, E, R>(options: {
                 )
               )
             )
-        )
+        ),
+        Stream.ensuring(SyncStats.partitionDone)
       )
     )
     const merged = options.concurrency <= 1
@@ -116,7 +121,8 @@ export const readPartitions = <P, A, E, R>(options: {
         )
         : Effect.void
     )
-    return Stream.concat(merged, Stream.execute(end))
+    const known = SyncStats.partitionsKnown(options.partitions.length, options.noun ?? "partition")
+    return Stream.concat(Stream.execute(known), Stream.concat(merged, Stream.execute(end)))
   })
 
 /** What a page request asks for, besides offset and limit. */
@@ -580,6 +586,8 @@ export interface SnapshotDefinition<E, R> {
   readonly checkpointIntervalMs: number
   readonly failures: FailurePolicy<E>
   readonly noun?: string
+  /** Rows each partition answers, when that is fixed: the stream then starts with a row ESTIMATE. */
+  readonly rowsPerPartition?: number
 }
 
 /**
@@ -624,6 +632,7 @@ export const snapshots = <E, R>(
     }
     const encoded = () => checkpoint(Cursor.encode(definition.keys, state))
     let lastCheckpoint = syncStart
+    const rows = (definition.rowsPerPartition ?? 0) * due.length
     const events = readPartitions({
       stream: definition.name,
       partitions: due,
@@ -652,7 +661,10 @@ export const snapshots = <E, R>(
         })
       )
     )
-    if (!incremental) return events
+    const withEstimate = rows > 0 ? Stream.concat(Stream.make(estimate(rows)), events) : events
+    if (!incremental) return withEstimate
     const final = Stream.suspend(() => Stream.make(encoded()))
-    return Stream.concat(events, final).pipe(Stream.catchAll((error) => Stream.concat(final, Stream.fail(error))))
+    return Stream.concat(withEstimate, final).pipe(
+      Stream.catchAll((error) => Stream.concat(final, Stream.fail(error)))
+    )
   }))

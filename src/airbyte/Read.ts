@@ -8,16 +8,19 @@
  * checkpoint echoes its input state, never `{}` over a cursor. A stream that fails does not stop
  * the others; the read fails at the end with every stream's error. The final state of each
  * stream read is returned. Records are conformed to the stream's schema on the way
- * (`Conform.records`).
+ * (`Conform.records`). Each stream reads with its name in `SyncStats.currentStream`, so what it
+ * costs is counted to it, and once streams were read the sync ends with one INFO line giving its
+ * requests per stream (`SyncStats.summary`), also when it fails or is interrupted.
  */
 import type { Chunk } from "effect"
-import { Data, Effect, Either, Stream } from "effect"
+import { Data, Effect, Either, Option, Stream } from "effect"
 import * as Conform from "./Conform.js"
 import { Output } from "./Output.js"
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } from "./Protocol.js"
 import { estimateMessage, stateMessage, streamStatusMessage } from "./Protocol.js"
 import type { AnySource, AnyStream, SourceStream, StreamEvent } from "./Source.js"
 import type { StreamStates } from "./State.js"
+import * as SyncStats from "./SyncStats.js"
 
 /** The catalog names streams the source does not have, or sync modes they do not support. */
 export class CatalogMismatch extends Data.TaggedError("CatalogMismatch")<{ readonly problems: ReadonlyArray<string> }> {
@@ -112,6 +115,7 @@ const readStream = <Config, E, R, S>(
 ) =>
   Effect.gen(function*() {
     const output = yield* Output
+    const stats = yield* SyncStats.SyncStats
     const name = stream.name
     let sinceState = 0
     let lastState: JsonObject | undefined
@@ -125,6 +129,7 @@ const readStream = <Config, E, R, S>(
             if (pending.length > 0) writes.push(output.writeRecords(name, pending))
             pending = event.records
             sinceState += event.records.length
+            stats.addRecords(name, event.records.length)
             break
           case "Checkpoint":
             writes.push(output.writeRecords(name, pending, stateMessage(name, event.state, sinceState)))
@@ -137,6 +142,7 @@ const readStream = <Config, E, R, S>(
             if (pending.length > 0) writes.push(output.writeRecords(name, pending))
             pending = []
             estimated += event.rows
+            stats.setEstimate(name, estimated)
             writes.push(output.write(estimateMessage(name, estimated)))
         }
       }
@@ -148,6 +154,7 @@ const readStream = <Config, E, R, S>(
         })
       )
     }
+    yield* stats.streamStarted(name)
     yield* output.write(streamStatusMessage(name, "STARTED"))
     yield* output.write(streamStatusMessage(name, "RUNNING"))
     const incremental = configured.sync_mode === "incremental"
@@ -155,7 +162,8 @@ const readStream = <Config, E, R, S>(
     yield* stream.read(context).pipe(
       Conform.records(name, stream.jsonSchema),
       Stream.runForEachChunk(handle),
-      Effect.tapError(() => output.write(streamStatusMessage(name, "INCOMPLETE")))
+      Effect.tapError(() => output.write(streamStatusMessage(name, "INCOMPLETE"))),
+      Effect.ensuring(stats.streamEnded(name))
     )
     const final: JsonObject = lastState ?? (incremental ? input?.json : undefined) ?? {}
     if (lastState === undefined || sinceState > 0) {
@@ -163,9 +171,12 @@ const readStream = <Config, E, R, S>(
     }
     finals.set(name, final)
     yield* output.write(streamStatusMessage(name, "COMPLETE"))
-  })
+  }).pipe(Effect.locally(SyncStats.currentStream, stream.name))
 
-/** Reads the configured streams in catalog order; returns the final state of each stream read. */
+/**
+ * Reads the configured streams in catalog order; returns the final state of each stream read.
+ * Counts with the `SyncStats` the caller provides (to watch the sync), else with its own.
+ */
 export const read = <Env>(
   source: AnySource<Env>,
   config: unknown,
@@ -179,16 +190,28 @@ export const read = <Env>(
       if (!known.has(name)) yield* Effect.logWarning(`Ignoring state for unknown stream ${JSON.stringify(name)}`)
     }
     const decoded = yield* decodeStates(source, states)
+    const stats = yield* Effect.flatMap(
+      Effect.serviceOption(SyncStats.SyncStats),
+      Option.match({ onNone: () => SyncStats.make, onSome: Effect.succeed })
+    )
     const failures: Array<{ stream: string; error: unknown }> = []
     const finals = new Map<string, JsonObject>()
-    for (const { configured, stream } of resolved) {
-      const json = states.get(stream.name)
-      const input = json === undefined ? undefined : { json, decoded: decoded.get(stream.name) }
-      if (input !== undefined && configured.sync_mode === "incremental") finals.set(stream.name, input.json)
-      yield* readStream(stream, configured, config, input, finals).pipe(
-        Effect.catchAll((error) => Effect.sync(() => void failures.push({ stream: stream.name, error })))
+    return yield* Effect.gen(function*() {
+      for (const { configured, stream } of resolved) {
+        const json = states.get(stream.name)
+        const input = json === undefined ? undefined : { json, decoded: decoded.get(stream.name) }
+        if (input !== undefined && configured.sync_mode === "incremental") finals.set(stream.name, input.json)
+        yield* readStream(stream, configured, config, input, finals).pipe(
+          Effect.catchAll((error) => Effect.sync(() => void failures.push({ stream: stream.name, error })))
+        )
+      }
+      if (failures.length > 0) return yield* new StreamsFailed({ failures, states: finals })
+      return finals as FinalStates
+    }).pipe(
+      Effect.provideService(SyncStats.SyncStats, stats),
+      Effect.onExit((exit) =>
+        Effect.flatMap(stats.snapshot, (snapshot) =>
+          Effect.logInfo(SyncStats.summary(snapshot, SyncStats.outcomeOf(exit))))
       )
-    }
-    if (failures.length > 0) return yield* new StreamsFailed({ failures, states: finals })
-    return finals as FinalStates
+    )
   })

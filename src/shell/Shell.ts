@@ -4,19 +4,25 @@
  * `--format csv` (or `--columns`) as CSV with chosen columns, nested fields by dotted path;
  * whatever is not a record goes to stderr as text. `--stream` narrows the read to one stream, in
  * any mode. `--state-output` saves the final states the read returns (also when streams failed)
- * as a state input the next run's `--state` accepts, for incremental exports.
+ * as a state input the next run's `--state` accepts, for incremental exports. A records-only
+ * export shows its progress on stderr (`Progress`: a line redrawn in place on a terminal, a plain
+ * line every `--progress-interval` seconds elsewhere) and ends with the sync's last line there
+ * (`SyncStats.summary`); `--progress-interval 0` turns both off.
  */
 import { Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, Exit, Option } from "effect"
 import type { ReadExtension, ReadExtensionFor, SelectStreams } from "../airbyte/Cli.js"
 import { UsageError } from "../airbyte/Edge.js"
 import * as Formats from "../airbyte/Formats.js"
 import { InputError } from "../airbyte/Inputs.js"
+import type { Format, Stderr } from "../airbyte/Output.js"
 import { Output } from "../airbyte/Output.js"
 import type { FinalStates } from "../airbyte/Read.js"
 import type { AnySource } from "../airbyte/Source.js"
 import { stateInputOf } from "../airbyte/State.js"
+import * as SyncStats from "../airbyte/SyncStats.js"
+import * as Progress from "./Progress.js"
 
 /** The shell flags of `read`, as parsed. */
 export interface ShellFlags {
@@ -25,6 +31,8 @@ export interface ShellFlags {
   readonly columns: Option.Option<string>
   readonly stream: Option.Option<string>
   readonly stateOutput: Option.Option<string>
+  /** Seconds between progress lines when stderr is not a terminal; 0: no progress. */
+  readonly progressInterval: Option.Option<number>
 }
 
 /** How records are printed. */
@@ -40,6 +48,8 @@ export interface Plan {
   readonly stream: string | undefined
   /** Where the final states go. */
   readonly stateOutput: string | undefined
+  /** Seconds between plain progress lines (records-only reads), 0 for none. */
+  readonly progressSeconds: number
 }
 
 /** Whether the flags ask for records only (rather than protocol messages). */
@@ -72,18 +82,28 @@ export const plan = (source: AnySource<unknown>, flags: ShellFlags): Either.Eith
       )
     }
     const stateOutput = Option.getOrUndefined(flags.stateOutput)
-    if (!recordsOnly(flags)) return { rendering: { _tag: "Protocol" as const }, stream, stateOutput }
+    const progressSeconds = Option.getOrElse(flags.progressInterval, () => Progress.DEFAULT_INTERVAL_SECONDS)
+    if (!(progressSeconds >= 0) || !Number.isFinite(progressSeconds)) {
+      return yield* Either.left(
+        new UsageError({
+          reason: `--progress-interval must be a number of seconds, 0 or more (got ${progressSeconds})`
+        })
+      )
+    }
+    if (!recordsOnly(flags)) {
+      return { rendering: { _tag: "Protocol" as const }, stream, stateOutput, progressSeconds: 0 }
+    }
     const format = Option.getOrElse(flags.format, () => (Option.isSome(flags.columns) ? "csv" : "jsonl"))
     if (format === "jsonl") {
       if (Option.isSome(flags.columns)) {
         return yield* Either.left(new UsageError({ reason: "--columns applies to --format csv, not jsonl" }))
       }
-      return { rendering: { _tag: "JsonLines" as const }, stream, stateOutput }
+      return { rendering: { _tag: "JsonLines" as const }, stream, stateOutput, progressSeconds }
     }
     const columns = Option.isSome(flags.columns)
       ? yield* parseColumns(flags.columns.value)
       : defaultColumns(source, stream!)
-    return { rendering: { _tag: "Csv" as const, columns }, stream, stateOutput }
+    return { rendering: { _tag: "Csv" as const, columns }, stream, stateOutput, progressSeconds }
   })
 
 /** Narrows a configured catalog to one stream, which it must hold. */
@@ -117,6 +137,30 @@ export const saveStates = (path: string, states: FinalStates) =>
 
 const describeStreams = (source: AnySource<unknown>) => source.streams.map((stream) => stream.name).join(", ")
 
+/**
+ * Progress on `stderr` for a read: the `SyncStats` the read counts with, the display, and what
+ * runs the read with them — ending the display with the sync's last line once streams were read.
+ */
+const watch = (stderr: Stderr, intervalMs: number) =>
+  Effect.gen(function*() {
+    const stats = yield* SyncStats.make
+    const display = yield* Progress.start({ stats, stderr, intervalMs })
+    const around = <A, E, R>(read: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      read.pipe(
+        Effect.provideService(SyncStats.SyncStats, stats),
+        Effect.onExit((exit) =>
+          Effect.flatMap(stats.snapshot, (snapshot) =>
+            display.finish(
+              // A read that stopped before any stream (a usage error, say) has no last line.
+              Exit.isSuccess(exit) || snapshot.streams.length > 0
+                ? SyncStats.summary(snapshot, SyncStats.outcomeOf(exit))
+                : undefined
+            ))
+        )
+      )
+    return { display, around }
+  })
+
 /** The shell flags for `read`, made for a source: pass it to `Cli.make` in `extensions`. */
 export const readOptions: ReadExtensionFor = (source) => {
   const first = source.streams[0]?.name ?? "stream"
@@ -149,24 +193,40 @@ export const readOptions: ReadExtensionFor = (source) => {
         "When the read ends (streams failed or not), write the final state of every stream read to this file, as the next run's --state (incremental exports)"
       ),
       Options.optional
+    ),
+    progressInterval: Options.float("progress-interval").pipe(
+      Options.withDescription(
+        `With --records-only or --format: progress on stderr (campaigns done of the total, records, requests, time waited for the rate limit, time left), redrawn in place when stderr is a terminal, else a line every this many seconds (default ${Progress.DEFAULT_INTERVAL_SECONDS}); the sync's last line (requests per stream) follows on stderr. 0: neither`
+      ),
+      Options.optional
     )
   })
   const extension: ReadExtension<ShellFlags> = {
     options,
     examples: [
       `read --config config.json --records-only > ${first}.jsonl`,
-      `read --config config.json --format csv --state state.json --state-output state.json > new-${first}.csv`
+      `read --config config.json --format csv --state state.json --state-output state.json > new-${first}.csv`,
+      `read --config config.json --records-only --progress-interval 60 > ${first}.jsonl 2> progress.log`
     ],
     around: (flags, read) =>
       Effect.gen(function*() {
         const output = yield* Output
         if (recordsOnly(flags)) yield* output.useFormat(Formats.jsonLines)
         const chosen = yield* plan(source, flags)
+        const progress = chosen.progressSeconds > 0
+          ? yield* watch(output.stderr, chosen.progressSeconds * 1000)
+          : undefined
+        const format = (base: Format) => (progress === undefined ? base : Progress.clearing(base, progress.display))
+        if (progress !== undefined) yield* output.useFormat(format(Formats.jsonLines))
         if (chosen.rendering._tag === "Csv") {
-          yield* output.useFormat(Formats.csv(chosen.rendering.columns), Formats.csvLine(chosen.rendering.columns))
+          yield* output.useFormat(
+            format(Formats.csv(chosen.rendering.columns)),
+            Formats.csvLine(chosen.rendering.columns)
+          )
         }
         const path = chosen.stateOutput
         const states = yield* read(chosen.stream === undefined ? undefined : narrowTo(chosen.stream)).pipe(
+          progress === undefined ? (effect) => effect : progress.around,
           Effect.tapError((error) =>
             path !== undefined && error._tag === "StreamsFailed"
               ? saveStates(path, error.states).pipe(Effect.catchAll((saveError) => Effect.logError(saveError.message)))
@@ -175,7 +235,7 @@ export const readOptions: ReadExtensionFor = (source) => {
         )
         if (path !== undefined) yield* saveStates(path, states)
         return states
-      })
+      }).pipe(Effect.scoped)
   }
   return extension
 }

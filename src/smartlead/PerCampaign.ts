@@ -206,6 +206,8 @@ export const oneRequestPerCampaign = (declared: {
   readonly drafted: Tiers.Cadence
   /** What the snapshot changes with is not sending (a sequence's steps): every campaign is on the slow clock. */
   readonly everyCampaignOnSlowClock?: boolean
+  /** Rows each campaign answers, when that is fixed: the stream then starts with a row ESTIMATE. */
+  readonly rowsPerCampaign?: number
 }): SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList, Cursor.State | undefined> => {
   const keys: Cursor.Keys = { cursor: FETCHED_AT, partitions: PARTITIONS }
   return defineStream({
@@ -237,7 +239,8 @@ export const oneRequestPerCampaign = (declared: {
               intervalMs: config.inactive_campaign_interval_hours * HOUR_MS,
               checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
               failures,
-              noun: "campaign"
+              noun: "campaign",
+              ...(declared.rowsPerCampaign === undefined ? {} : { rowsPerPartition: declared.rowsPerCampaign })
             },
             incremental ? state : undefined,
             incremental

@@ -8,12 +8,15 @@
  * wait a WARN log line (with a countdown every second for waits over 2 s). What a status or body
  * means, and which waits the server asks for, is `Api`'s. Requests make no tracing spans (a span
  * would record the URL, key included); every text an error carries is scrubbed by `Redaction`.
+ * Every attempt, every retry and the time spent waiting for a rate-limit slot are reported to the
+ * runner's `SyncStats`, which counts them to the stream being read.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform"
 import type { Scope } from "effect"
 import { Context, Duration, Effect, Schedule } from "effect"
 import { Redaction } from "../airbyte/Redaction.js"
+import * as SyncStats from "../airbyte/SyncStats.js"
 import type { ApiError } from "./Errors.js"
 import { describe, InvalidResponse, isRetryable, RequestTimeout, TransportError } from "./Errors.js"
 import * as RateLimit from "./RateLimit.js"
@@ -100,10 +103,10 @@ export const make = (options: TransportOptions): Effect.Effect<TransportShape, n
 
     const send = (path: string, params: Readonly<Record<string, string>>, request: string) =>
       Effect.zipRight(
-        limiter.take,
+        SyncStats.waitingForRateLimit(limiter.take),
         Effect.suspend(() => {
           requests++
-          return exchange(path, params, request)
+          return Effect.zipRight(SyncStats.countRequest, exchange(path, params, request))
         })
       )
 
@@ -177,11 +180,15 @@ export const withRetries = <A>(
     retrySchedule(options).pipe(
       Schedule.modifyDelayEffect(([retry, error], delay) => {
         const delayMs = Duration.toMillis(delay)
-        return Effect.logWarning(
-          `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${
-            describe(error)
-          }`
-        ).pipe(Effect.zipRight(waitFor(delayMs, request)), Effect.as(Duration.zero))
+        return SyncStats.countRetry.pipe(
+          Effect.zipRight(Effect.logWarning(
+            `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${
+              describe(error)
+            }`
+          )),
+          Effect.zipRight(waitFor(delayMs, request)),
+          Effect.as(Duration.zero)
+        )
       })
     )
   )

@@ -130,7 +130,8 @@ export const captureOutput = () => {
         if (then !== undefined) messages.push(then)
       }),
     unsafeWrite: (message) => void messages.push(message),
-    useFormat: () => Effect.void
+    useFormat: () => Effect.void,
+    stderr: { write: () => {}, isTerminal: false, columns: undefined }
   }
   return { messages, layer: Layer.succeed(Output, output) }
 }

@@ -55,7 +55,10 @@ describe("read --records-only", () => {
     const { config, sim } = await start()
     const { code, stderr, stdout } = await run(["read", "--config", config, "--records-only"])
     expect(code).toBe(0)
-    expect(stderr).toBe("")
+    // A read shorter than the progress interval: only the sync's last line.
+    expect(stderr).toBe(
+      `info: Sync done: ${sim.requests.length} requests (leads ${sim.requests.length}), 0 retried, 0 s waited for the rate limit, 10 records\n`
+    )
     const leads = stdout.trim().split("\n").map((line) => JSON.parse(line))
     expect(leads.map((lead) => `${lead.campaign_id}:${lead.id}`).sort()).toEqual(
       sim.leads().map((l) => `${l.campaignId}:${l.id}`).sort()
@@ -153,6 +156,60 @@ describe("--help", () => {
       expect(read.stdout).toContain(flag)
     }
     expect(read.stdout).toMatch(/--format csv --columns/)
+  })
+})
+
+describe("progress on stderr", () => {
+  it("writes a progress line every --progress-interval and the sync's last line to stderr, nothing more to stdout", async () => {
+    const sim = await startSimulator({ campaigns: 4, leadsPerCampaign: [30, 20, 10, 5], latencyMs: 40 })
+    simulators.push(sim)
+    const config = files.write({ api_key: sim.apiKey, base_url: sim.url, max_requests_per_second: 10, page_size: 10 })
+    const { code, stderr, stdout } = await run([
+      "read",
+      "--config",
+      config,
+      "--format",
+      "csv",
+      "--columns",
+      "id",
+      "--progress-interval",
+      "0.2"
+    ])
+    expect(code).toBe(0)
+    // stdout: the CSV alone, a header and one row per lead.
+    expect(stdout.split("\r\n")).toHaveLength(1 + 65 + 1)
+    expect(parseCsv(stdout).map((row) => row[0]).slice(1).sort()).toEqual(sim.leads().map((l) => String(l.id)).sort())
+    expect(parseCsv(stdout).every((row) => row.length === 1 && /^\d+$|^id$/.test(row[0]!))).toBe(true)
+    const lines = stderr.trimEnd().split("\n")
+    const progress = lines.slice(0, -1)
+    expect(progress.length).toBeGreaterThanOrEqual(2)
+    for (const line of progress) {
+      expect(line).toMatch(
+        /^progress: (starting|leads: (\d of 4 campaigns, )?[\d,]+ records?), [\d,]+ requests?, [\d.]+ s waited for the rate limit, [\d.]+ s elapsed(, about .+ left)?$/
+      )
+    }
+    expect(progress.some((line) => / of 4 campaigns, .*, about .+ left$/.test(line))).toBe(true)
+    expect(lines.at(-1)).toMatch(
+      new RegExp(
+        `^info: Sync done: ${sim.requests.length} requests \\(leads ${sim.requests.length}\\), 0 retried, [\\d.]+ s waited for the rate limit, 65 records$`
+      )
+    )
+    expect(stderr).not.toContain("\r")
+  })
+
+  it("--progress-interval 0 prints nothing on stderr; a protocol read never prints progress", async () => {
+    const { config } = await start()
+    const quiet = await run(["read", "--config", config, "--records-only", "--progress-interval", "0"])
+    expect(quiet.code).toBe(0)
+    expect(quiet.stderr).toBe("")
+    const protocol = await run(["read", "--config", config, "--stream", "leads", "--progress-interval", "0.001"])
+    expect(protocol.code).toBe(0)
+    expect(protocol.stderr).toBe("")
+    const messages = protocol.stdout.trim().split("\n").map((line) => JSON.parse(line))
+    expect(messages.filter((m) => m.type === "LOG" && /^Sync /.test(m.log.message)).map((m) => m.log.message)).toEqual([
+      expect.stringMatching(/^Sync done: \d+ requests \(leads \d+\)/)
+    ])
+    expect(protocol.stdout).not.toContain("progress:")
   })
 })
 

@@ -253,7 +253,12 @@ describe("an agency account synced every hour (issue 20)", () => {
             )
           }
           const email = dest.get("campaign_statistics", [reply.campaignId, reply.statsId])
-          expect(instant(email?.["reply_time"]), `${label}: reply_time of email ${reply.statsId} (campaign ${reply.campaignId}, ${reply.status}, sent ${String(email?.["sent_time"])})`).toBe(
+          expect(
+            instant(email?.["reply_time"]),
+            `${label}: reply_time of email ${reply.statsId} (campaign ${reply.campaignId}, ${reply.status}, sent ${
+              String(email?.["sent_time"])
+            })`
+          ).toBe(
             Date.parse(reply.at)
           )
         }

@@ -39,6 +39,10 @@ describe("campaign_analytics", () => {
       expect((record["campaign_lead_stats"] as Record<string, unknown>)["total"]).toBe(6)
     }
     expect(sim.requests.filter((r) => r.path.endsWith("/analytics"))).toHaveLength(4)
+    // One row per campaign, announced before the first record.
+    const estimates = result.messages.filter((m) => m.type === "TRACE" && m["trace"].type === "ESTIMATE")
+    expect(estimates.map((m) => m["trace"].estimate)).toEqual([{ name: STREAM, type: "STREAM", row_estimate: 4 }])
+    expect(result.messages.indexOf(estimates[0]!)).toBeLessThan(result.messages.findIndex((m) => m.type === "RECORD"))
   })
 
   it("reads the other campaigns when one is missing (404), then fails naming it", async () => {

@@ -1,7 +1,7 @@
 /**
  * The `campaign_analytics` stream: one record per campaign of the `CampaignList` (drafted ones
  * included: their zeros are data), from GET /campaigns/{id}/analytics, one request each. Full
- * refresh.
+ * refresh. It starts with an ESTIMATE of one row per campaign.
  */
 import { Either } from "effect"
 import { CampaignAnalyticsRecord, decodeCampaignAnalytics } from "../models/CampaignAnalytics.js"
@@ -30,5 +30,6 @@ export const campaignAnalytics = oneRequestPerCampaign({
   path: (campaignId) => `/campaigns/${campaignId}/analytics`,
   decode: (json, campaignId) => Either.map(decodeCampaignAnalytics(json, campaignId), (record) => [record]),
   // A drafted campaign's counts are zeros until it starts (read in a full refresh only).
-  drafted: "never"
+  drafted: "never",
+  rowsPerCampaign: 1
 })

@@ -31,25 +31,26 @@ const flags = (overrides: Partial<ShellFlags> = {}): ShellFlags => ({
   columns: Option.none(),
   stream: Option.none(),
   stateOutput: Option.none(),
+  progressInterval: Option.none(),
   ...overrides
 })
 
 describe("plan", () => {
   it("leaves a read without shell flags to the protocol, every stream", () => {
     expect(Shell.plan(FakeSource, flags())).toEqual(
-      Either.right({ rendering: { _tag: "Protocol" }, stream: undefined, stateOutput: undefined })
+      Either.right({ rendering: { _tag: "Protocol" }, stream: undefined, stateOutput: undefined, progressSeconds: 0 })
     )
   })
 
   it("prints the first stream as JSON Lines with --records-only", () => {
     expect(Shell.plan(FakeSource, flags({ recordsOnly: true }))).toEqual(
-      Either.right({ rendering: { _tag: "JsonLines" }, stream: "items", stateOutput: undefined })
+      Either.right({ rendering: { _tag: "JsonLines" }, stream: "items", stateOutput: undefined, progressSeconds: 10 })
     )
   })
 
   it("narrows a protocol read to --stream", () => {
     expect(Shell.plan(FakeSource, flags({ stream: Option.some("tags"), stateOutput: Option.some("s.json") }))).toEqual(
-      Either.right({ rendering: { _tag: "Protocol" }, stream: "tags", stateOutput: "s.json" })
+      Either.right({ rendering: { _tag: "Protocol" }, stream: "tags", stateOutput: "s.json", progressSeconds: 0 })
     )
   })
 
@@ -59,14 +60,20 @@ describe("plan", () => {
         Either.right({
           rendering: { _tag: "Csv", columns: ["tag", "meta.colour"] },
           stream: "tags",
-          stateOutput: undefined
+          stateOutput: undefined,
+          progressSeconds: 10
         })
       )
   })
 
   it("defaults CSV columns to the stream's choice, else the primary key and cursor", () => {
     expect(Shell.plan(FakeSource, flags({ format: Option.some("csv") }))).toEqual(
-      Either.right({ rendering: { _tag: "Csv", columns: ["id"] }, stream: "items", stateOutput: undefined })
+      Either.right({
+        rendering: { _tag: "Csv", columns: ["id"] },
+        stream: "items",
+        stateOutput: undefined,
+        progressSeconds: 10
+      })
     )
     const chosen = {
       ...FakeSource,
@@ -75,7 +82,12 @@ describe("plan", () => {
       ) => (stream.name === "tags" ? { ...stream, columns: ["tag", "id"] } : stream))
     }
     expect(Shell.plan(chosen, flags({ format: Option.some("csv"), stream: Option.some("tags") }))).toEqual(
-      Either.right({ rendering: { _tag: "Csv", columns: ["tag", "id"] }, stream: "tags", stateOutput: undefined })
+      Either.right({
+        rendering: { _tag: "Csv", columns: ["tag", "id"] },
+        stream: "tags",
+        stateOutput: undefined,
+        progressSeconds: 10
+      })
     )
   })
 
@@ -83,14 +95,16 @@ describe("plan", () => {
     const reasons = [
       flags({ recordsOnly: true, stream: Option.some("gadgets") }),
       flags({ format: Option.some("jsonl"), columns: Option.some("id") }),
-      flags({ columns: Option.some(" , ") })
+      flags({ columns: Option.some(" , ") }),
+      flags({ recordsOnly: true, progressInterval: Option.some(-1) })
     ].map((given) =>
       Either.match(Shell.plan(FakeSource, given), { onLeft: (error) => error.reason, onRight: () => "accepted" })
     )
     expect(reasons).toEqual([
       `unknown stream "gadgets" (this source has items, tags)`,
       "--columns applies to --format csv, not jsonl",
-      `--columns " , " names no column`
+      `--columns " , " names no column`,
+      "--progress-interval must be a number of seconds, 0 or more (got -1)"
     ])
   })
 })
@@ -108,26 +122,36 @@ const read = (config: FakeConfig, ...args: Array<string>) =>
 
 const lines = (text: string) => text.split("\n").filter((line) => line.length > 0)
 
+/** The sync's last line on stderr, for a fake read (which makes no request) of `stream`. */
+const done = (stream: string, records: number, outcome = "done") =>
+  `info: Sync ${outcome}: 0 requests (${stream} 0), 0 retried, 0 s waited for the rate limit, ${records} record${
+    records === 1 ? "" : "s"
+  }\n`
+
 describe("read with the shell flags", () => {
   it.effect("--records-only prints the first stream's records, one JSON per line, and nothing else", () =>
     Effect.gen(function*() {
       const result = yield* read({ items: [[1, 2], [3]], tags: 2 }, "--records-only")
-      expect(result).toEqual({ code: 0, stdout: `{"id":1}\n{"id":2}\n{"id":3}\n`, stderr: "" })
+      expect(result).toEqual({ code: 0, stdout: `{"id":1}\n{"id":2}\n{"id":3}\n`, stderr: done("items", 3) })
     }))
 
   it.effect("--format csv prints a header and one row per record; --stream and --columns pick what", () =>
     Effect.gen(function*() {
       const items = yield* read({ items: [[1, 2]], tags: 0 }, "--format", "csv")
-      expect(items).toEqual({ code: 0, stdout: "id\r\n1\r\n2\r\n", stderr: "" })
+      expect(items).toEqual({ code: 0, stdout: "id\r\n1\r\n2\r\n", stderr: done("items", 2) })
       const tags = yield* read({ items: [[1]], tags: 2 }, "--stream", "tags", "--columns", "tag,missing")
-      expect(tags).toEqual({ code: 0, stdout: "tag,missing\r\nt0,\r\nt1,\r\n", stderr: "" })
+      expect(tags).toEqual({ code: 0, stdout: "tag,missing\r\nt0,\r\nt1,\r\n", stderr: done("tags", 2) })
     }))
 
   it.effect("--stream narrows a protocol read to that stream", () =>
     Effect.gen(function*() {
       const result = yield* read({ items: [[1]], tags: 1 }, "--stream", "tags")
       expect(result.code).toBe(0)
-      const streams = lines(result.stdout).map((line) => JSON.parse(line)).map((message) =>
+      const messages = lines(result.stdout).map((line) => JSON.parse(line))
+      expect(messages.at(-1).log.message).toBe(
+        "Sync done: 0 requests (tags 0), 0 retried, 0 s waited for the rate limit, 1 record"
+      )
+      const streams = messages.filter((message) => message.type !== "LOG").map((message) =>
         message.record?.stream ?? message.state?.stream.stream_descriptor.name ??
           message.trace?.stream_status?.stream_descriptor.name
       )
@@ -170,7 +194,7 @@ describe("read with the shell flags", () => {
         "--state-output",
         state
       )
-      expect(second).toEqual({ code: 0, stdout: `{"id":4}\n{"id":5}\n`, stderr: "" })
+      expect(second).toEqual({ code: 0, stdout: `{"id":4}\n{"id":5}\n`, stderr: done("items", 2) })
       expect(JSON.parse(readFileSync(state, "utf8"))[0].stream.stream_state).toEqual({ cursor: 5 })
     }))
 
@@ -194,7 +218,11 @@ describe("read with the shell flags", () => {
         "--state-output",
         state
       )
-      expect(result).toEqual({ code: 1, stdout: `{"id":1}\n{"id":2}\n{"id":3}\n`, stderr: "error: items broke\n" })
+      expect(result).toEqual({
+        code: 1,
+        stdout: `{"id":1}\n{"id":2}\n{"id":3}\n`,
+        stderr: done("items", 3, "failed") + "error: items broke\n"
+      })
       expect(JSON.parse(readFileSync(state, "utf8"))).toEqual([
         { type: "STREAM", stream: { stream_descriptor: { name: "items" }, stream_state: { cursor: 3 } } }
       ])
@@ -206,7 +234,7 @@ describe("read with the shell flags", () => {
       const result = yield* read({ items: [[1]], tags: 0 }, "--records-only", "--state-output", state)
       expect(result.code).toBe(1)
       expect(result.stderr).toBe(
-        `error: Invalid --state-output file ${JSON.stringify(state)}: cannot be written (NotFound)\n`
+        done("items", 1) + `error: Invalid --state-output file ${JSON.stringify(state)}: cannot be written (NotFound)\n`
       )
     }))
 })
