@@ -131,7 +131,7 @@ const campaignJson = (campaign) => ({
   user_id: 196026,
   created_at: "2025-11-25T10:43:46.826Z",
   updated_at: "2025-11-25T14:02:21.776Z",
-  status: "ACTIVE",
+  status: campaign.status,
   name: `Bench campaign ${campaign.index}`,
   track_settings: ["DONT_EMAIL_OPEN"],
   scheduler_cron_value: { tz: "America/New_York", days: [1, 2, 3, 4, 5], endHour: "19:00", startHour: "09:00" },
@@ -149,7 +149,8 @@ const campaignJson = (campaign) => ({
 })
 
 /**
- * Starts the server. Options: campaigns, leads (per campaign) or campaignSpec [{id, leads}],
+ * Starts the server. Options: campaigns, leads (per campaign) or campaignSpec [{id, leads, status?}]
+ * (status ACTIVE unless given),
  * pageSize (pre-built, default 100), statistics (emails sent per campaign for GET
  * /campaigns/:id/statistics, pre-built in pages of 100; default 0), latencyMs (default 0), rateLimit (req/s, default none),
  * port (default 0 = any). Resolves to { port, url, stats(), reset(), close() }.
@@ -167,6 +168,7 @@ export const startServer = async (options = {}) => {
     const campaign = {
       id: spec.id,
       leads: spec.leads,
+      status: spec.status ?? "ACTIVE",
       index,
       offsets: globalOffset,
       pages: new Map(),
