@@ -10,9 +10,19 @@
 //
 //   node bench/many-campaigns.mjs [--campaigns 3000] [--leads 50] [--statistics 500]
 import { spawn } from "node:child_process"
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
+import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { API_KEY, startServer } from "./server.mjs"
 
@@ -73,11 +83,12 @@ const sync = async (state) => {
   const out = join(dir, "stdout.jsonl")
   const command = TIME === undefined ? [process.execPath, ...args] : [TIME, "-v", process.execPath, ...args]
   const result = await run(command, out)
-  const stdout = readFileSync(out, "utf8")
+  // stdout can pass 512 MB (a string's limit): read it a line at a time
+  const lines = createInterface({ input: createReadStream(out, "utf8"), crlfDelay: Infinity })
   const figure = (label) => Number(new RegExp(`${label}: ([\\d.:]+)`).exec(result.stderr ?? "")?.[1] ?? NaN)
   let stateCount = 0, stateBytes = 0, otherBytes = 0, largest = 0, records = 0
   const finals = new Map()
-  for (const line of stdout.split("\n")) {
+  for await (const line of lines) {
     if (line.length === 0) continue
     const bytes = Buffer.byteLength(line) + 1
     if (line.startsWith("{\"type\":\"STATE\"")) {
