@@ -23,11 +23,11 @@
 //
 //   node bench/agency.mjs [--campaigns-scale 1] [--leads 500] [--real-time]
 import { build } from "esbuild"
-import { spawn } from "node:child_process"
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { runToFile } from "./spawn.mjs"
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..")
 const MAIN = join(ROOT, "dist", "main.js")
@@ -92,20 +92,12 @@ const config = write("config.json", { api_key: sim.apiKey, base_url: sim.url, ma
 
 /** Runs the connector (asynchronously; the simulator lives in this process) with stdout to a file. */
 const connector = (args, out) =>
-  new Promise((resolve, reject) => {
-    const fd = openSync(out, "w")
-    const shift = offset === 0
-      ? []
-      : ["--import", `data:text/javascript,const now=Date.now;Date.now=()=>now()+${offset}`]
-    const child = spawn(process.execPath, [...shift, MAIN, ...args], { stdio: ["ignore", fd, "pipe"] })
-    let stderr = ""
-    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (status) => {
-      closeSync(fd)
-      resolve({ status, stderr })
-    })
-  })
+  runToFile([
+    process.execPath,
+    ...(offset === 0 ? [] : ["--import", `data:text/javascript,const now=Date.now;Date.now=()=>now()+${offset}`]),
+    MAIN,
+    ...args
+  ], out)
 
 const discovered = await connector(["discover", "--config", config], join(dir, "discover.jsonl"))
 if (discovered.status !== 0) throw new Error(`discover failed: ${discovered.stderr}`)

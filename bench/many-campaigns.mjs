@@ -9,22 +9,13 @@
 // bench/RESULTS.md (between `<!-- many-campaigns -->` markers; the rest is left alone).
 //
 //   node bench/many-campaigns.mjs [--campaigns 3000] [--leads 50] [--statistics 500]
-import { spawn } from "node:child_process"
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync
-} from "node:fs"
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { API_KEY, startServer } from "./server.mjs"
+import { runToFile } from "./spawn.mjs"
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..")
 const flag = (name, fallback) => {
@@ -62,27 +53,13 @@ const catalog = write("catalog.json", {
   }))
 })
 
-/** Runs a command with stdout to a file (the server lives in this process, so never spawnSync). */
-const run = (command, out) =>
-  new Promise((resolve, reject) => {
-    const fd = openSync(out, "w")
-    const child = spawn(command[0], command.slice(1), { stdio: ["ignore", fd, "pipe"] })
-    let stderr = ""
-    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (status) => {
-      closeSync(fd)
-      resolve({ status, stderr })
-    })
-  })
-
 /** One sync: its stdout measured, and the state input for the next one. */
 const sync = async (state) => {
   const args = [MAIN, "read", "--config", config, "--catalog", catalog]
   if (state !== undefined) args.push("--state", write("state.json", state))
   const out = join(dir, "stdout.jsonl")
   const command = TIME === undefined ? [process.execPath, ...args] : [TIME, "-v", process.execPath, ...args]
-  const result = await run(command, out)
+  const result = await runToFile(command, out)
   // stdout can pass 512 MB (a string's limit): read it a line at a time
   const lines = createInterface({ input: createReadStream(out, "utf8"), crlfDelay: Infinity })
   const figure = (label) => Number(new RegExp(`${label}: ([\\d.:]+)`).exec(result.stderr ?? "")?.[1] ?? NaN)
