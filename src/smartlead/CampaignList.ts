@@ -26,9 +26,6 @@ export interface CampaignListShape {
 /** The campaigns of this sync. */
 export class CampaignList extends Context.Tag("smartlead/CampaignList")<CampaignList, CampaignListShape>() {}
 
-/** Whether a campaign is known to have sent nothing (status `DRAFTED`). */
-export const isDrafted = (campaign: Campaign): boolean => campaign.status === "DRAFTED"
-
 /** The list for the configured ids (none, or empty: every campaign of the account). */
 export const make = (campaignIds: ReadonlyArray<number> | undefined) =>
   Effect.gen(function*() {

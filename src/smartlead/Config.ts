@@ -239,7 +239,7 @@ export const Config = Schema.Struct({
     integer(0, 720).annotations({
       title: "Inactive campaign interval (hours)",
       description:
-        "Campaigns that are PAUSED, COMPLETED or STOPPED (and, for leads and campaign_sequences, DRAFTED) are read once in this interval instead of every sync, spread over the syncs of the interval; a campaign whose status changed is read at once, ACTIVE ones every sync. Late replies, new leads and category changes in inactive campaigns reach the destination within this interval. 0 reads every campaign every sync. At most 720."
+        "Campaigns that are PAUSED, COMPLETED, STOPPED or ARCHIVED (and, for leads and campaign_sequences, DRAFTED) are read once in this interval instead of every sync, spread over the syncs of the interval; a campaign whose status changed is read at once, ACTIVE ones every sync. Late replies, new leads and category changes in inactive campaigns reach the destination within this interval. 0 reads every campaign every sync. At most 720."
     }),
     24
   ),

@@ -1,7 +1,10 @@
 /**
- * The `campaign_analytics` stream: one record per campaign of the `CampaignList` (drafted ones
- * included: their zeros are data), from GET /campaigns/{id}/analytics, one request each. Full
- * refresh. It starts with an ESTIMATE of one row per campaign.
+ * The `campaign_analytics` stream: one record per campaign of the `CampaignList`, from
+ * GET /campaigns/{id}/analytics, one request each, stamped with `fetched_at`. A full refresh
+ * reads every campaign (drafted ones included: their zeros are data); an incremental read is a
+ * snapshot of ACTIVE campaigns every sync and of inactive ones once per
+ * `inactive_campaign_interval_hours`, none of drafted ones. It starts with an ESTIMATE of one row
+ * per campaign it reads.
  */
 import { Either } from "effect"
 import { CampaignAnalyticsRecord, decodeCampaignAnalytics } from "../models/CampaignAnalytics.js"

@@ -1,7 +1,9 @@
 /**
  * The `campaign_sequences` stream: the steps (and A/B variants) of each campaign's sequence, for
- * every campaign of the `CampaignList`, from GET /campaigns/{id}/sequences, one request each.
- * Full refresh. With it, `campaign_statistics` rows gain the subject and body of the step and
+ * every campaign of the `CampaignList`, from GET /campaigns/{id}/sequences, one request each,
+ * stamped with `fetched_at`. A full refresh reads every campaign; an incremental read is a
+ * snapshot of each campaign once per `inactive_campaign_interval_hours` (steps change when
+ * someone edits them, not with sending), at once when its status changed. With it, `campaign_statistics` rows gain the subject and body of the step and
  * variant they were sent from.
  */
 import { CampaignSequenceRecord, decodeCampaignSequences } from "../models/CampaignSequences.js"

@@ -1,12 +1,13 @@
 /**
  * The `campaign_statistics` stream: one record per email sent, for every campaign of the
  * `CampaignList` except drafted ones (they have sent nothing, so they cost no request), from
- * GET /campaigns/{id}/statistics in pages of 100 (rows carry the email HTML). Incremental on
- * `sent_time` with per-campaign cursors: declared as data for the runner's
- * partitioned reader (`PerCampaign.incremental`), with the same safety rules as `leads`
- * (checkpoints, resume with the query the offset counted, paging that cannot skip rows). Opens, clicks and replies land on rows
- * days after they were sent, so each sync asks `sent_time_start_date` = cursor −
- * `statistics_lookback_days` and re-emits those rows; the date format lives in
+ * GET /campaigns/{id}/statistics in pages of 500. Incremental on `sent_time` with per-campaign
+ * cursors: declared as data for the runner's partitioned reader (`PerCampaign.incremental`),
+ * with the same safety rules as `leads` (checkpoints, resume with the query the offset counted,
+ * paging that cannot skip rows) and the same tiers (inactive campaigns on the slow clock). Each
+ * sync asks `sent_time_start_date` = cursor; opens, clicks and replies land on rows days after
+ * they were sent, so once per `statistics_lookback_interval_hours` a campaign's read reaches
+ * `statistics_lookback_days` further back and re-emits those rows. The date format lives in
  * `formatStartDate` and nowhere else. `email_message` is null unless
  * `statistics_include_email_body` is set.
  */
