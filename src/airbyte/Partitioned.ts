@@ -92,8 +92,11 @@ export const readPartitions = <P, A, E, R>(options: {
 }): Stream.Stream<A, E | PartitionsFailed<E>, R> =>
   Stream.suspend(() => {
     const failed: Array<{ readonly partition: string; readonly error: E }> = []
+    // Each reader is built when it starts (Stream.suspend), so what a partition's read holds
+    // (the keys it has delivered, its pages) is garbage once it ends, not kept by this array
+    // until the whole stream ends: at thousands of partitions that was most of the heap.
     const readers = options.partitions.map((partition) =>
-      options.read(partition).pipe(
+      Stream.suspend(() => options.read(partition)).pipe(
         Stream.catchAll((error) =>
           options.failures.isFatal(error)
             ? Stream.fail(error)
