@@ -159,18 +159,20 @@ if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true })
 else console.error(dir)
 
 // ----- the honest minimum of the first sync --------------------------------------------------------------
-// A paged read of n rows costs floor(n / 100) + 1 requests (each full page, then the short or
-// empty one that shows the end); every campaign's leads (drafted ones have leads too); the emails
-// of every campaign that sent any; one analytics and one sequences request per campaign; the
-// mailboxes; the campaign list and the lead categories once each (7,884 at the issue's account).
-const pages = (rows) => Math.floor(rows / 100) + 1
+// A paged read of n rows costs floor(n / page) + 1 requests (each full page, then the short or
+// empty one that shows the end), at the connector's page sizes (leads and mailboxes 100, emails
+// 500; the issue counted 100 everywhere: 7,884 at its account); every campaign's leads (drafted
+// ones have leads too); the emails of every campaign that sent any; one analytics request per
+// campaign that has sent (a drafted one's counts are zeros) and one sequences request per
+// campaign; the mailboxes; the campaign list and the lead categories once each.
+const pages = (rows, page = 100) => Math.floor(rows / page) + 1
 const finished = STATUSES.PAUSED + STATUSES.COMPLETED + STATUSES.STOPPED
 const minimum = {
   campaigns: 1,
   lead_categories: 1,
   leads: CAMPAIGNS * pages(LEADS),
-  statistics: STATUSES.ACTIVE * pages(SENDS_PER_DAY * ACTIVE_DAYS) + finished * pages(FINISHED_SENDS),
-  analytics: CAMPAIGNS,
+  statistics: STATUSES.ACTIVE * pages(SENDS_PER_DAY * ACTIVE_DAYS, 500) + finished * pages(FINISHED_SENDS, 500),
+  analytics: CAMPAIGNS - STATUSES.DRAFTED,
   sequences: CAMPAIGNS,
   email_accounts: pages(MAILBOXES)
 }
@@ -198,13 +200,13 @@ const lines = [
     Object.entries(STATUSES).map(([s, c]) => `${c} ${s}`).join(", ")
   }), ${LEADS} leads each, ACTIVE campaigns sending ${SENDS_PER_DAY} emails a day for ${ACTIVE_DAYS} days, the others ${
     n(FINISHED_SENDS)
-  } emails 40+ days ago, ${MAILBOXES} mailboxes; the simulator's agency shape (test/simulator/Agency.ts) on loopback, every stream discover lists (\`leads\` and \`campaign_statistics\` incremental), default settings but \`max_requests_per_second\` 1000. Requests per endpoint, counted by the simulator. Between the first and the hourly sync the simulator applied an hour: ${hour.newSends.length} emails sent and ${hour.newLeads.length} leads added (ACTIVE campaigns), ${hour.replies.length} replies (${
+  } emails 40+ days ago, ${MAILBOXES} mailboxes; the simulator's agency shape (test/simulator/Agency.ts) on loopback, every stream discover lists (incremental where it can be: \`leads\`, \`campaign_statistics\`, \`campaign_analytics\`, \`campaign_sequences\`), default settings but \`max_requests_per_second\` 1000. Requests per endpoint, counted by the simulator. Between the first and the hourly sync the simulator applied an hour: ${hour.newSends.length} emails sent and ${hour.newLeads.length} leads added (ACTIVE campaigns), ${hour.replies.length} replies (${
     hour.replies.filter((r) => r.status !== "ACTIVE").length
   } in COMPLETED campaigns), ${hour.opens.length} opens and ${hour.clicks.length} clicks on emails up to 14 days old. ${
     REAL_TIME
       ? "`--real-time`: the syncs ran on the real clock, minutes apart; the hour's data is timestamped between the previous sync and now, so a connector that schedules by elapsed time saw minutes pass, not an hour."
       : "Each sync after the first ran an hour later than the one before, on the connector's clock (its `Date.now()` shifted by a preloaded module) and the simulator's alike; the hour's data is timestamped within that hour."
-  } Issue 20's targets: an hourly sync ≤ 400 requests, a sync with nothing new ≤ 200, a first sync within 5 % of the honest minimum.`,
+  } Issue 20's targets: an hourly sync ≤ 400 requests, a sync with nothing new ≤ 200, a first sync within 5 % of the honest minimum (here at the connector's page sizes; the issue counted pages of 100 everywhere, 7,884 requests).`,
   "",
   `| requests | ${runs[0].name} | honest minimum | ${runs[1].name} | ${runs[2].name} |`,
   "|---|---|---|---|---|",
