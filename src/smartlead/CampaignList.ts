@@ -12,10 +12,12 @@ import { Context, Effect, Layer } from "effect"
 import { SmartLeadApi } from "./Api.js"
 import type { ApiError } from "./Errors.js"
 
-/** A campaign to read: its id, and its status (`ACTIVE`, `DRAFTED`, …) where known. */
+/** A campaign to read: its id, and its status (`ACTIVE`, `DRAFTED`, …) and `updated_at` where known. */
 export interface Campaign {
   readonly id: number
   readonly status: string | undefined
+  /** When the campaign was last edited (its `updated_at` as the list sends it). */
+  readonly updatedAt?: string
 }
 
 export interface CampaignListShape {
@@ -45,7 +47,12 @@ export const make = (campaignIds: ReadonlyArray<number> | undefined) =>
             continue
           }
           if (!byId.has(id)) {
-            byId.set(id, { id, status: typeof campaign["status"] === "string" ? campaign["status"] : undefined })
+            const updatedAt = campaign["updated_at"]
+            byId.set(id, {
+              id,
+              status: typeof campaign["status"] === "string" ? campaign["status"] : undefined,
+              ...(typeof updatedAt === "string" ? { updatedAt } : {})
+            })
           }
         }
         const found = Array.from(byId.values())

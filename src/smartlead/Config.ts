@@ -239,9 +239,17 @@ export const Config = Schema.Struct({
     integer(0, 720).annotations({
       title: "Inactive campaign interval (hours)",
       description:
-        "Campaigns that are PAUSED, COMPLETED, STOPPED or ARCHIVED (and, for leads and campaign_sequences, DRAFTED) are read once in this interval instead of every sync, spread over the syncs of the interval; a campaign whose status changed is read at once, ACTIVE ones every sync. Late replies, new leads and category changes in inactive campaigns reach the destination within this interval. 0 reads every campaign every sync. At most 720."
+        "Campaigns that are PAUSED, COMPLETED, STOPPED or ARCHIVED (and, for leads, DRAFTED) are read once in this interval instead of every sync, spread over the syncs of the interval; a campaign whose status changed is read at once, ACTIVE ones every sync. Late replies, new leads and category changes in inactive campaigns reach the destination within this interval. 0 reads every campaign every sync. At most 720."
     }),
     24
+  ),
+  sequences_interval_hours: withDefault(
+    integer(0, 2160).annotations({
+      title: "Sequences interval (hours)",
+      description:
+        "Incremental syncs of campaign_sequences read each campaign's steps once in this interval, spread over its syncs, and at once when the campaign's updated_at or status changed (an edit). 0 reads every campaign every sync. At most 2160 (90 days)."
+    }),
+    168
   ),
   statistics_include_email_body: withDefault(
     Schema.Boolean.annotations({

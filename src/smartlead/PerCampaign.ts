@@ -186,14 +186,21 @@ export const incremental = (
 /** The field every snapshot row carries: the start of the sync that fetched it (its cursor). */
 export const FETCHED_AT = "fetched_at"
 
+/** A short, stable digest of a text (a campaign's `updated_at`), so a label stays small in state. */
+const digest = (text: string): string => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return (h >>> 0).toString(36)
+}
+
 /**
  * A stream that makes one GET per campaign of the `CampaignList` (`campaign_analytics`,
  * `campaign_sequences`), as data: the body decoded into the campaign's records, each stamped
  * with `fetched_at`. A full refresh fetches every campaign; an incremental read (for a
- * destination that keeps the newest row per key) fetches ACTIVE campaigns every sync, or, with
- * `everyCampaignOnSlowClock`, every campaign once per `inactive_campaign_interval_hours`;
- * inactive ones once per that interval, a campaign whose status changed at once, and drafted
- * ones as `drafted` says.
+ * destination that keeps the newest row per key) fetches ACTIVE campaigns every sync, inactive
+ * ones once per `inactive_campaign_interval_hours`, a campaign whose status changed at once, and
+ * drafted ones as `drafted` says; or, with `changesWithEdits`, every campaign once per the
+ * interval it gives and at once when the campaign's status or `updated_at` changed.
  */
 export const oneRequestPerCampaign = (declared: {
   readonly name: string
@@ -204,8 +211,12 @@ export const oneRequestPerCampaign = (declared: {
   readonly path: (campaignId: number) => string
   readonly decode: (json: unknown, campaignId: number) => Either.Either<Array<JsonObject>, string>
   readonly drafted: Tiers.Cadence
-  /** What the snapshot changes with is not sending (a sequence's steps): every campaign is on the slow clock. */
-  readonly everyCampaignOnSlowClock?: boolean
+  /**
+   * What the snapshot changes with is an edit of the campaign, not sending (a sequence's steps):
+   * every campaign on this slow clock (hours; 0: every sync), and read at once when its
+   * `updated_at` (or status) changed.
+   */
+  readonly changesWithEdits?: { readonly intervalHours: (config: Config) => number }
   /** Rows each campaign answers, when that is fixed: the stream then starts with a row ESTIMATE. */
   readonly rowsPerCampaign?: number
 }): SourceStream<Config, SmartLeadError, SmartLeadApi | CampaignList, Cursor.State | undefined> => {
@@ -225,18 +236,25 @@ export const oneRequestPerCampaign = (declared: {
           const api = yield* SmartLeadApi
           const campaigns = yield* Effect.flatMap(CampaignList, (list) => list.campaigns)
           const incremental = syncMode === "incremental"
+          const edits = declared.changesWithEdits
           const events = Partitioned.snapshots(
             {
               name: declared.name,
               keys,
-              partitions: partitionsOf(campaigns, declared.drafted, config).map((partition) => {
-                return declared.everyCampaignOnSlowClock === true && partition.cadence === "sync"
-                  ? { ...partition, cadence: "interval" as const }
-                  : partition
-              }),
+              partitions: edits === undefined
+                ? partitionsOf(campaigns, declared.drafted, config)
+                : campaigns.map((campaign): Tiers.Partition => ({
+                  id: String(campaign.id),
+                  cadence: "interval",
+                  label: `${campaign.status ?? ""}@${
+                    campaign.updatedAt === undefined ? "" : digest(campaign.updatedAt)
+                  }`
+                })),
               fetch: (id) => api.get(declared.path(Number(id)), {}, (json) => declared.decode(json, Number(id))),
               concurrency: concurrency(config, campaigns.length),
-              intervalMs: config.inactive_campaign_interval_hours * HOUR_MS,
+              intervalMs:
+                (edits === undefined ? config.inactive_campaign_interval_hours : edits.intervalHours(config)) *
+                HOUR_MS,
               checkpointIntervalMs: config.checkpoint_interval_seconds * 1000,
               failures,
               noun: "campaign",

@@ -1,10 +1,12 @@
 /**
  * `campaign_sequences` end to end against the simulator: every step of every campaign once,
  * keyed by (campaign_id, id), variants under `sequence_variants` whichever name the API used,
- * valid against the discovered schema; the documented steps read too.
+ * valid against the discovered schema; the documented steps read too. Incremental: a snapshot of
+ * every campaign once per `sequences_interval_hours`, and at once of a campaign whose
+ * `updated_at` moved (an edit).
  */
 import { describe, expect, it } from "vitest"
-import { statusesOf } from "../helpers/Connector.js"
+import { recordsOf, runConnector, stateInput, statusesOf } from "../helpers/Connector.js"
 import { setup } from "../helpers/Reads.js"
 import { streamReader } from "../helpers/Streams.js"
 
@@ -51,5 +53,39 @@ describe("campaign_sequences", () => {
         typeof (r["seq_delay_details"] as Record<string, unknown>)["delay_in_days"] === "number"
       )
     ).toBe(true)
+  })
+
+  it("incremental: every campaign's steps once per interval, with fetched_at; a campaign whose updated_at moved at once, and only it", async () => {
+    const sim = await helpers.start({ campaigns: 3, leadsPerCampaign: 2 })
+    const catalog = helpers.files.write({
+      streams: [{
+        stream: { name: STREAM, json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
+        sync_mode: "incremental",
+        destination_sync_mode: "append_dedup"
+      }]
+    })
+    const config = helpers.configFor(sim)
+    const sync = (state?: unknown) => {
+      const args = ["read", "--config", config, "--catalog", catalog]
+      if (state !== undefined) args.push("--state", helpers.files.write(state))
+      return runConnector(args)
+    }
+    const first = await sync()
+    expect(first.code).toBe(0)
+    const startedAt = new Set(recordsOf(first.messages, STREAM).map((r) => r["fetched_at"]))
+    expect(startedAt.size).toBe(1)
+    expect(new Set(recordsOf(first.messages, STREAM).map((r) => r["campaign_id"]))).toEqual(new Set(sim.campaignIds))
+    sim.clearRequests()
+    // a week's interval: seconds later, no campaign is due
+    const second = await sync(stateInput(first.messages))
+    expect(second.code).toBe(0)
+    expect(recordsOf(second.messages, STREAM)).toEqual([])
+    expect(sim.requests.filter((r) => r.path.endsWith("/sequences"))).toEqual([])
+    // someone edits the second campaign: the list shows a new updated_at
+    const edited = sim.campaigns()[1]!
+    edited.updated_at = new Date().toISOString()
+    const third = await sync(stateInput(second.messages))
+    expect(third.code).toBe(0)
+    expect(new Set(recordsOf(third.messages, STREAM).map((r) => r["campaign_id"]))).toEqual(new Set([edited.id]))
   })
 })

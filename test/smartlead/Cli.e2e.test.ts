@@ -63,6 +63,7 @@ describe("spec", () => {
       "statistics_lookback_days",
       "statistics_lookback_interval_hours",
       "inactive_campaign_interval_hours",
+      "sequences_interval_hours",
       "statistics_include_email_body",
       "max_requests_per_second",
       "max_retries",

@@ -2,8 +2,8 @@
  * The `campaign_sequences` stream: the steps (and A/B variants) of each campaign's sequence, for
  * every campaign of the `CampaignList`, from GET /campaigns/{id}/sequences, one request each,
  * stamped with `fetched_at`. A full refresh reads every campaign; an incremental read is a
- * snapshot of each campaign once per `inactive_campaign_interval_hours` (steps change when
- * someone edits them, not with sending), at once when its status changed. With it, `campaign_statistics` rows gain the subject and body of the step and
+ * snapshot of each campaign once per `sequences_interval_hours` (steps change when someone edits
+ * the campaign, not with sending), and at once when its `updated_at` or status changed. With it, `campaign_statistics` rows gain the subject and body of the step and
  * variant they were sent from.
  */
 import { CampaignSequenceRecord, decodeCampaignSequences } from "../models/CampaignSequences.js"
@@ -21,7 +21,8 @@ export const campaignSequences = oneRequestPerCampaign({
   columns: ["campaign_id", "id", "seq_number", "subject", "seq_delay_details.delayInDays"],
   path: (campaignId) => `/campaigns/${campaignId}/sequences`,
   decode: decodeCampaignSequences,
-  // Steps change when someone edits them, not with sending: every campaign on the slow clock.
+  // Steps change when someone edits the campaign, not with sending: every campaign on its own slow
+  // clock, and at once when its updated_at moves.
   drafted: "interval",
-  everyCampaignOnSlowClock: true
+  changesWithEdits: { intervalHours: (config) => config.sequences_interval_hours }
 })
