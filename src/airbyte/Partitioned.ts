@@ -182,8 +182,6 @@ export interface Definition<E, R> {
   readonly offsetIgnored: (partition: string, offset: number) => E
   /** Work on a page before it is written (filling in names, say). */
   readonly enrich?: (rows: Array<JsonObject>) => Effect.Effect<void, never, R>
-  /** Requests made so far by the whole sync, for progress lines. */
-  readonly requestCount?: Effect.Effect<number>
   /** What a sweep's missing activity filter means for the user, for the WARN (`reconcile_interval_hours`, say). */
   readonly sweepFallback?: string
   /** What a partition is called in logs (`campaign`); `partition` by default. */
@@ -510,7 +508,7 @@ export const incremental = <E, R>(
       )
     }
     const progress = Effect.gen(function*() {
-      const requests = definition.requestCount === undefined ? undefined : yield* definition.requestCount
+      const requests = yield* SyncStats.currentStreamRequests
       const seconds = ((yield* Clock.currentTimeMillis) - syncStart) / 1000
       yield* Effect.logInfo(
         `${name}: ${counters.emitted} records, ${counters.pages} pages${

@@ -187,6 +187,17 @@ export const waitingForRateLimit = <A, E, R>(self: Effect.Effect<A, E, R>): Effe
 export const partitionsKnown = (total: number, noun: string): Effect.Effect<void> =>
   withStats((stats) => stats.partitions(total, noun))
 
+/** The requests counted so far to the current stream, where a sync is being counted. */
+export const currentStreamRequests: Effect.Effect<number | undefined> = Effect.flatMap(
+  Effect.serviceOption(SyncStats),
+  (stats) =>
+    Option.isNone(stats) ? Effect.succeed(undefined) : Effect.zipWith(
+      FiberRef.get(currentStream),
+      stats.value.snapshot,
+      (name, snapshot) => snapshot.streams.find((stream) => stream.name === (name ?? OUTSIDE_STREAMS))?.requests ?? 0
+    )
+)
+
 /** The engine's hook: one partition of the current stream ended. */
 export const partitionDone: Effect.Effect<void> = withStats((stats) => stats.partitionDone)
 

@@ -61,8 +61,6 @@ export interface SmartLeadApiShape {
     offset: number,
     limit: number
   ) => Effect.Effect<LeadsPage, ApiError>
-  /** Requests sent so far (every attempt counts). */
-  readonly requestCount: Effect.Effect<number>
 }
 
 /** The SmartLead API client. */
@@ -236,8 +234,7 @@ export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, neve
       get,
       listCampaigns: once(get("/campaigns", {}, (json) => decodeObjectArray(json, "campaign"))),
       listLeadCategories: once(get("/leads/fetch-categories", {}, (json) => decodeObjectArray(json, "lead category"))),
-      leadsPage,
-      requestCount: transport.requestCount
+      leadsPage
     } satisfies SmartLeadApiShape
   })
 

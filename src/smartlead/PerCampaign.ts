@@ -42,42 +42,23 @@ const PARTITIONS = "campaigns"
 const INACTIVE = new Set(["PAUSED", "COMPLETED", "STOPPED", "ARCHIVED"])
 
 /**
- * A campaign as a partition of the runner's engine: ACTIVE ones (and any whose status is unknown
- * or new) are read every sync, inactive ones on the slow clock, drafted ones as `drafted` says
- * (they have sent nothing, so they have no activity to sweep).
- */
-export const partitionOf = (campaign: Campaign, drafted: Tiers.Cadence): Tiers.Partition => {
-  const status = campaign.status
-  const cadence: Tiers.Cadence = status === undefined
-    ? "sync"
-    : status === "DRAFTED"
-    ? drafted
-    : INACTIVE.has(status)
-    ? "interval"
-    : "sync"
-  return {
-    id: String(campaign.id),
-    cadence,
-    ...(status === undefined ? {} : { label: status }),
-    ...(status === "DRAFTED" ? { sweep: false } : {})
-  }
-}
-
-/**
- * The campaigns of a sync as partitions. With `inactive_campaign_interval_hours` 0 there are no
- * tiers: every campaign is read every sync, sweeps included, as any other (but those of cadence
- * `never`, which have nothing to read).
+ * The campaigns of a sync as partitions of the runner's engine: ACTIVE ones (and any whose status
+ * is unknown or new) are read every sync, inactive ones on the slow clock, drafted ones as
+ * `drafted` says and without a sweep (they have sent nothing, so they have no activity). With
+ * `inactive_campaign_interval_hours` 0 the engine reads every campaign every sync, and drafted
+ * ones are swept as any other (those of cadence `never` still have nothing to read).
  */
 const partitionsOf = (
   campaigns: ReadonlyArray<Campaign>,
   drafted: Tiers.Cadence,
   config: Config
 ): Array<Tiers.Partition> =>
-  campaigns.map((campaign) => {
-    const partition = partitionOf(campaign, drafted)
-    if (config.inactive_campaign_interval_hours > 0 || partition.cadence === "never") return partition
-    return { id: partition.id, cadence: "sync", ...(partition.label === undefined ? {} : { label: partition.label }) }
-  })
+  campaigns.map(({ id, status }) => ({
+    id: String(id),
+    cadence: status === "DRAFTED" ? drafted : status !== undefined && INACTIVE.has(status) ? "interval" : "sync",
+    ...(status === undefined ? {} : { label: status }),
+    ...(status === "DRAFTED" && config.inactive_campaign_interval_hours > 0 ? { sweep: false } : {})
+  }))
 
 const HOUR_MS = 3_600_000
 
@@ -175,7 +156,6 @@ export const incremental = (
                 "the API answered the same page as at the previous offset, and again far past the end (it ignores offset); stopping rather than looping"
             }),
           ...(enrich === undefined ? {} : { enrich }),
-          requestCount: api.requestCount,
           noun: "campaign",
           ...(declared.sweepFallback === undefined ? {} : { sweepFallback: declared.sweepFallback })
         }, state)

@@ -50,8 +50,6 @@ export interface TransportShape {
     params: Readonly<Record<string, string>>,
     request: string
   ) => Effect.Effect<RawResponse, TransportError | InvalidResponse | RequestTimeout>
-  /** Requests sent so far (every attempt counts). */
-  readonly requestCount: Effect.Effect<number>
 }
 
 /** What the transport needs: an `HttpClient`, the shared `RateLimit`, `Redaction`, the `UserAgent` and a scope for its watchdog. */
@@ -68,7 +66,6 @@ export const make = (options: TransportOptions): Effect.Effect<TransportShape, n
     const { scrub } = yield* Redaction
     const headers = { "user-agent": yield* UserAgent, accept: "application/json" }
     const base = options.baseUrl.replace(/\/+$/, "")
-    let requests = 0
 
     const transportDetail = (error: HttpClientError.HttpClientError): string => {
       const cause = error.cause as
@@ -104,13 +101,10 @@ export const make = (options: TransportOptions): Effect.Effect<TransportShape, n
     const send = (path: string, params: Readonly<Record<string, string>>, request: string) =>
       Effect.zipRight(
         SyncStats.waitingForRateLimit(limiter.take),
-        Effect.suspend(() => {
-          requests++
-          return Effect.zipRight(SyncStats.countRequest, exchange(path, params, request))
-        })
+        Effect.suspend(() => Effect.zipRight(SyncStats.countRequest, exchange(path, params, request)))
       )
 
-    return { send, requestCount: Effect.sync(() => requests) } satisfies TransportShape
+    return { send } satisfies TransportShape
   })
 
 /** Retry-After in ms: delta-seconds or an HTTP date, relative to `now`. */
