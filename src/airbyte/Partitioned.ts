@@ -421,20 +421,18 @@ export const incremental = <E, R>(
       sweepMarginMs: settings.lookbackMs + CLOCK_MARGIN_MS,
       refreshMs: settings.refreshMs
     }
-    const intervalMs = settings.intervalMs ?? 0
-    const isSlow = (partition: Tiers.Partition) => intervalMs > 0 && partition.cadence === "interval"
-    // Which partitions this sync reads: every active one, an inactive one when its slot came, its
-    // label changed or a pass of it is under way, and none that has nothing to read.
-    // Each tier's partitions spread evenly over its interval.
-    const slowPhases = Tiers.spread(listed.filter(isSlow).map((p) => p.id), intervalMs)
+    // Which partitions this sync reads: every active one, an inactive one when its slot came or
+    // its label changed, any with a pass under way, and none that has nothing to read; the
+    // lookback re-reads of active ones spread over their own clock.
+    const tiers = Tiers.schedule(listed, settings.intervalMs ?? 0, syncStart)
+    const isSlow = tiers.isSlow
     const refreshPhases = Tiers.spread(
       listed.filter((p) => p.cadence !== "never" && !isSlow(p)).map((p) => p.id),
       settings.refreshMs ?? 0
     )
     const isDue = (partition: Tiers.Partition, entry: Cursor.Entry | undefined) =>
-      partition.cadence !== "never" &&
-      (!isSlow(partition) || entry === undefined || entry.pass !== undefined || entry.label !== partition.label ||
-        Tiers.isDue(partition.id, entry.refreshedAt, syncStart, intervalMs, slowPhases.get(partition.id)))
+      (partition.cadence !== "never" && entry?.pass !== undefined) ||
+      tiers.isDue(partition, entry === undefined ? undefined : { doneAt: entry.refreshedAt, label: entry.label })
     let skipped = 0
     let idle = 0
     let plans = listed.flatMap((partition) => {
@@ -611,17 +609,13 @@ export const snapshots = <E, R>(
     const listed = definition.partitions.map(Tiers.partitionOf)
     const state = Cursor.working(input, listed.map((partition) => partition.id))
     const entries = state.partitions!
-    const intervalMs = definition.intervalMs ?? 0
-    const isSlow = (partition: Tiers.Partition) => intervalMs > 0 && partition.cadence === "interval"
-    const phases = Tiers.spread(listed.filter(isSlow).map((p) => p.id), intervalMs)
+    const tiers = Tiers.schedule(listed, definition.intervalMs ?? 0, syncStart)
     const due = incremental
       ? listed.filter((partition) => {
-        if (partition.cadence === "never") return false
         const entry = input === undefined ? undefined : entries.get(partition.id)
         // A fetch time after this sync's start (a far-future state) is kept, as a cursor would be.
         if (entry?.cursor !== undefined && entry.cursor > syncStart) return false
-        return !isSlow(partition) || entry === undefined || entry.label !== partition.label ||
-          Tiers.isDue(partition.id, entry.cursor, syncStart, intervalMs, phases.get(partition.id))
+        return tiers.isDue(partition, entry === undefined ? undefined : { doneAt: entry.cursor, label: entry.label })
       })
       : listed
     if (incremental) {
@@ -652,7 +646,7 @@ export const snapshots = <E, R>(
           if (!incremental) return out
           entries.set(partition.id, {
             cursor: syncStart,
-            ...(isSlow(partition) && partition.label !== undefined ? { label: partition.label } : {})
+            ...(tiers.isSlow(partition) && partition.label !== undefined ? { label: partition.label } : {})
           })
           if (now - lastCheckpoint >= definition.checkpointIntervalMs) {
             lastCheckpoint = now

@@ -89,6 +89,37 @@ export const isDue = (
 ): boolean =>
   doneAt === undefined || intervalMs <= 0 || slot(now, intervalMs, phaseMs) > slot(doneAt, intervalMs, phaseMs)
 
+/** What a partition's state says of its last slow-clock read: when, and with which label. */
+export interface LastRead {
+  readonly doneAt: number | undefined
+  readonly label: string | undefined
+}
+
+/** Which partitions of a sync's list a sync at `now` reads, with inactive ones on a clock of `intervalMs`. */
+export interface Schedule {
+  /** On the slow clock: cadence `interval`, and an interval above 0. */
+  readonly isSlow: (partition: Partition) => boolean
+  /**
+   * Whether the sync reads the partition: never one of cadence `never`; every other one unless
+   * it is slow; a slow one never read, whose label changed, or whose slot (`spread` over the
+   * list's slow partitions) came since its last read.
+   */
+  readonly isDue: (partition: Partition, last: LastRead | undefined) => boolean
+}
+
+/** The schedule of a sync's partitions (see `Schedule`). */
+export const schedule = (partitions: ReadonlyArray<Partition>, intervalMs: number, now: number): Schedule => {
+  const isSlow = (partition: Partition) => intervalMs > 0 && partition.cadence === "interval"
+  const phases = spread(partitions.filter(isSlow).map((partition) => partition.id), intervalMs)
+  return {
+    isSlow,
+    isDue: (partition, last) =>
+      partition.cadence !== "never" &&
+      (!isSlow(partition) || last === undefined || last.label !== partition.label ||
+        isDue(partition.id, last.doneAt, now, intervalMs, phases.get(partition.id)))
+  }
+}
+
 /** The next instant after `doneAt` at which `isDue` turns true (for logs and tests). */
 export const nextDue = (
   id: string,
