@@ -391,10 +391,10 @@ const sweepFrom = (entry: Entry, policy: Policy): number | undefined => {
 }
 
 /** Where an incremental read from a cursor starts, with or without its lookback (see `Policy.refreshMs`). */
-const incrementalFrom = (entry: Entry & { readonly cursor: number }, policy: Policy, refresh: boolean) => {
-  if (policy.refreshMs === undefined) return fromCursor(entry.cursor, policy.lookbackMs)
-  if (!refresh) return fromCursor(entry.cursor, 0)
-  return fromCursor(Math.min(entry.cursor, entry.refreshedAt ?? entry.cursor), policy.lookbackMs)
+const incrementalFrom = (cursor: number, refreshedAt: number | undefined, policy: Policy, refresh: boolean) => {
+  if (policy.refreshMs === undefined) return fromCursor(cursor, policy.lookbackMs)
+  if (!refresh) return fromCursor(cursor, 0)
+  return fromCursor(Math.min(cursor, refreshedAt ?? cursor), policy.lookbackMs)
 }
 
 /**
@@ -424,7 +424,7 @@ export const plan = (entry: Entry | undefined, policy: Policy, refresh = false):
   if (reconcileDue(entry, policy) || entry.cursor === undefined) return full("reconcile")
   return {
     pass: {
-      from: incrementalFrom({ ...entry, cursor: entry.cursor }, policy, refresh),
+      from: incrementalFrom(entry.cursor, entry.refreshedAt, policy, refresh),
       full: false,
       startedAt: policy.syncStart
     },
