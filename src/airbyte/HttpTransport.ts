@@ -1,14 +1,14 @@
 /**
- * The HTTP client on Node: undici's keep-alive `Agent`, each response's body read and decoded in
- * the same promise that waits for its headers, and handed to the program as a response that
- * holds its text. `@effect/platform-node`'s undici client resolves at the headers and reads the
- * body in a second step; with that split, page bodies (and the socket buffers they are sliced
- * from) outlived two young-generation collections, reached the old generation, and were freed
- * only by the next full collection: on a 200,000-lead read the connector's ArrayBuffers peaked at
- * 40–65 MB instead of ~4 MB (bench/HOT-PATH.md §5). Requests are aborted through the
- * `AbortSignal` the platform gives (the request watchdog closes a request's scope); timeouts are
- * the caller's, so undici's own are off, as in the platform's client. undici is imported when
- * the layer is built, so commands that never talk to an API do not load it.
+ * The HTTP client on Node: `node:http`/`node:https` with one keep-alive `Agent` per scheme, each
+ * response's body read and decoded in the same callback that sees its end, and handed to the
+ * program as a response that holds its text. Node's own client (its HTTP parser is built in)
+ * replaced undici here: undici's half a megabyte of JavaScript and its WebAssembly parser cost
+ * about 15 MB of resident memory and a tenth of the CPU time of a 200,000-lead read (issue 23,
+ * bench/RESULTS.md). A body is never kept past its page: `@effect/platform-node`'s clients resolve
+ * at the headers and read the body in a second step, and with that split page bodies outlived two
+ * young-generation collections and reached the old generation (bench/HOT-PATH.md §5). Requests
+ * are aborted through the `AbortSignal` the platform gives (the request watchdog closes a
+ * request's scope); timeouts are the caller's. Only bodies given as bytes or text are sent.
  */
 import {
   Cookies,
@@ -20,9 +20,8 @@ import {
 } from "@effect/platform"
 import type { HttpClientRequest, UrlParams } from "@effect/platform"
 import { Effect, Inspectable, Layer, Option, Stream } from "effect"
-
-type Undici = typeof import("undici")
-type Agent = InstanceType<Undici["Agent"]>
+import * as Http from "node:http"
+import * as Https from "node:https"
 
 /** A response whose body has been read: its text is a field, dropped with the response. */
 class ReadResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
@@ -81,28 +80,85 @@ class BodyFailure {
   constructor(readonly status: number, readonly headers: Headers.Headers, readonly cause: unknown) {}
 }
 
-/** An `HttpClient` on `agent` whose responses arrive with their bodies read. */
-export const make = (agent: Agent): HttpClient.HttpClient =>
-  HttpClient.make((request, url, signal) =>
-    Effect.flatMap(
+/** The keep-alive agents a client sends through: one per scheme. */
+export interface Agents {
+  readonly http: Http.Agent
+  readonly https: Http.Agent
+}
+
+/** A request body as bytes or text; anything else (a stream, form data) is not sent by this client. */
+const bodyOf = (
+  body: HttpClientRequest.HttpClientRequest["body"]
+): { readonly ok: Uint8Array | string | undefined } | { readonly unsupported: string } => {
+  switch (body._tag) {
+    case "Empty":
+      return { ok: undefined }
+    case "Uint8Array":
+      return { ok: body.body }
+    case "Raw":
+      return typeof body.body === "string" || body.body instanceof Uint8Array
+        ? { ok: body.body }
+        : { unsupported: "a raw body that is neither text nor bytes" }
+    default:
+      return { unsupported: `a ${body._tag} body` }
+  }
+}
+
+/** One request on `agents`: resolves with the status, headers and whole body, read as text. */
+const send = (
+  agents: Agents,
+  request: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  signal: AbortSignal,
+  body: Uint8Array | string | undefined
+) =>
+  new Promise<ReadResponse | BodyFailure>((resolve, reject) => {
+    const https = url.protocol === "https:"
+    const outgoing = (https ? Https.request : Http.request)(url, {
+      method: request.method,
+      headers: body === undefined ? request.headers : { ...request.headers, "content-length": Buffer.byteLength(body) },
+      agent: https ? agents.https : agents.http,
+      signal
+    })
+    outgoing.once("error", reject)
+    outgoing.once("response", (incoming) => {
+      const headers = Headers.fromInput(incoming.headers as Headers.Input)
+      const status = incoming.statusCode ?? 0
+      const chunks: Array<Buffer> = []
+      let length = 0
+      incoming.on("data", (chunk: Buffer) => {
+        chunks.push(chunk)
+        length += chunk.length
+      })
+      incoming.once("end", () => {
+        // One chunk is decoded as it is; more are joined once. Nothing outlives this callback.
+        const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+        resolve(new ReadResponse(request, status, headers, decoder.decode(bytes)))
+      })
+      incoming.once("error", (cause) => resolve(new BodyFailure(status, headers, cause)))
+      incoming.once("aborted", () => resolve(new BodyFailure(status, headers, new Error("response aborted"))))
+    })
+    outgoing.end(body)
+  })
+
+const decoder = new TextDecoder()
+
+/** An `HttpClient` on `agents` whose responses arrive with their bodies read. */
+export const make = (agents: Agents): HttpClient.HttpClient =>
+  HttpClient.make((request, url, signal) => {
+    const body = bodyOf(request.body)
+    if ("unsupported" in body) {
+      return Effect.fail(
+        new HttpClientError.RequestError({
+          request,
+          reason: "Encode",
+          description: `${body.unsupported} is not sent by this client`
+        })
+      )
+    }
+    return Effect.flatMap(
       Effect.tryPromise({
-        try: async () => {
-          const response = await agent.request({
-            origin: url.origin,
-            path: url.pathname + url.search,
-            method: request.method,
-            headers: request.headers,
-            signal,
-            headersTimeout: 0,
-            bodyTimeout: 0
-          })
-          const headers = Headers.fromInput(response.headers as Headers.Input)
-          try {
-            return new ReadResponse(request, response.statusCode, headers, await response.body.text())
-          } catch (cause) {
-            return new BodyFailure(response.statusCode, headers, cause)
-          }
-        },
+        try: () => send(agents, request, url, signal, body.ok),
         catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
       }),
       (read) =>
@@ -117,19 +173,28 @@ export const make = (agent: Agent): HttpClient.HttpClient =>
           )
           : Effect.succeed(read)
     )
-  )
+  })
 
-/** The client on a keep-alive `Agent` that lives as long as the layer. */
+/**
+ * Idle sockets are kept 4 s (undici's default), or as long as the server's `Keep-Alive: timeout`
+ * hint allows; Node's agent applies the timeout to free sockets only.
+ */
+const AGENT_OPTIONS: Http.AgentOptions = { keepAlive: true, timeout: 4_000 }
+
+/** The client on keep-alive agents that live as long as the layer. */
 export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClient.HttpClient,
   Effect.map(
     Effect.acquireRelease(
-      Effect.promise(async () => {
-        // Bundled as a chunk, the CommonJS module arrives as the namespace's default export.
-        const undici = (await import("undici")) as Undici & { readonly default?: Undici }
-        return new (undici.default ?? undici).Agent()
-      }),
-      (agent) => Effect.promise(() => agent.destroy())
+      Effect.sync((): Agents => ({
+        http: new Http.Agent(AGENT_OPTIONS),
+        https: new Https.Agent(AGENT_OPTIONS)
+      })),
+      (agents) =>
+        Effect.sync(() => {
+          agents.http.destroy()
+          agents.https.destroy()
+        })
     ),
     make
   )

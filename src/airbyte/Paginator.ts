@@ -14,6 +14,7 @@
  * error, not a loop. Knows nothing of any API: the source supplies the fetch and the key.
  */
 import { Effect, Option, Stream } from "effect"
+import type { KeySet } from "./KeySet.js"
 import type { JsonObject } from "./Protocol.js"
 
 /** One page as an endpoint's decoder gives it. */
@@ -64,7 +65,7 @@ export interface PaginateOptions<E, R = never> {
   /** Rows of the previous page asked for again (0 turns shift detection off). */
   readonly overlap: number
   /** Keys already delivered in this sync (shared with a later sweep); the paginator adds to it. */
-  readonly seen: Set<unknown>
+  readonly seen: KeySet
   /** Full restarts allowed when rows moved too far to realign; after that the pass goes on and reports `missed`. */
   readonly maxRestarts: number
   /** The error for a server that ignores `offset`, given the offset asked for. */
@@ -177,9 +178,7 @@ export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.S
     }
     const fresh: Array<JsonObject> = []
     for (let i = from; i < count; i++) {
-      // One hash lookup per row: `add` leaves the size as it was when the key is there already.
-      const size = seen.size
-      if (seen.add(keys[i]).size === size) continue
+      if (!seen.add(keys[i])) continue
       fresh.push(rows[i]!)
     }
     const position = at.offset + count

@@ -18,6 +18,7 @@ import type { Duration } from "effect"
 import { Chunk, Clock, Data, Effect, Schedule, Stream } from "effect"
 import * as Cursor from "./Cursor.js"
 import * as Instant from "./Instant.js"
+import { KeySet } from "./KeySet.js"
 import type { Page, PageOut } from "./Paginator.js"
 import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
 import type { JsonObject } from "./Protocol.js"
@@ -217,7 +218,7 @@ const normalize = (
   rows: Array<JsonObject>,
   field: string,
   from: number | undefined,
-  drop: { readonly seen: Set<unknown>; readonly keyOf: (row: JsonObject) => unknown } | undefined,
+  drop: { readonly seen: KeySet; readonly keyOf: (row: JsonObject) => unknown } | undefined,
   futureAfter: number,
   counters: Counters
 ): number | undefined => {
@@ -274,7 +275,7 @@ const readPartition = <E, R>(
   const { settings } = definition
   const field = definition.keys.cursor
   const futureAfter = syncStart + FUTURE_SKEW_MS
-  const seen = new Set<unknown>()
+  const seen = new KeySet()
   // The partition's entry as of the last page delivered; the sweep starts from the main pass's.
   let current = initial
   const pages = (query: Query, offset: number, startKeys?: ReadonlyArray<unknown>) =>

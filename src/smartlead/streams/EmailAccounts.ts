@@ -5,6 +5,7 @@
  * short and rarely changes during a read), which stops a server that ignores offset. Full refresh. Credentials are dropped by the decoder (see `Credentials`).
  */
 import { Effect, Stream } from "effect"
+import { KeySet } from "../../airbyte/KeySet.js"
 import { paginate } from "../../airbyte/Paginator.js"
 import type { SourceStream, StreamEvent } from "../../airbyte/Source.js"
 import { checkpointEveryBatch, defineStream, records } from "../../airbyte/Source.js"
@@ -43,7 +44,7 @@ const read = (): Stream.Stream<StreamEvent, SmartLeadError, SmartLeadApi> =>
           startOffset: 0,
           // A mailbox list is read in one go and rarely changes under it: no overlap.
           overlap: 0,
-          seen: new Set(),
+          seen: new KeySet(),
           maxRestarts: 3,
           offsetIgnored: (offset) =>
             new InvalidResponse({

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
+import { KeySet } from "../../../src/airbyte/KeySet.js"
 import type { Page, PageOut } from "../../../src/airbyte/Paginator.js"
 import { paginate } from "../../../src/airbyte/Paginator.js"
 import type { JsonObject } from "../../../src/airbyte/Protocol.js"
@@ -45,7 +46,7 @@ const run = (
   maxRestarts = 3
 ) =>
   Effect.gen(function*() {
-    const seen = new Set<unknown>()
+    const seen = new KeySet()
     const result = yield* Stream.runCollect(
       paginate({
         fetch: fetchFrom(s),

@@ -1,0 +1,63 @@
+/**
+ * `KeySet` against a `Set`: any sequence of adds, deletes and lookups of numeric ids (SmartLead's
+ * are above 2^31), small integers, negative zero and string ids answers as a `Set` would, with
+ * merges into the sorted array on the way (a batch of 3 keys, so a few keys merge many times).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
+import { BATCH, KeySet } from "../../../src/airbyte/KeySet.js"
+
+const key = fc.oneof(
+  fc.integer({ min: 0, max: 40 }).map((n) => 2_995_276_770 + n),
+  fc.integer({ min: -5, max: 5 }),
+  fc.constant(-0),
+  fc.constantFrom("a", "b", "2995276770"),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY)
+)
+const op = fc.tuple(fc.constantFrom("add", "delete", "has"), key)
+
+describe("KeySet", () => {
+  it("answers as a Set does for any sequence of operations", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), fc.integer({ min: 1, max: 5 }), (ops, batch) => {
+        const model = new Set<unknown>()
+        const set = new KeySet(batch)
+        for (const [name, k] of ops) {
+          if (name === "add") {
+            const fresh = !model.has(k)
+            model.add(k)
+            expect(set.add(k)).toBe(fresh)
+          } else if (name === "delete") {
+            expect(set.delete(k)).toBe(model.delete(k))
+          } else {
+            expect(set.has(k)).toBe(model.has(k))
+          }
+          expect(set.size).toBe(model.size)
+        }
+        for (const k of model) expect(set.has(k)).toBe(true)
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("keeps 300,000 ids in about 8 bytes each and finds every one", () => {
+    const set = new KeySet()
+    const n = 300_000
+    // Ids in no order: a multiplicative hash of the index, all above 2^31.
+    const id = (i: number) => 3_000_000_000 + ((i * 2_654_435_761) % 4_294_967_291)
+    let added = 0
+    for (let i = 0; i < n; i++) if (set.add(id(i))) added++
+    expect(added).toBe(n)
+    expect(set.size).toBe(n)
+    let found = 0
+    for (let i = 0; i < n; i += 997) if (!set.add(id(i))) found++
+    expect(found).toBe(Math.ceil(n / 997))
+    expect(set.has(id(n))).toBe(false)
+    // The sorted array holds all but the recent keys (at most a sixteenth), 8 bytes each, with
+    // at most a quarter spare.
+    const internals = set as unknown as { sorted: Float64Array; recent: Set<number> }
+    expect(internals.recent.size).toBeLessThanOrEqual(Math.max(BATCH, n / 16))
+    expect(internals.sorted.byteLength).toBeGreaterThanOrEqual((n - internals.recent.size) * 8)
+    expect(internals.sorted.byteLength).toBeLessThanOrEqual(n * 8 * 1.25)
+  })
+})
