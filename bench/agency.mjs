@@ -27,7 +27,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { runToFile } from "./spawn.mjs"
+import { nodeFlagsOf, runToFile } from "./spawn.mjs"
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..")
 const MAIN = join(ROOT, "dist", "main.js")
@@ -94,6 +94,7 @@ const config = write("config.json", { api_key: sim.apiKey, base_url: sim.url, ma
 const connector = (args, out) =>
   runToFile([
     process.execPath,
+    ...nodeFlagsOf(MAIN),
     ...(offset === 0 ? [] : ["--import", `data:text/javascript,const now=Date.now;Date.now=()=>now()+${offset}`]),
     MAIN,
     ...args

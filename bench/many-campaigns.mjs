@@ -15,7 +15,7 @@ import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { API_KEY, startServer } from "./server.mjs"
-import { runToFile } from "./spawn.mjs"
+import { nodeFlagsOf, runToFile } from "./spawn.mjs"
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..")
 const flag = (name, fallback) => {
@@ -55,7 +55,7 @@ const catalog = write("catalog.json", {
 
 /** One sync: its stdout measured, and the state input for the next one. */
 const sync = async (state) => {
-  const args = [MAIN, "read", "--config", config, "--catalog", catalog]
+  const args = [...nodeFlagsOf(MAIN), MAIN, "read", "--config", config, "--catalog", catalog]
   if (state !== undefined) args.push("--state", write("state.json", state))
   const out = join(dir, "stdout.jsonl")
   const command = TIME === undefined ? [process.execPath, ...args] : [TIME, "-v", process.execPath, ...args]

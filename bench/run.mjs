@@ -24,7 +24,8 @@
 //   f. (only with --only …,f) one campaign of 1,000,000 leads against 200,000: the same peak RSS
 //      (target: ratio within 0.9–1.1)
 //
-// The connector runs as its image's ENTRYPOINT runs it, `node dist/main.js` (no Node flags). Every
+// The connector runs as its image's ENTRYPOINT runs it: `node <flags> dist/main.js`, the flags read
+// from the launcher's first line (`#!/usr/bin/env -S node <flags>`, which the Dockerfile repeats). Every
 // process (connector, baseline, `node -e 0`) runs on the same Node: this one, or --node (the image
 // has Node 24, whose compile cache the launcher uses; Node 20 loads the bundle without one).
 // The SmartLead server (bench/server.mjs) runs in its own forked process on 127.0.0.1, so the
@@ -38,6 +39,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
+import { nodeFlagsOf } from "./spawn.mjs"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "..")
@@ -79,6 +81,8 @@ const BUNDLE_MTIME = statSync(MAIN).mtime
 cpSync(path.join(root, "dist"), path.join(tmp, "dist"), { recursive: true })
 writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ type: "module" }))
 const BUNDLE = path.join(tmp, "dist", "main.js")
+/** The connector as its image runs it: node, the launcher's V8 flags, dist/main.js. */
+const CONNECTOR = [...nodeFlagsOf(BUNDLE), BUNDLE]
 const bundleFiles = readdirSync(path.join(tmp, "dist"), { recursive: true })
   .map(String)
   .filter((file) => /\.(js|cjs|mjs|map)$/.test(file))
@@ -328,7 +332,7 @@ const leadsCatalog = writeJson("catalog.json", {
     destination_sync_mode: "overwrite"
   }]
 })
-const connectorArgs = (configFile) => [BUNDLE, "read", "--config", configFile, "--catalog", leadsCatalog]
+const connectorArgs = (configFile) => [...CONNECTOR, "read", "--config", configFile, "--catalog", leadsCatalog]
 const baselineArgs = (
   url,
   extra = []
@@ -874,7 +878,7 @@ const partC = async () => {
 const partD = async () => {
   const n = Math.max(10, RUNS * 2)
   log(`d. start-up: node dist/main.js spec vs node -e 0, ${n} runs each`)
-  await run(NODE, [BUNDLE, "spec"], { timeoutMs: 30_000 }) // warm the file cache (and fill the compile cache)
+  await run(NODE, [...CONNECTOR, "spec"], { timeoutMs: 30_000 }) // warm the file cache (and fill the compile cache)
   const spec = []
   const bare = []
   const specCpu = []
@@ -886,7 +890,7 @@ const partD = async () => {
       const p = await runCpu([PEER, "spec"], { timeoutMs: 30_000 })
       if (check(`d peer spec run ${i + 1}`, p, undefined)) peerSpec.push(p.wallMs)
     }
-    const a = await runCpu([BUNDLE, "spec"], { timeoutMs: 30_000 })
+    const a = await runCpu([...CONNECTOR, "spec"], { timeoutMs: 30_000 })
     if (check(`d spec run ${i + 1}`, a, undefined)) {
       spec.push(a.wallMs)
       specCpu.push(a.cpuMs)
@@ -984,7 +988,7 @@ const partE = async () => {
         destination_sync_mode: "overwrite"
       }]
     })
-    const connector = [BUNDLE, "read", "--config", config, "--catalog", catalog]
+    const connector = [...CONNECTOR, "read", "--config", config, "--catalog", catalog]
     const baselineArgs = [
       path.join(here, "baseline.mjs"),
       "--base-url",

@@ -1,7 +1,7 @@
 // Runs a command with its stdout to a file and its stderr collected, asynchronously: the bench
 // scenarios serve the API from their own process, and spawnSync would block its event loop.
 import { spawn } from "node:child_process"
-import { closeSync, openSync } from "node:fs"
+import { closeSync, openSync, readFileSync } from "node:fs"
 
 /** Runs `command` (argv) with stdout to `out`; resolves to its exit status and stderr. */
 export const runToFile = (command, out) =>
@@ -19,3 +19,12 @@ export const runToFile = (command, out) =>
       resolve({ status, stderr })
     })
   })
+
+/**
+ * The node flags the connector runs with, from its launcher's first line
+ * (`#!/usr/bin/env -S node <flags>`, the Dockerfile's ENTRYPOINT repeats them): the bench runs
+ * `node <flags> dist/main.js` as the image does.
+ */
+export const nodeFlagsOf = (launcher) =>
+  readFileSync(launcher, "utf8").split("\n", 1)[0].replace(/^#!\/usr\/bin\/env( -S)? node ?/, "").split(" ")
+    .filter(Boolean)

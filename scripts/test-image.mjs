@@ -34,7 +34,10 @@ import { fileURLToPath } from "node:url"
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"))
 const TAG = process.env.IMAGE_TAG ?? "airbyte/source-smartlead:test"
-const ENTRYPOINT = ["/usr/local/bin/node", "/airbyte/integration_code/dist/main.js"]
+// The node flags are the launcher's: its first line is `#!/usr/bin/env -S node <flags>`.
+const NODE_FLAGS = readFileSync(join(repo, "src", "launcher.ts"), "utf8").split("\n")[0]
+  .replace(/^#!\/usr\/bin\/env -S node ?/, "").split(" ").filter(Boolean)
+const ENTRYPOINT = ["/usr/local/bin/node", ...NODE_FLAGS, "/airbyte/integration_code/dist/main.js"]
 const SIZE_TARGET_MB = 250
 const SIZE_LIMIT_MB = 400
 const RUN_TIMEOUT_MS = 180_000
@@ -385,7 +388,8 @@ const main = async () => {
       for (const [launcher, args, bundle] of programs) {
         const r = await runImage({
           entrypoint: "/usr/local/bin/node",
-          args: [`/airbyte/integration_code/dist/${launcher}`, ...args],
+          // as the ENTRYPOINT and the launchers' first line run them: V8's flags key the cache
+          args: [...NODE_FLAGS, `/airbyte/integration_code/dist/${launcher}`, ...args],
           env: { NODE_DEBUG_NATIVE: "COMPILE_CACHE" }
         })
         assert(r.status === 0, `${launcher} ${args.join(" ")}: ${describeRun(r)}`)

@@ -246,6 +246,31 @@ describe("metadata.yaml", () => {
   })
 })
 
+describe("the node flags", () => {
+  // The launcher's first line is where they are set and explained; the image runs the same.
+  const first = text("src/launcher.ts").split("\n")[0]!
+  const flags = /^#!\/usr\/bin\/env -S node ((?:--[a-z-]+=\d+ ?)+)$/.exec(first)?.[1]?.trim().split(" ")
+  const dockerfile = text("Dockerfile")
+
+  it("are the launcher's V8 heap flags, in its first line", () => {
+    expect(flags).toEqual(["--max-semi-space-size=4", "--heap-growing-percent=30"])
+  })
+
+  it("are the Dockerfile's ENTRYPOINT, AIRBYTE_ENTRYPOINT and the flags it fills the compile cache with", () => {
+    const program = "/airbyte/integration_code/dist/main.js"
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1]
+    expect(JSON.parse(entrypoint ?? "null")).toEqual(["/usr/local/bin/node", ...flags!, program])
+    expect(/^ENV AIRBYTE_ENTRYPOINT="([^"]+)"$/m.exec(dockerfile)?.[1]).toBe(
+      ["/usr/local/bin/node", ...flags!, program].join(" ")
+    )
+    expect(/^ARG NODE_FLAGS="([^"]+)"$/m.exec(dockerfile)?.[1]).toBe(flags!.join(" "))
+  })
+
+  it("start both built programs (the bundler keeps the launcher's first line)", () => {
+    for (const launcher of ["dist/main.js", "dist/tap.js"]) expect(text(launcher).split("\n")[0]).toBe(first)
+  })
+})
+
 describe("integration_tests/", () => {
   it("configured_catalog.json equals catalog.json", () => {
     expect(json(generator.CONFIGURED_CATALOG_PATH)).toEqual(catalog)

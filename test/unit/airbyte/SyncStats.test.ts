@@ -5,7 +5,7 @@
  * done of the total, the last line of a sync, and the estimate of what is left.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect, FastCheck as fc, Fiber, TestClock } from "effect"
 import * as SyncStats from "../../../src/airbyte/SyncStats.js"
 
 const inStream = (name: string) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -111,6 +111,26 @@ describe("SyncStats", () => {
       "3 min 20 s",
       "1 h",
       "2 h 6 min"
+    ])
+  })
+
+  it("writes counts as en-US does, without loading ICU", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer(), fc.nat({ max: 1e15 }), fc.double({ min: -1e12, max: 1e12, noNaN: true })),
+        (n) => {
+          expect(SyncStats.count(n)).toBe(n.toLocaleString("en-US"))
+        }
+      ),
+      { numRuns: 500 }
+    )
+    expect([0, 999, 1000, 3704, 1234567, -1000].map(SyncStats.count)).toEqual([
+      "0",
+      "999",
+      "1,000",
+      "3,704",
+      "1,234,567",
+      "-1,000"
     ])
   })
 })
