@@ -4,10 +4,10 @@
 // src/ files and lines, the sources themselves are not shipped), started by a tiny ESM launcher
 // (dist/main.js, dist/tap.js; src/launcher.ts) that switches on Node's compile cache and imports
 // the program; and the SmartLead simulator used by the demo and the image test into
-// dist-dev/simulator.js. Splitting keeps code a command does not run out of every start: what a
-// dynamic `import()` reaches (the undici HTTP client, for `check` and `read` only) lies in its own
-// chunk, loaded on first use, and ES modules evaluate their top level without esbuild's lazy
-// CommonJS wrappers, so Node's compile cache holds that code too.
+// dist-dev/simulator.js. The two programs share one chunk; a dynamic `import()` would get a chunk
+// of its own, loaded on first use. ES modules evaluate their top level without esbuild's lazy
+// CommonJS wrappers, so Node's compile cache holds that code too. The launcher's first line (its
+// `#!/usr/bin/env -S node <flags>`, with the V8 heap flags) is kept as the first line of both.
 import { build } from "esbuild"
 import { chmod, rm } from "node:fs/promises"
 
@@ -41,7 +41,7 @@ await build({
   outdir: "dist",
   outExtension: { ".js": ".mjs" },
   chunkNames: "chunks/[name]-[hash]",
-  // CommonJS packages (undici) call require for Node built-ins, which ESM lacks: each chunk gets
+  // CommonJS packages call require for Node built-ins, which ESM lacks: each chunk gets
   // one, made on first call (createRequire costs a few ms at start in every chunk otherwise).
   banner: {
     js:

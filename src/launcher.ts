@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=30
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=30 --single-threaded-gc
 /**
  * Start-up of the bundled executables (`dist/main.js`, `dist/tap.js`): each program is an ES
  * module beside its launcher (with chunks it shares in `dist/chunks/`), imported once the compile
@@ -13,11 +13,13 @@
  *
  * The first line also sets the V8 heap the connector runs with, and the Dockerfile's ENTRYPOINT
  * repeats it (a unit test keeps the two equal; the benchmark reads it from here): a young
- * generation of at most 4 MB a semi-space, and an old generation collected once it has grown 30 %
- * past what the last full collection kept. A read allocates fast and keeps little (a page at a
- * time, the partitions' cursors), and V8's defaults size the heap for the opposite: on Node 24 a
- * 200,000-lead read peaked at 260 MB with them and 120 MB with these, for about 5 % more CPU
- * time (bench/RESULTS.md, issue 23). `env -S` passes them on (GNU coreutils ≥ 8.30, macOS).
+ * generation of at most 4 MB a semi-space, an old generation collected once it has grown 30 %
+ * past what the last full collection kept, and the collector's work done on the main thread. A
+ * read allocates fast and keeps little (a page at a time, the partitions' cursors), and V8's
+ * defaults size the heap for the opposite: on Node 24 a 200,000-lead read peaked at 260 MB with
+ * them and about 125 MB with these; collecting on one thread saves the helper threads'
+ * hand-offs, about 6 % of the CPU time of a 20-campaign read (bench/RESULTS.md, issue 23).
+ * `env -S` passes them on (GNU coreutils ≥ 8.30, macOS).
  */
 import Module from "node:module"
 import { fileURLToPath } from "node:url"
