@@ -26,5 +26,7 @@ export const runToFile = (command, out) =>
  * `node <flags> dist/main.js` as the image does.
  */
 export const nodeFlagsOf = (launcher) =>
-  readFileSync(launcher, "utf8").split("\n", 1)[0].replace(/^#!\/usr\/bin\/env( -S)? node ?/, "").split(" ")
+  process.env.BENCH_NODE_FLAGS !== undefined
+    ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) // to try other flags: BENCH_NODE_FLAGS="…"
+    : readFileSync(launcher, "utf8").split("\n", 1)[0].replace(/^#!\/usr\/bin\/env( -S)? node ?/, "").split(" ")
     .filter(Boolean)

@@ -5,10 +5,14 @@
  * ids) costs a heap number and a table slot, about 50 bytes, so a million-row campaign would hold
  * 50 MB. Here finite numbers go to a small `Set` of recent keys that is merged, once it holds
  * `BATCH` keys and a sixteenth of the merged ones (so merging stays linear overall), into one
- * sorted `Float64Array` (grown by a quarter at a time, merged in place from its end); lookups
- * there are a binary search. About 11 bytes a key in all. Any other key (a string id) stays in a `Set`. A
+ * sorted typed array (grown by a quarter at a time, merged in place from its end): a
+ * `Uint32Array` while every key is an integer from 0 to 2^32 − 1 (SmartLead's lead ids, so far),
+ * a `Float64Array` once one is not. Lookups there are a binary search. About 6 bytes a key in
+ * all (11 with doubles). Any other key (a string id) stays in a `Set`. A
  * key deleted after it was merged is remembered as deleted until it is added again.
  */
+
+const MAX_UINT32 = 0xffff_ffff
 
 /** Recent numeric keys kept in a `Set` before they are merged into the sorted array. */
 export const BATCH = 4096
@@ -18,7 +22,7 @@ export class KeySet {
   private recent = new Set<number>()
   private others = new Set<unknown>()
   private deleted = new Set<number>()
-  private sorted = new Float64Array(0)
+  private sorted: Uint32Array | Float64Array = new Uint32Array(0)
   private count = 0
   private length = 0
 
@@ -89,8 +93,14 @@ export class KeySet {
     const incoming = Float64Array.from(this.recent).sort()
     this.recent.clear()
     const total = this.length + incoming.length
-    if (total > this.sorted.length) {
-      const grown = new Float64Array(Math.max(total, Math.ceil(this.sorted.length * 1.25)))
+    // Ids that fit in 32 bits unsigned (SmartLead's, so far) take 4 bytes; any other number
+    // turns the array into doubles for good.
+    const narrow = this.sorted instanceof Uint32Array &&
+      (incoming.length === 0 || (incoming[0]! >= 0 && incoming[incoming.length - 1]! <= MAX_UINT32)) &&
+      incoming.every(Number.isInteger)
+    if (total > this.sorted.length || !narrow && this.sorted instanceof Uint32Array) {
+      const capacity = Math.max(total, Math.ceil(this.sorted.length * 1.25))
+      const grown = narrow ? new Uint32Array(capacity) : new Float64Array(capacity)
       grown.set(this.sorted.subarray(0, this.length))
       this.sorted = grown
     }

@@ -9,6 +9,8 @@ import { BATCH, KeySet } from "../../../src/airbyte/KeySet.js"
 
 const key = fc.oneof(
   fc.integer({ min: 0, max: 40 }).map((n) => 2_995_276_770 + n),
+  fc.integer({ min: -2, max: 2 }).map((n) => 4_294_967_295 + n), // either side of 2^32
+  fc.constant(0.5),
   fc.integer({ min: -5, max: 5 }),
   fc.constant(-0),
   fc.constantFrom("a", "b", "2995276770"),
@@ -40,11 +42,11 @@ describe("KeySet", () => {
     )
   })
 
-  it("keeps 300,000 ids in about 8 bytes each and finds every one", () => {
+  it("keeps 300,000 ids in about 4 bytes each while they fit 32 bits, and finds every one", () => {
     const set = new KeySet()
     const n = 300_000
     // Ids in no order: a multiplicative hash of the index, all above 2^31.
-    const id = (i: number) => 3_000_000_000 + ((i * 2_654_435_761) % 4_294_967_291)
+    const id = (i: number) => (i * 2_654_435_761) % 4_294_967_291
     let added = 0
     for (let i = 0; i < n; i++) if (set.add(id(i))) added++
     expect(added).toBe(n)
@@ -53,11 +55,17 @@ describe("KeySet", () => {
     for (let i = 0; i < n; i += 997) if (!set.add(id(i))) found++
     expect(found).toBe(Math.ceil(n / 997))
     expect(set.has(id(n))).toBe(false)
-    // The sorted array holds all but the recent keys (at most a sixteenth), 8 bytes each, with
+    // The sorted array holds all but the recent keys (at most a sixteenth), 4 bytes each, with
     // at most a quarter spare.
-    const internals = set as unknown as { sorted: Float64Array; recent: Set<number> }
+    const internals = set as unknown as { sorted: Uint32Array | Float64Array; recent: Set<number> }
+    expect(internals.sorted).toBeInstanceOf(Uint32Array)
     expect(internals.recent.size).toBeLessThanOrEqual(Math.max(BATCH, n / 16))
-    expect(internals.sorted.byteLength).toBeGreaterThanOrEqual((n - internals.recent.size) * 8)
-    expect(internals.sorted.byteLength).toBeLessThanOrEqual(n * 8 * 1.25)
+    expect(internals.sorted.byteLength).toBeGreaterThanOrEqual((n - internals.recent.size) * 4)
+    expect(internals.sorted.byteLength).toBeLessThanOrEqual(n * 4 * 1.25)
+    // A key past 32 bits turns it into doubles, and every key is still found.
+    for (let i = 0; i <= Math.max(BATCH, n / 16); i++) set.add(2 ** 32 + i)
+    expect(internals.sorted).toBeInstanceOf(Float64Array)
+    for (let i = 0; i < n; i += 997) expect(set.has(id(i))).toBe(true)
+    expect(set.has(2 ** 32 + 7)).toBe(true)
   })
 })
