@@ -29,4 +29,4 @@ export const nodeFlagsOf = (launcher) =>
   process.env.BENCH_NODE_FLAGS !== undefined
     ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) // to try other flags: BENCH_NODE_FLAGS="…"
     : readFileSync(launcher, "utf8").split("\n", 1)[0].replace(/^#!\/usr\/bin\/env( -S)? node ?/, "").split(" ")
-    .filter(Boolean)
+      .filter(Boolean)
