@@ -3,8 +3,8 @@
 #   docker build -t airbyte/source-smartlead:dev .
 #   docker run --rm -v "$(pwd)/secrets:/secrets:ro" airbyte/source-smartlead:dev check --config /secrets/config.json
 #
-# Stage 1 bundles the connector with esbuild into dist/ (launchers main.js and tap.js, program
-# modules *.mjs and their shared chunks/ importing only Node built-ins, and their source maps); stage 2 ships that (plus
+# Stage 1 bundles the connector with esbuild into dist/ (launchers main.js and tap.js, one
+# program file *.cjs each, requiring only Node built-ins, and their source maps); stage 2 ships that (plus
 # spec.json, catalog.json, package.json) on a clean node:24-slim, with no node_modules, sources,
 # tests or dev dependencies, and fills dist/compile-cache/ (Node's module compile cache, see
 # src/launcher.ts) by running both programs once as the connector's user at their final path: the

@@ -1,13 +1,11 @@
-// Builds the executables into dist/: both programs (src/main.ts → source-smartlead.mjs,
-// src/tap.ts → tap-smartlead.mjs) as minified ES modules split into shared chunks
-// (dist/chunks/), each file with its source map (*.mjs.map, positions only: stack traces name
-// src/ files and lines, the sources themselves are not shipped), started by a tiny ESM launcher
-// (dist/main.js, dist/tap.js; src/launcher.ts) that switches on Node's compile cache and imports
-// the program; and the SmartLead simulator used by the demo and the image test into
-// dist-dev/simulator.js. The two programs share one chunk; a dynamic `import()` would get a chunk
-// of its own, loaded on first use. ES modules evaluate their top level without esbuild's lazy
-// CommonJS wrappers, so Node's compile cache holds that code too. The launcher's first line (its
-// `#!/usr/bin/env -S node <flags>`, with the V8 heap flags) is kept as the first line of both.
+// Builds the executables into dist/: each program (src/main.ts → source-smartlead.cjs,
+// src/tap.ts → tap-smartlead.cjs) as one minified CommonJS file with its source map (*.cjs.map,
+// positions only: stack traces name src/ files and lines, the sources themselves are not
+// shipped), started by a tiny ESM launcher (dist/main.js, dist/tap.js; src/launcher.ts) that
+// loads it through a V8 code cache (Node's compile cache on Node ≥ 22.1, its own before); and the
+// SmartLead simulator used by the demo and the image test into dist-dev/simulator.js. The
+// launcher's first line (its `#!/usr/bin/env -S node <flags>`, with the V8 heap flags) is kept as
+// the first line of both.
 import { build } from "esbuild"
 import { chmod, rm } from "node:fs/promises"
 
@@ -33,33 +31,26 @@ const programs = [
 ]
 
 await rm("dist", { recursive: true, force: true })
-await build({
-  ...common,
-  format: "esm",
-  splitting: true,
-  entryPoints: Object.fromEntries(programs.map((p) => [p.bundle, p.entry])),
-  outdir: "dist",
-  outExtension: { ".js": ".mjs" },
-  chunkNames: "chunks/[name]-[hash]",
-  // CommonJS packages call require for Node built-ins, which ESM lacks: each chunk gets
-  // one, made on first call (createRequire costs a few ms at start in every chunk otherwise).
-  banner: {
-    js:
-      "import { createRequire as __cr } from \"node:module\"; let __r; const require = (id) => (__r ??= __cr(import.meta.url))(id);"
-  },
-  minify: true,
-  sourcemap: "linked",
-  sourcesContent: false,
-  plugins: [omitUnused]
-})
 for (const program of programs) {
+  // One CommonJS file a program: a V8 code cache can be kept for it on every Node (the launcher
+  // keeps one by hand where Node has no compile cache of its own, before 22.1); Node's loader
+  // offers none for ES modules there.
+  await build({
+    ...common,
+    format: "cjs",
+    entryPoints: [program.entry],
+    outfile: `dist/${program.bundle}.cjs`,
+    minify: true,
+    sourcemap: "linked",
+    sourcesContent: false,
+    plugins: [omitUnused]
+  })
   await build({
     ...common,
     format: "esm",
     entryPoints: ["src/launcher.ts"],
     outfile: `dist/${program.launcher}.js`,
-    define: { BUNDLE: JSON.stringify(`${program.bundle}.mjs`) },
-    external: [`./${program.bundle}.mjs`],
+    define: { BUNDLE: JSON.stringify(`${program.bundle}.cjs`) },
     minify: true
   })
   await chmod(`dist/${program.launcher}.js`, 0o755)

@@ -1,7 +1,7 @@
 /**
  * Stack traces that name the sources. The executables are minified bundles with a source map
- * beside each file (`dist/*.mjs.map`, `dist/chunks/*.mjs.map`), so a raw frame says
- * `dist/chunks/chunk-….mjs:1:48213`. Node's
+ * beside each file (`dist/*.cjs.map`), so a raw frame says `dist/source-smartlead.cjs:1:48213`.
+ * Node's
  * own source-map support would read and decode the whole map at every start (Effect formats a
  * stack trace while it loads), so frames are mapped here instead, only when a trace is rendered
  * for output: every `path:line:column` whose file has a `.map` beside it becomes the original
