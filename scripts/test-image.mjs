@@ -344,7 +344,10 @@ const main = async () => {
       JSON.stringify(c.Entrypoint) === JSON.stringify(ENTRYPOINT),
       `Entrypoint is ${JSON.stringify(c.Entrypoint)}, expected ${JSON.stringify(ENTRYPOINT)}`
     )
-    assert(c.Entrypoint.every((part) => part.startsWith("/")), "Entrypoint paths must be absolute")
+    assert(
+      c.Entrypoint.every((part) => part.startsWith("/") || part.startsWith("--")),
+      "Entrypoint paths must be absolute (its other words are node's flags)"
+    )
     const env = Object.fromEntries((c.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]))
     assert(
       env.AIRBYTE_ENTRYPOINT === c.Entrypoint.join(" "),
