@@ -22,7 +22,7 @@
  * hand-offs, about 6 % of the CPU time of a 20-campaign read (bench/RESULTS.md, issue 23).
  * `env -S` passes them on (GNU coreutils ≥ 8.30, macOS).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import Module from "node:module"
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -58,7 +58,9 @@ if (enableCompileCache !== undefined) {
   if (cachedData === undefined || script.cachedDataRejected === true) {
     process.once("exit", () => {
       try {
+        // Writability first: serialising the code costs tens of ms, wasted on a read-only dist/.
         mkdirSync(cacheDirectory, { recursive: true })
+        accessSync(cacheDirectory, constants.W_OK)
         writeFileSync(`${cacheFile}.${process.pid}`, script.createCachedData())
         renameSync(`${cacheFile}.${process.pid}`, cacheFile)
       } catch {

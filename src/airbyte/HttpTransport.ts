@@ -120,7 +120,9 @@ const send = (
       agent: https ? agents.https : agents.http,
       signal
     })
-    outgoing.once("error", reject)
+    // `on`, not `once`: an abort while the body streams can raise a second error, and an
+    // 'error' event nobody listens to ends the process (a settled promise ignores the rest).
+    outgoing.on("error", reject)
     outgoing.once("response", (incoming) => {
       const headers = Headers.fromInput(incoming.headers as Headers.Input)
       const status = incoming.statusCode ?? 0
@@ -135,7 +137,7 @@ const send = (
         const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
         resolve(new ReadResponse(request, status, headers, decoder.decode(bytes)))
       })
-      incoming.once("error", (cause) => resolve(new BodyFailure(status, headers, cause)))
+      incoming.on("error", (cause) => resolve(new BodyFailure(status, headers, cause)))
       incoming.once("aborted", () => resolve(new BodyFailure(status, headers, new Error("response aborted"))))
     })
     outgoing.end(body)
