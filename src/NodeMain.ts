@@ -1,12 +1,10 @@
 /**
  * What both executables share on Node: the platform layers (file system, path and terminal for
  * the CLI; the stdout `Output`, which ends the process when stdout goes away, the run's
- * `Redaction` and the LOG-message logger at `LOG_LEVEL`), the undici
- * HTTP client as a layer that is
- * loaded only when a command talks to the API, and `NodeRuntime.runMain` with the exit code the
+ * `Redaction` and the LOG-message logger at `LOG_LEVEL`), the HTTP transport on
+ * `node:http` (its agents made only when a command talks to the API), and `NodeRuntime.runMain` with the exit code the
  * program computes — or 130/143 when a SIGINT/SIGTERM interrupted it.
  */
-import type { HttpClient } from "@effect/platform"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -17,8 +15,8 @@ import * as Logging from "./airbyte/Logging.js"
 import * as Output from "./airbyte/Output.js"
 import * as Redaction from "./airbyte/Redaction.js"
 
-/** The undici HTTP client (`airbyte/HttpTransport.ts`), undici imported on first use. */
-export const HttpClientLive: Layer.Layer<HttpClient.HttpClient> = HttpTransport.layer
+/** The HTTP transport on `node:http` (`airbyte/HttpTransport.ts`). */
+export const HttpTransportLive: Layer.Layer<HttpTransport.HttpTransport> = HttpTransport.layer
 
 /**
  * What `@effect/cli` needs (file system, path, terminal) and no more: `NodeContext.layer` would

@@ -15,6 +15,6 @@ import { UserAgent } from "./smartlead/Transport.js"
 export const program = Cli.make(SmartLeadSource, {
   name: NAME,
   version: VERSION,
-  env: Layer.merge(NodeMain.HttpClientLive, Layer.succeed(UserAgent, `${NAME}/${VERSION}`)),
+  env: Layer.merge(NodeMain.HttpTransportLive, Layer.succeed(UserAgent, `${NAME}/${VERSION}`)),
   extensions: [Shell.readOptions]
 })

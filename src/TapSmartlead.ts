@@ -14,5 +14,5 @@ import { UserAgent } from "./smartlead/Transport.js"
 export const program = SingerCli.make(SmartLeadSource, {
   name: "tap-smartlead",
   version: VERSION,
-  env: Layer.merge(NodeMain.HttpClientLive, Layer.succeed(UserAgent, `${NAME}/${VERSION}`))
+  env: Layer.merge(NodeMain.HttpTransportLive, Layer.succeed(UserAgent, `${NAME}/${VERSION}`))
 })

@@ -15,7 +15,7 @@
  * interval of progress.
  */
 import type { Duration } from "effect"
-import { Chunk, Clock, Data, Effect, Schedule, Stream } from "effect"
+import { Clock, Data, Effect, identity, Mailbox, Schedule, Stream } from "effect"
 import * as Cursor from "./Cursor.js"
 import * as Instant from "./Instant.js"
 import { KeySet } from "./KeySet.js"
@@ -78,6 +78,13 @@ export interface FailurePolicy<E> {
 /**
  * Reads `partitions` with `read`, `concurrency` at once; fails at the end naming the partitions
  * that failed. How many there are, and each one's end, are reported to `SyncStats` (progress).
+ *
+ * `concurrency` worker fibers take the partitions in order, each reading one partition at a time
+ * into a mailbox of one element that the stream drains (a worker waits while it is full, so at
+ * most a page per worker and one more are held). This is `Stream.mergeAll` with fewer steps per
+ * element (bench/HOT-PATH.md §7): pages of one partition stay in order, a fatal error ends every
+ * worker and fails the stream after the elements already handed over, and when the stream's
+ * reader stops, the workers are interrupted with the stream's scope.
  */
 export const readPartitions = <P, A, E, R>(options: {
   readonly stream: string
@@ -93,31 +100,45 @@ export const readPartitions = <P, A, E, R>(options: {
 }): Stream.Stream<A, E | PartitionsFailed<E>, R> =>
   Stream.suspend(() => {
     const failed: Array<{ readonly partition: string; readonly error: E }> = []
-    // Each reader is built when it starts (Stream.suspend), so what a partition's read holds
-    // (the keys it has delivered, its pages) is garbage once it ends, not kept by this array
-    // until the whole stream ends: at thousands of partitions that was most of the heap.
-    const readers = options.partitions.map((partition) =>
-      Stream.suspend(() => options.read(partition)).pipe(
-        Stream.catchAll((error) =>
+    /** A partition's elements into `emit`; a failure that is not fatal is logged and set aside. */
+    const readOne = (partition: P, emit: (element: A) => Effect.Effect<unknown>): Effect.Effect<void, E, R> =>
+      Stream.runForEach(options.read(partition), emit).pipe(
+        Effect.catchAll((error) =>
           options.failures.isFatal(error)
-            ? Stream.fail(error)
-            : Stream.execute(
-              Effect.zipRight(
-                Effect.sync(() => failed.push({ partition: options.idOf(partition), error })),
-                Effect.logWarning(
-                  `${options.stream}: ${options.noun ?? "partition"} ${
-                    options.idOf(partition)
-                  } could not be read (the others are read on): ${options.failures.describe(error)}`
-                )
+            ? Effect.fail(error)
+            : Effect.zipRight(
+              Effect.sync(() => failed.push({ partition: options.idOf(partition), error })),
+              Effect.logWarning(
+                `${options.stream}: ${options.noun ?? "partition"} ${
+                  options.idOf(partition)
+                } could not be read (the others are read on): ${options.failures.describe(error)}`
               )
             )
         ),
-        Stream.ensuring(SyncStats.partitionDone)
+        Effect.ensuring(SyncStats.partitionDone)
       )
-    )
-    const merged = options.concurrency <= 1
-      ? Stream.concatAll(Chunk.fromIterable(readers))
-      : Stream.mergeAll(readers, { concurrency: options.concurrency, bufferSize: 1 })
+    // Each partition's reader is built when its read starts, so what it holds (the keys it has
+    // delivered, its pages) is garbage once it ends: at thousands of partitions that was most
+    // of the heap when readers were built up front.
+    const merged = Stream.unwrapScoped(Effect.gen(function*() {
+      const mailbox = yield* Mailbox.make<A, E>(1)
+      let next = 0
+      const worker: Effect.Effect<void, E, R> = Effect.suspend(() =>
+        next >= options.partitions.length
+          ? Effect.void
+          : Effect.zipRight(readOne(options.partitions[next++]!, (element) => mailbox.offer(element)), worker)
+      )
+      const workers = Math.max(1, Math.min(options.concurrency, options.partitions.length))
+      yield* Effect.forEach(Array.from({ length: workers }, () => worker), identity, {
+        concurrency: "unbounded",
+        discard: true
+      }).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) => mailbox.done(exit)),
+        Effect.forkScoped
+      )
+      return Mailbox.toStream(mailbox)
+    }))
     const end = Effect.suspend(() =>
       failed.length > 0
         ? Effect.fail(

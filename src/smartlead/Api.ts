@@ -9,8 +9,8 @@
  * schedule. The key is scrubbed from every text an error carries by `Redaction`. Paging is the
  * `Paginator`'s.
  */
-import type { HttpClient } from "@effect/platform"
 import { Clock, Context, Effect, Either, Exit, Layer, Redacted } from "effect"
+import type { HttpTransport } from "../airbyte/HttpTransport.js"
 import type { JsonObject } from "../airbyte/Protocol.js"
 import { Redaction, secretForms } from "../airbyte/Redaction.js"
 import type { Config } from "./Config.js"
@@ -260,5 +260,5 @@ const once = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
 export const layer = (
   options: ApiOptions,
   requestsPerSecond: number
-): Layer.Layer<SmartLeadApi, never, HttpClient.HttpClient | Redaction | UserAgent> =>
+): Layer.Layer<SmartLeadApi, never, HttpTransport | Redaction | UserAgent> =>
   Layer.scoped(SmartLeadApi, make(options)).pipe(Layer.provide(RateLimit.layer(requestsPerSecond)))

@@ -6,7 +6,8 @@
  * arrivals. A slot is recorded at the time its request actually goes out (a busy event loop may
  * wake a sleeper late), so the window holds for what the server sees. A 429's Retry-After, or a
  * nearly spent `X-RateLimit-Remaining` budget, pushes the next free slot later for everyone.
- * Time comes from Effect's `Clock`, so tests can drive it with `TestClock`.
+ * Time comes from Effect's `Clock`, so tests can drive it with `TestClock`. A wait for a slot is
+ * counted to the runner's `SyncStats`.
  *
  * Why not Effect's `RateLimiter`: it bounds grants per window at the limiter, not requests per
  * rolling second as the server sees them. Its `fixed-window` lets 2R through across a window
@@ -18,7 +19,8 @@
  * on opening release them together into the bucket's burst. Here the pause is the same
  * variable as the spacing (`next`), so requests resume spaced after it.
  */
-import { Clock, Context, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
+import * as SyncStats from "../airbyte/SyncStats.js"
 
 /** Extra room kept in every rolling one-second window, for jitter between send and arrival. */
 export const WINDOW_MARGIN_MS = 50
@@ -33,9 +35,13 @@ export interface RateLimitShape {
 /** The process-wide request limiter. */
 export class RateLimit extends Context.Tag("smartlead/RateLimit")<RateLimit, RateLimitShape>() {}
 
-/** A limiter allowing `perSecond` requests per second (fractions allowed). */
+/**
+ * A limiter allowing `perSecond` requests per second (fractions allowed), on the `Clock` of the
+ * context it is made in. A request whose slot has come goes at once, in one step; only a wait is
+ * counted to `SyncStats` as time spent waiting for the rate limit.
+ */
 export const make = (perSecond: number) =>
-  Effect.sync(() => {
+  Effect.map(Effect.clock, (clock) => {
     const intervalMs = 1000 / perSecond
     const window = Math.max(1, Math.ceil(perSecond))
     const granted: Array<number> = []
@@ -55,10 +61,17 @@ export const make = (perSecond: number) =>
       if (index >= 0) granted[index] = at
       if (slot + intervalMs === next) next = at + intervalMs
     }
-    const take = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const take = Effect.suspend(() => {
+      const now = clock.unsafeCurrentTimeMillis()
       const slot = grant(now)
-      if (slot <= now) return Effect.void
-      return Effect.zipRight(Effect.sleep(slot - now), Effect.map(Clock.currentTimeMillis, (at) => sent(slot, at)))
+      // Clocks and timers count whole milliseconds: a slot less than one away has come.
+      if (slot - now < 1) return Effect.void
+      return SyncStats.waitingForRateLimit(
+        Effect.zipRight(
+          clock.sleep(Duration.millis(slot - now)),
+          Effect.sync(() => sent(slot, clock.unsafeCurrentTimeMillis()))
+        )
+      )
     })
     const pauseUntil = (epochMs: number) =>
       Effect.sync(() => {

@@ -6,8 +6,8 @@
  * names any configured campaign the account does not have; it retries at most once and waits at most
  * 10 s per request so that `check` always answers promptly.
  */
-import type { HttpClient } from "@effect/platform"
 import { Effect, Layer } from "effect"
+import type { HttpTransport } from "../airbyte/HttpTransport.js"
 import type { Source } from "../airbyte/Source.js"
 import * as Api from "./Api.js"
 import * as CampaignList from "./CampaignList.js"
@@ -68,7 +68,7 @@ export const SmartLeadSource: Source<
   typeof Config.Encoded,
   SmartLeadError,
   Api.SmartLeadApi | CampaignList.CampaignList,
-  HttpClient.HttpClient | UserAgent
+  HttpTransport | UserAgent
 > = {
   description:
     "Leads (incremental), campaigns, lead categories, campaign statistics (incremental), campaign analytics, sequences and email accounts from the SmartLead cold-email platform's API",

@@ -2,7 +2,7 @@
  * The HTTP transport under the SmartLead client, apart from what SmartLead's answers mean: one
  * GET, sent once the shared `RateLimit` hands out a slot, with the `UserAgent` and the secret
  * query parameters, bounded by the request timeout (one `Watchdog` fiber aborts overdue
- * requests), its body read as bytes; and the retry policy as an Effect `Schedule` — exponential
+ * requests), its body read as text by the runner's `HttpTransport`; and the retry policy — exponential
  * from the initial delay, jittered ×0.75–1.25, capped at 60 s, never shorter than the wait the
  * server asked for (Retry-After), at most `max_retries` times, only for retryable errors, each
  * wait a WARN log line (with a countdown every second for waits over 2 s). What a status or body
@@ -11,10 +11,10 @@
  * Every attempt, every retry and the time spent waiting for a rate-limit slot are reported to the
  * runner's `SyncStats`, which counts them to the stream being read.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform"
 import type { Scope } from "effect"
-import { Context, Duration, Effect, Schedule } from "effect"
+import { Context, Duration, Effect, Random } from "effect"
+import type { HttpRequestFailed } from "../airbyte/HttpTransport.js"
+import { HttpTransport } from "../airbyte/HttpTransport.js"
 import { Redaction } from "../airbyte/Redaction.js"
 import * as SyncStats from "../airbyte/SyncStats.js"
 import type { ApiError } from "./Errors.js"
@@ -52,56 +52,51 @@ export interface TransportShape {
   ) => Effect.Effect<RawResponse, TransportError | InvalidResponse | RequestTimeout>
 }
 
-/** What the transport needs: an `HttpClient`, the shared `RateLimit`, `Redaction`, the `UserAgent` and a scope for its watchdog. */
-export type Requirements = HttpClient.HttpClient | RateLimit.RateLimit | Redaction | UserAgent | Scope.Scope
+/** What the transport needs: the runner's `HttpTransport`, the shared `RateLimit`, `Redaction`, the `UserAgent` and a scope for its watchdog. */
+export type Requirements = HttpTransport | RateLimit.RateLimit | Redaction | UserAgent | Scope.Scope
+
+/** The query string of `params` (form-encoded, as a URL's `searchParams` writes it). */
+const queryOf = (params: Readonly<Record<string, string>>): string => new URLSearchParams(params).toString()
 
 /** Builds the transport; its request watchdog lives in the scope. */
 export const make = (options: TransportOptions): Effect.Effect<TransportShape, never, Requirements> =>
   Effect.gen(function*() {
-    // `withScope`: each request is aborted when its scope closes (by the watchdog, on timeout);
-    // the response is then neither wrapped nor tracked by a FinalizationRegistry.
-    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false), HttpClient.withScope)
+    const http = yield* HttpTransport
     const limiter = yield* RateLimit.RateLimit
     const watchdog = yield* Watchdog.make(options.requestTimeoutMs)
     const { scrub } = yield* Redaction
     const headers = { "user-agent": yield* UserAgent, accept: "application/json" }
     const base = options.baseUrl.replace(/\/+$/, "")
 
-    const transportDetail = (error: HttpClientError.HttpClientError): string => {
-      const cause = error.cause as
-        | { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } }
-        | undefined
+    /** What went wrong, as a line without secrets: the system error's code and message. */
+    const detailOf = (error: HttpRequestFailed): string => {
+      const cause = error.cause as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined
       const code = cause?.code ?? cause?.cause?.code
-      const message = cause?.cause?.message ?? cause?.message ?? error.message
+      const message = cause?.message ?? String(error.cause)
       return scrub(typeof code === "string" ? `${code}: ${String(message)}` : String(message))
     }
 
-    const exchange = (path: string, params: Readonly<Record<string, string>>, request: string) =>
-      watchdog.bound(
-        Effect.gen(function*() {
-          const response = yield* client.execute(
-            HttpClientRequest.get(base + path, { urlParams: { ...params, ...options.secretParams }, headers })
-          )
-          // The client (`HttpTransport` on Node) has read the body with the headers: this is its text.
-          const body = yield* response.text
-          return { status: response.status, headers: response.headers, body } satisfies RawResponse
-        }).pipe(
-          Effect.withTracerEnabled(false),
-          Effect.catchAll((error): Effect.Effect<never, TransportError | InvalidResponse> =>
-            error._tag === "RequestError"
-              ? Effect.fail(new TransportError({ request, detail: transportDetail(error) }))
-              : Effect.fail(
-                new InvalidResponse({ request, detail: `the body could not be read (${transportDetail(error)})` })
+    const exchange = (path: string, params: Readonly<Record<string, string>>, request: string) => {
+      const url = `${base}${path}?${queryOf({ ...params, ...options.secretParams })}`
+      return watchdog.bound(
+        (signal) =>
+          Effect.catchAll(
+            http.get(url, headers, signal),
+            (error): Effect.Effect<never, TransportError | InvalidResponse> =>
+              Effect.fail(
+                error.reason === "Transport"
+                  ? new TransportError({ request, detail: detailOf(error) })
+                  : new InvalidResponse({ request, detail: `the body could not be read (${detailOf(error)})` })
               )
-          )
-        ),
+          ),
         () => new RequestTimeout({ request, timeoutMs: options.requestTimeoutMs })
       )
+    }
 
     const send = (path: string, params: Readonly<Record<string, string>>, request: string) =>
       Effect.zipRight(
-        SyncStats.waitingForRateLimit(limiter.take),
-        Effect.suspend(() => Effect.zipRight(SyncStats.countRequest, exchange(path, params, request)))
+        limiter.take,
+        Effect.zipRight(SyncStats.countRequest, Effect.suspend(() => exchange(path, params, request)))
       )
 
     return { send } satisfies TransportShape
@@ -126,23 +121,15 @@ export interface RetryOptions {
 const askedMs = (error: ApiError): number => (error._tag === "RateLimited" ? error.retryAfterMs ?? 0 : 0)
 
 /**
- * The delays between attempts: exponential from `retryInitialDelayMs`, jittered ×0.75–1.25 (from
- * Effect's `Random`), capped at `MAX_BACKOFF_MS`, never shorter than a Retry-After; at most
- * `maxRetries` retries, of retryable errors only. Outputs the retry number (0-based) and the error.
+ * The wait before retry `retry` (0-based) after `error`: exponential from `retryInitialDelayMs`,
+ * jittered ×0.75–1.25 by `random` (in [0, 1)), capped at `MAX_BACKOFF_MS`, never shorter than a
+ * Retry-After.
  */
-export const retrySchedule = (
-  options: RetryOptions
-): Schedule.Schedule<readonly [number, ApiError], ApiError> =>
-  Schedule.exponential(Duration.millis(options.retryInitialDelayMs)).pipe(
-    Schedule.jitteredWith({ min: 0.75, max: 1.25 }),
-    Schedule.intersect(Schedule.recurs(options.maxRetries)),
-    Schedule.intersect(Schedule.identity<ApiError>()),
-    Schedule.whileInput(isRetryable),
-    Schedule.map(([[, retry], error]) => [retry, error] as const),
-    Schedule.modifyDelay(([, error], delay) =>
-      Duration.millis(Math.max(Math.min(Math.round(Duration.toMillis(delay)), MAX_BACKOFF_MS), askedMs(error)))
-    )
-  )
+export const retryDelayMs = (retry: number, error: ApiError, retryInitialDelayMs: number, random: number): number => {
+  const base = retryInitialDelayMs * 2 ** retry
+  const jittered = base * 0.75 * (1 - random) + base * 1.25 * random
+  return Math.max(Math.min(Math.round(jittered), MAX_BACKOFF_MS), askedMs(error))
+}
 
 /**
  * Sleeps before a retry. A wait longer than 2 s logs a countdown every second: progress for
@@ -161,28 +148,31 @@ const waitFor = (delayMs: number, request: string): Effect.Effect<void> => {
 }
 
 /**
- * `attempt`, retried on `retrySchedule`. Each wait is a WARN log line naming the error; the wait
- * itself is slept by `waitFor` (for its countdown), so the schedule's own delay is spent there.
+ * `attempt`, retried at most `maxRetries` times while its error is retryable, after the waits of
+ * `retryDelayMs` (the jitter from Effect's `Random`). Each wait is a WARN log line naming the
+ * error, slept by `waitFor` (for its countdown). An attempt that succeeds costs one step more
+ * than the attempt alone (a `Schedule` driver cost some thirty per request: bench/HOT-PATH.md §7).
  */
 export const withRetries = <A>(
   attempt: Effect.Effect<A, ApiError>,
   options: RetryOptions,
   request: string
-): Effect.Effect<A, ApiError> =>
-  Effect.retry(
-    attempt,
-    retrySchedule(options).pipe(
-      Schedule.modifyDelayEffect(([retry, error], delay) => {
-        const delayMs = Duration.toMillis(delay)
-        return SyncStats.countRetry.pipe(
-          Effect.zipRight(Effect.logWarning(
-            `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${
-              describe(error)
-            }`
-          )),
-          Effect.zipRight(waitFor(delayMs, request)),
-          Effect.as(Duration.zero)
-        )
-      })
-    )
-  )
+): Effect.Effect<A, ApiError> => {
+  const from = (retry: number): Effect.Effect<A, ApiError> =>
+    Effect.catchAll(attempt, (error) =>
+      retry >= options.maxRetries || !isRetryable(error)
+        ? Effect.fail(error)
+        : Effect.flatMap(Random.next, (random) => {
+          const delayMs = retryDelayMs(retry, error, options.retryInitialDelayMs, random)
+          return SyncStats.countRetry.pipe(
+            Effect.zipRight(Effect.logWarning(
+              `Retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry + 1} of ${options.maxRetries}): ${
+                describe(error)
+              }`
+            )),
+            Effect.zipRight(waitFor(delayMs, request)),
+            Effect.zipRight(Effect.suspend(() => from(retry + 1)))
+          )
+        }))
+  return from(0)
+}

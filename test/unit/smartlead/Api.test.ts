@@ -1,11 +1,11 @@
 /**
  * The API client's retry, backoff, Retry-After, timeout, rate-limit and pagination behaviour,
- * with an in-memory HttpClient and the TestClock.
+ * with an in-memory HttpTransport and the TestClock.
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
-import { RequestError } from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Either, Exit, Fiber, Layer, Option, Random, Redacted, TestClock } from "effect"
+import type { HttpTransportShape } from "../../../src/airbyte/HttpTransport.js"
+import { HttpRequestFailed, HttpTransport } from "../../../src/airbyte/HttpTransport.js"
 import * as Redaction from "../../../src/airbyte/Redaction.js"
 import type { ApiOptions } from "../../../src/smartlead/Api.js"
 import * as Api from "../../../src/smartlead/Api.js"
@@ -25,34 +25,36 @@ interface Call {
 }
 
 /**
- * An HttpClient answering from a script (the last reply repeats). A "hang" never answers; like
- * undici, it gives up with a transport error when the request's AbortSignal fires.
+ * An `HttpTransport` answering from a script (the last reply repeats). A "hang" never answers;
+ * like the Node transport, it gives up with a transport failure when the request's AbortSignal
+ * fires.
  */
 const scripted = (replies: ReadonlyArray<Reply> | ((call: number, url: URL) => Reply)) => {
   const calls: Array<Call> = []
-  const client = HttpClient.make((request, url, signal) =>
-    Effect.gen(function*() {
-      calls.push({ at: yield* Clock.currentTimeMillis, url, headers: request.headers })
-      const reply = typeof replies === "function"
-        ? replies(calls.length - 1, url)
-        : replies[Math.min(calls.length - 1, replies.length - 1)]!
-      if (reply === "hang") {
-        return yield* Effect.async<never, InstanceType<typeof RequestError>>((resume) => {
-          signal.addEventListener("abort", () =>
-            resume(Effect.fail(new RequestError({ request, reason: "Transport", cause: signal.reason }))))
-        })
-      }
-      if (reply === "reset") {
-        return yield* Effect.fail(
-          new RequestError({ request, reason: "Transport", cause: new Error("socket hang up") })
-        )
-      }
-      return HttpClientResponse.fromWeb(
-        request,
-        new Response(reply.body ?? "", { status: reply.status, headers: reply.headers ?? {} })
-      )
-    })
-  )
+  const client: HttpTransportShape = {
+    get: (href, headers, signal) =>
+      Effect.gen(function*() {
+        const url = new URL(href)
+        calls.push({ at: yield* Clock.currentTimeMillis, url, headers: { ...headers } })
+        const reply = typeof replies === "function"
+          ? replies(calls.length - 1, url)
+          : replies[Math.min(calls.length - 1, replies.length - 1)]!
+        if (reply === "hang") {
+          return yield* Effect.async<never, HttpRequestFailed>((resume) => {
+            signal.addEventListener("abort", () =>
+              resume(Effect.fail(new HttpRequestFailed({ reason: "Transport", cause: signal.reason }))))
+          })
+        }
+        if (reply === "reset") {
+          return yield* new HttpRequestFailed({ reason: "Transport", cause: new Error("socket hang up") })
+        }
+        const lower: Record<string, string> = {}
+        for (const [name, value] of Object.entries(reply.headers ?? {})) {
+          lower[name.toLowerCase()] = value
+        }
+        return { status: reply.status, headers: lower, body: reply.body ?? "" }
+      })
+  }
   return { client, calls }
 }
 
@@ -68,14 +70,14 @@ const options = (overrides: Partial<ApiOptions> = {}): ApiOptions => ({
 })
 
 const withApi = <A, E>(
-  client: HttpClient.HttpClient,
+  client: HttpTransportShape,
   use: (api: Api.SmartLeadApiShape) => Effect.Effect<A, E>,
   overrides: Partial<ApiOptions> = {},
   perSecond = 1000
 ) =>
   Effect.flatMap(Api.make(options(overrides)), use).pipe(
     Effect.scoped,
-    Effect.provideService(HttpClient.HttpClient, client),
+    Effect.provideService(HttpTransport, client),
     Effect.provide(
       Layer.mergeAll(RateLimit.layer(perSecond), Redaction.layer, Layer.succeed(Transport.UserAgent, USER_AGENT))
     )
