@@ -11,7 +11,8 @@
  * pass reports `missed` only when it may really have missed rows (it could not realign and had
  * no restart left); a realignment that found its rows lost nothing. A server that ignores
  * `offset` (the same page at another offset, and again a million rows further) fails with the source's own
- * error, not a loop. Knows nothing of any API: the source supplies the fetch and the key.
+ * error, not a loop. Knows nothing of any API: the source supplies the fetch and the key. The
+ * pages come as a `Stream` (`paginate`) or one by one to a callback (`forEachPage`).
  */
 import { Effect, Option, Stream } from "effect"
 import type { KeySet } from "./KeySet.js"
@@ -102,8 +103,8 @@ const sameKeys = (a: ReadonlyArray<unknown>, b: ReadonlyArray<unknown>): boolean
   return true
 }
 
-/** The pages of one query from `startOffset` on. */
-export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.Stream<PageOut, E, R> => {
+/** Where a query's paging starts, and the step from one request to the next. */
+const pager = <E, R>(options: PaginateOptions<E, R>) => {
   const { keyOf, seen } = options
   const startKeys = options.startKeys ?? []
   const start: Position = {
@@ -257,5 +258,29 @@ export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.S
     }
     return Effect.succeed([out, more ? Option.some(next) : Option.none()] as const)
   }
+  return { start, step }
+}
+
+/** The pages of one query from `startOffset` on. */
+export const paginate = <E, R = never>(options: PaginateOptions<E, R>): Stream.Stream<PageOut, E, R> => {
+  const { start, step } = pager(options)
   return Stream.paginateEffect(start, step)
+}
+
+/**
+ * The pages of one query from `startOffset` on, each handed to `onPage` before the next request
+ * is made: `paginate` as a loop, a few fiber steps a page fewer than a stream (the engine's hot
+ * path, bench/HOT-PATH.md §7).
+ */
+export const forEachPage = <E, R, E2, R2>(
+  options: PaginateOptions<E, R>,
+  onPage: (page: PageOut) => Effect.Effect<void, E2, R2>
+): Effect.Effect<void, E | E2, R | R2> => {
+  const { start, step } = pager(options)
+  const from = (at: Position): Effect.Effect<void, E | E2, R | R2> =>
+    Effect.flatMap(step(at), ([page, next]) =>
+      Option.isSome(next)
+        ? Effect.zipRight(onPage(page), Effect.suspend(() => from(next.value)))
+        : onPage(page))
+  return from(start)
 }

@@ -20,7 +20,7 @@ import * as Cursor from "./Cursor.js"
 import * as Instant from "./Instant.js"
 import { KeySet } from "./KeySet.js"
 import type { Page, PageOut } from "./Paginator.js"
-import { DEFAULT_OVERLAP, paginate } from "./Paginator.js"
+import { DEFAULT_OVERLAP, forEachPage } from "./Paginator.js"
 import type { JsonObject } from "./Protocol.js"
 import type { StreamEvent } from "./Source.js"
 import { checkpoint, estimate, records } from "./Source.js"
@@ -80,7 +80,7 @@ export interface FailurePolicy<E> {
  * that failed. How many there are, and each one's end, are reported to `SyncStats` (progress).
  *
  * `concurrency` worker fibers take the partitions in order, each reading one partition at a time
- * into a mailbox of one element that the stream drains (a worker waits while it is full, so at
+ * (`read` hands its elements to `emit`) into a mailbox of one element that the stream drains (a worker waits while it is full, so at
  * most a page per worker and one more are held). This is `Stream.mergeAll` with fewer steps per
  * element (bench/HOT-PATH.md §7): pages of one partition stay in order, a fatal error ends every
  * worker and fails the stream after the elements already handed over, and when the stream's
@@ -91,7 +91,8 @@ export const readPartitions = <P, A, E, R>(options: {
   readonly partitions: ReadonlyArray<P>
   readonly idOf: (partition: P) => string
   readonly concurrency: number
-  readonly read: (partition: P) => Stream.Stream<A, E, R>
+  /** Reads a partition, handing each element to `emit` (which waits while the stream's reader is busy). */
+  readonly read: (partition: P, emit: (element: A) => Effect.Effect<void>) => Effect.Effect<void, E, R>
   readonly failures: FailurePolicy<E>
   /** Whether the stream's checkpoints let the next sync resume a failed partition. */
   readonly resumable?: boolean
@@ -101,8 +102,8 @@ export const readPartitions = <P, A, E, R>(options: {
   Stream.suspend(() => {
     const failed: Array<{ readonly partition: string; readonly error: E }> = []
     /** A partition's elements into `emit`; a failure that is not fatal is logged and set aside. */
-    const readOne = (partition: P, emit: (element: A) => Effect.Effect<unknown>): Effect.Effect<void, E, R> =>
-      Stream.runForEach(options.read(partition), emit).pipe(
+    const readOne = (partition: P, emit: (element: A) => Effect.Effect<void>): Effect.Effect<void, E, R> =>
+      Effect.suspend(() => options.read(partition, emit)).pipe(
         Effect.catchAll((error) =>
           options.failures.isFatal(error)
             ? Effect.fail(error)
@@ -122,11 +123,12 @@ export const readPartitions = <P, A, E, R>(options: {
     // of the heap when readers were built up front.
     const merged = Stream.unwrapScoped(Effect.gen(function*() {
       const mailbox = yield* Mailbox.make<A, E>(1)
+      const emit = (element: A): Effect.Effect<void> => Effect.asVoid(mailbox.offer(element))
       let next = 0
       const worker: Effect.Effect<void, E, R> = Effect.suspend(() =>
         next >= options.partitions.length
           ? Effect.void
-          : Effect.zipRight(readOne(options.partitions[next++]!, (element) => mailbox.offer(element)), worker)
+          : Effect.zipRight(readOne(options.partitions[next++]!, emit), worker)
       )
       const workers = Math.max(1, Math.min(options.concurrency, options.partitions.length))
       yield* Effect.forEach(Array.from({ length: workers }, () => worker), identity, {
@@ -290,8 +292,9 @@ const readPartition = <E, R>(
   id: string,
   initial: Cursor.Entry | undefined,
   plan: Cursor.Plan,
-  mark: (entry: Cursor.Entry) => Cursor.Entry
-): Stream.Stream<PartitionPage, E, R> => {
+  mark: (entry: Cursor.Entry) => Cursor.Entry,
+  emit: (page: PartitionPage) => Effect.Effect<void>
+): Effect.Effect<void, E, R> => {
   const { counters, definition, syncStart } = sync
   const { settings } = definition
   const field = definition.keys.cursor
@@ -299,8 +302,13 @@ const readPartition = <E, R>(
   const seen = new KeySet()
   // The partition's entry as of the last page delivered; the sweep starts from the main pass's.
   let current = initial
-  const pages = (query: Query, offset: number, startKeys?: ReadonlyArray<unknown>) =>
-    paginate<E, R>({
+  const pages = (
+    query: Query,
+    offset: number,
+    startKeys: ReadonlyArray<unknown> | undefined,
+    onPage: (page: PageOut) => Effect.Effect<void, never, R>
+  ) =>
+    forEachPage<E, R, never, R>({
       fetch: (at, limit) => definition.fetch(id, query, at, limit),
       keyOf: definition.keyOf,
       // Pages must be able to overlap for shifts to be seen: never fewer rows than the overlap and one.
@@ -311,12 +319,13 @@ const readPartition = <E, R>(
       seen,
       maxRestarts: MAX_RESTARTS,
       offsetIgnored: (at) => definition.offsetIgnored(id, at)
-    })
+    }, onPage)
   const deliver = (page: PageOut, entry: Cursor.Entry, estimateRows: number | undefined) => {
     current = entry
     const event: PartitionPage = { partition: id, rows: page.rows, entry, estimate: estimateRows }
-    const enrich = definition.enrich !== undefined && page.rows.length > 0 ? definition.enrich(page.rows) : Effect.void
-    return Effect.as(enrich, event)
+    return definition.enrich !== undefined && page.rows.length > 0
+      ? Effect.zipRight(definition.enrich(page.rows), emit(event))
+      : emit(event)
   }
 
   const drop = settings.dropBeforeFrom ? { seen, keyOf: definition.keyOf } : undefined
@@ -328,65 +337,61 @@ const readPartition = <E, R>(
     // Once rows were inserted behind the read position (newest first, or in no order), rows
     // delivered later may be newer than those inserted: the cursor stops at what came before.
     let shifted = pass.shifted === true
-    return pages({ from: pass.from }, planned.offset, planned.offset > 0 ? pass.lastKeys : undefined).pipe(
-      Stream.mapEffect((page) => {
-        counters.pages++
-        if (page.shifted) shifted = true
-        const pageNewest = normalize(page.rows, field, pass.from, drop, futureAfter, counters)
-        if (!shifted && pageNewest !== undefined && (newest === undefined || pageNewest > newest)) {
-          newest = pageNewest
-        }
-        const completed = page.last
-          ? Cursor.passCompleted(before, pass, { newest, mayHaveMissed: page.missed, settleMs: CLOCK_MARGIN_MS })
-          : undefined
-        const entry = completed === undefined
-          ? Cursor.inProgress(before, pass, page.position, page.lastKeys, newest, shifted)
-          : marks && !page.missed
-          ? mark(completed)
-          : completed
-        const warn = page.last && page.total !== undefined && page.position !== page.total
-          ? Effect.logWarning(
-            `${definition.name}: ${
-              definition.noun ?? "partition"
-            } ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
-          )
-          : Effect.void
-        const rowsLeft = page.first && page.firstTotal !== undefined
-          ? Math.max(0, page.firstTotal - planned.offset)
-          : undefined
-        return Effect.zipRight(warn, deliver(page, entry, rowsLeft))
-      })
-    )
+    return pages({ from: pass.from }, planned.offset, planned.offset > 0 ? pass.lastKeys : undefined, (page) => {
+      counters.pages++
+      if (page.shifted) shifted = true
+      const pageNewest = normalize(page.rows, field, pass.from, drop, futureAfter, counters)
+      if (!shifted && pageNewest !== undefined && (newest === undefined || pageNewest > newest)) {
+        newest = pageNewest
+      }
+      const completed = page.last
+        ? Cursor.passCompleted(before, pass, { newest, mayHaveMissed: page.missed, settleMs: CLOCK_MARGIN_MS })
+        : undefined
+      const entry = completed === undefined
+        ? Cursor.inProgress(before, pass, page.position, page.lastKeys, newest, shifted)
+        : marks && !page.missed
+        ? mark(completed)
+        : completed
+      const warn = page.last && page.total !== undefined && page.position !== page.total
+        ? Effect.logWarning(
+          `${definition.name}: ${
+            definition.noun ?? "partition"
+          } ${id}: read ${page.position} rows but the API reported a total of ${page.total}`
+        )
+        : Effect.void
+      const rowsLeft = page.first && page.firstTotal !== undefined
+        ? Math.max(0, page.firstTotal - planned.offset)
+        : undefined
+      return Effect.zipRight(warn, deliver(page, entry, rowsLeft))
+    })
   }
   // A pass resumed from an earlier sync cannot see rows added behind its position since then:
   // once it ends, an incremental pass from its cursor (which stops short of that pass's start)
   // reads them in this sync.
   const resumed = (plan.reason === "resume" || plan.reason === "restart") && plan.pass.startedAt < syncStart
   const main = resumed
-    ? Stream.concat(
+    ? Effect.zipRight(
       passOf(initial, plan, true),
-      Stream.suspend(() => {
+      Effect.suspend(() => {
         const after = current
-        if (after === undefined || after.pass !== undefined) return Stream.empty
+        if (after === undefined || after.pass !== undefined) return Effect.void
         return passOf(after, Cursor.plan(after, { ...sync.policy, reconcileMs: undefined, sweep: false }), false)
       })
     )
     : passOf(initial, plan, true)
   if (plan.sweepSince === undefined) return main
   const since = plan.sweepSince
-  const sweep = Stream.suspend(() => {
+  const sweep = Effect.suspend(() => {
     const after = current
-    if (after === undefined || after.pass !== undefined) return Stream.empty
-    return pages({ from: Cursor.fromStartDate(settings.startDate), activitySince: since }, 0).pipe(
-      Stream.mapEffect((page) => {
-        counters.pages++
-        normalize(page.rows, field, undefined, undefined, futureAfter, counters)
-        const entry = page.last ? Cursor.sweepCompleted(after, syncStart, { mayHaveMissed: page.missed }) : after
-        return deliver(page, entry, undefined)
-      })
-    )
+    if (after === undefined || after.pass !== undefined) return Effect.void
+    return pages({ from: Cursor.fromStartDate(settings.startDate), activitySince: since }, 0, undefined, (page) => {
+      counters.pages++
+      normalize(page.rows, field, undefined, undefined, futureAfter, counters)
+      const entry = page.last ? Cursor.sweepCompleted(after, syncStart, { mayHaveMissed: page.missed }) : after
+      return deliver(page, entry, undefined)
+    })
   })
-  return Stream.concat(main, sweep)
+  return Effect.zipRight(main, sweep)
 }
 
 /**
@@ -428,7 +433,8 @@ export const incremental = <E, R>(
     const { name, settings } = definition
     const noun = definition.noun ?? "partition"
     const count = (n: number) => `${n} ${noun}${n === 1 ? "" : "s"}`
-    const syncStart = yield* Clock.currentTimeMillis
+    const clock = yield* Effect.clock
+    const syncStart = clock.unsafeCurrentTimeMillis()
     const listed = (yield* definition.partitions).map(Tiers.partitionOf)
     const ids = listed.map((partition) => partition.id)
     const state = Cursor.working(input, ids)
@@ -547,25 +553,25 @@ export const incremental = <E, R>(
       partitions: plans,
       idOf: ({ id }) => id,
       concurrency: settings.concurrency,
-      read: ({ entry, id, mark, plan }) => readPartition(sync, id, entry, plan, mark),
+      read: ({ entry, id, mark, plan }, emit: (page: PartitionPage) => Effect.Effect<void>) =>
+        readPartition(sync, id, entry, plan, mark, emit),
       failures: definition.failures,
       resumable: true,
       ...(definition.noun === undefined ? {} : { noun: definition.noun })
     }).pipe(
-      Stream.mapConcatEffect((page) =>
-        Effect.map(Clock.currentTimeMillis, (now): ReadonlyArray<StreamEvent> => {
-          partitions.set(page.partition, page.entry)
-          counters.emitted += page.rows.length
-          const out: Array<StreamEvent> = []
-          if (page.estimate !== undefined) out.push(estimate(page.estimate))
-          out.push(records(page.rows))
-          if (now - lastCheckpoint >= settings.checkpointIntervalMs) {
-            lastCheckpoint = now
-            out.push(encoded())
-          }
-          return out
-        })
-      )
+      Stream.mapConcat((page): ReadonlyArray<StreamEvent> => {
+        const now = clock.unsafeCurrentTimeMillis()
+        partitions.set(page.partition, page.entry)
+        counters.emitted += page.rows.length
+        const out: Array<StreamEvent> = []
+        if (page.estimate !== undefined) out.push(estimate(page.estimate))
+        out.push(records(page.rows))
+        if (now - lastCheckpoint >= settings.checkpointIntervalMs) {
+          lastCheckpoint = now
+          out.push(encoded())
+        }
+        return out
+      })
     )
     const logs = Effect.gen(function*() {
       const field = definition.keys.cursor
@@ -658,8 +664,12 @@ export const snapshots = <E, R>(
       failures: definition.failures,
       resumable: incremental,
       ...(definition.noun === undefined ? {} : { noun: definition.noun }),
-      read: (partition) =>
-        Stream.fromEffect(Effect.map(definition.fetch(partition.id), (rows) => ({ partition, rows })))
+      read: (
+        partition,
+        emit: (
+          fetched: { readonly partition: Tiers.Partition; readonly rows: Array<JsonObject> }
+        ) => Effect.Effect<void>
+      ) => Effect.flatMap(definition.fetch(partition.id), (rows) => emit({ partition, rows }))
     }).pipe(
       Stream.mapConcatEffect(({ partition, rows }) =>
         Effect.map(Clock.currentTimeMillis, (now): ReadonlyArray<StreamEvent> => {

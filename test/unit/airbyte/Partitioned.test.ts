@@ -7,7 +7,7 @@
  * filter). No HTTP, no SmartLead.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Data, Effect, Either, Exit, Fiber, Option, Stream, TestClock } from "effect"
+import { Chunk, Clock, Data, Effect, Either, Exit, Fiber, Option, Stream, TestClock } from "effect"
 import * as Cursor from "../../../src/airbyte/Cursor.js"
 import type { Page } from "../../../src/airbyte/Paginator.js"
 import type { Definition, Query, Settings } from "../../../src/airbyte/Partitioned.js"
@@ -286,12 +286,53 @@ describe("readPartitions", () => {
         partitions: ["a", "b", "c"],
         idOf: (id) => id,
         concurrency: 2,
-        read: (id) => (id === "b" ? Stream.fail(new Boom({ fatal: false })) : Stream.make(id)),
+        read: (id, emit: (element: string) => Effect.Effect<void>) =>
+          id === "b" ? Effect.fail(new Boom({ fatal: false })) : emit(id),
         failures: { isFatal: (error) => error.fatal, describe: () => "boom" }
       }).pipe(Stream.runCollect, Effect.either)
       expect(Either.isLeft(result) && result.left._tag).toBe("PartitionsFailed")
       const failed = Either.isLeft(result) && result.left._tag === "PartitionsFailed" ? result.left : undefined
       expect(failed?.failures.map((failure) => failure.partition)).toEqual(["b"])
+    }))
+
+  it.effect("reads at most `concurrency` partitions at once, starts them in order, and keeps each one's elements in order", () =>
+    Effect.gen(function*() {
+      let active = 0
+      let most = 0
+      const started: Array<string> = []
+      // Partition i emits i + 1 elements, 7 s apart: they finish in another order than they start.
+      const partitions = ["p0", "p1", "p2", "p3", "p4", "p5"]
+      const fiber = yield* Partitioned.readPartitions({
+        stream: "s",
+        partitions,
+        idOf: (id) => id,
+        concurrency: 3,
+        read: (id, emit: (element: string) => Effect.Effect<void>) =>
+          Effect.gen(function*() {
+            started.push(id)
+            most = Math.max(most, ++active)
+            for (let i = 0; i <= Number(id.slice(1)); i++) {
+              yield* Effect.sleep(`${7 - Number(id.slice(1))} seconds`)
+              yield* emit(`${id}:${i}`)
+            }
+            active--
+          }),
+        failures: { isFatal: () => true, describe: () => "boom" }
+      }).pipe(Stream.runCollect, Effect.fork)
+      for (let i = 0; i < 60; i++) yield* TestClock.adjust("1 second")
+      const out = Chunk.toReadonlyArray(yield* Fiber.join(fiber))
+      expect(most).toBe(3)
+      expect(started).toEqual(partitions)
+      expect(out).toHaveLength(21)
+      for (const id of partitions) {
+        const mine = out.filter((element) => element.startsWith(`${id}:`))
+        expect(mine).toEqual(Array.from({ length: Number(id.slice(1)) + 1 }, (_, i) => `${id}:${i}`))
+      }
+      // Read side by side (p2's first element came before p0's), and p3 only once p0, the first
+      // to end (at 7 s), had freed its place.
+      expect(out.indexOf("p2:0")).toBeLessThan(out.indexOf("p0:0"))
+      expect(out.indexOf("p3:0")).toBeGreaterThan(out.indexOf("p0:0"))
+      expect(out.indexOf("p3:0")).toBeLessThan(out.indexOf("p1:1"))
     }))
 
   it.effect("a fatal error stops every partition at once", () =>
@@ -302,7 +343,10 @@ describe("readPartitions", () => {
         partitions: ["a", "b", "c"],
         idOf: (id) => id,
         concurrency: 1,
-        read: (id) => id === "a" ? Stream.fail(new Boom({ fatal: true })) : Stream.sync(() => (read.push(id), id)),
+        read: (id, emit: (element: string) => Effect.Effect<void>) =>
+          id === "a"
+            ? Effect.fail(new Boom({ fatal: true }))
+            : Effect.zipRight(Effect.sync(() => read.push(id)), emit(id)),
         failures: { isFatal: (error) => error.fatal, describe: () => "boom" }
       }).pipe(Stream.runCollect, Effect.either)
       expect(Either.isLeft(result) && result.left._tag).toBe("Boom")
