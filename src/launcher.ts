@@ -40,8 +40,8 @@ if (enableCompileCache !== undefined) {
 } else {
   // Node < 22.1: the program is compiled through V8's code cache by hand, in CommonJS's wrapper
   // (its columns on the first line shifted back, so stack traces keep their positions). The
-  // cache is written at exit when there was none or V8 refused it (another Node or other flags);
-  // a directory this user cannot write leaves it unwritten, silently.
+  // cache is written after start-up when there was none or V8 refused it (another Node or other
+  // flags); a directory this user cannot write leaves it unwritten, silently.
   const cacheFile = `${cacheDirectory}/${BUNDLE}.${process.version}-${process.arch}.v8`
   let cachedData: Buffer | undefined
   try {
@@ -56,7 +56,14 @@ if (enableCompileCache !== undefined) {
     ...(cachedData === undefined ? {} : { cachedData })
   })
   if (cachedData === undefined || script.cachedDataRejected === true) {
-    process.once("exit", () => {
+    // Written once start-up is over: at exit, or half a second in when the command runs on (a
+    // read). Not at the end of a long read: by then V8 has dropped the bytecode of start-up
+    // functions it has not run for a while, and a cache without them made every later start
+    // about 100 ms slower (bench/HOT-PATH.md §7).
+    let saved = false
+    const save = () => {
+      if (saved) return
+      saved = true
       try {
         // Writability first: serialising the code costs tens of ms, wasted on a read-only dist/.
         mkdirSync(cacheDirectory, { recursive: true })
@@ -66,7 +73,9 @@ if (enableCompileCache !== undefined) {
       } catch {
         // read-only, or gone: the next start compiles again
       }
-    })
+    }
+    process.once("exit", save)
+    setTimeout(save, 500).unref()
   }
   const module = { exports: {} }
   ;(script.runInThisContext() as (...args: ReadonlyArray<unknown>) => void)(
