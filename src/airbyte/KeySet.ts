@@ -1,37 +1,73 @@
 /**
- * The keys a partition has delivered in a sync, kept in about 8 bytes a key. A read of one
+ * The keys a partition has delivered in a sync, kept in about 4.5 bytes a key. A read of one
  * campaign can reach millions of rows, and its keys must all be remembered (a pass that restarts,
  * or a sweep after it, must not deliver a row twice); in a `Set`, a number above 2^31 (SmartLead's
  * ids) costs a heap number and a table slot, about 50 bytes, so a million-row campaign would hold
- * 50 MB. Here finite numbers go to a small `Set` of recent keys that is merged, once it holds
- * `BATCH` keys and a sixteenth of the merged ones (so merging stays linear overall), into one
- * sorted typed array (grown by a quarter at a time, merged in place from its end): a
- * `Uint32Array` while every key is an integer from 0 to 2^32 − 1 (SmartLead's lead ids, so far),
- * a `Float64Array` once one is not. Lookups there are a binary search. About 6 bytes a key in
- * all (11 with doubles). Any other key (a string id) stays in a `Set`. A
- * key deleted after it was merged is remembered as deleted until it is added again.
+ * 50 MB. Here finite numbers go to a small `Set` of recent keys, merged every `BATCH` keys into
+ * a sorted typed array (`middle`) that is merged in turn, once it holds a sixteenth of them, into
+ * the main sorted array (so merging stays linear overall). The main array lies in blocks of
+ * `BLOCK` keys and grows a block at a time, merged in place from its end: it is never copied
+ * whole, so growing it never holds two copies (a 1,000,000-lead campaign peaked 3–4 MB higher
+ * when it was one array grown by a quarter). The arrays are `Uint32Array`s while every key is an
+ * integer from 0 to 2^32 − 1 (SmartLead's lead ids, so far), `Float64Array`s once one is not.
+ * Lookups there are two binary searches. About 4.5 bytes a key in all (9 with doubles). Any
+ * other key (a string id) stays in a `Set`. A key deleted after it was merged is remembered as
+ * deleted until it is added again.
  */
 
 const MAX_UINT32 = 0xffff_ffff
 
-/** Recent numeric keys kept in a `Set` before they are merged into the sorted array. */
+/** Recent numeric keys kept in a `Set` before they are merged into the sorted arrays. */
 export const BATCH = 4096
+
+/** Keys per block of the main sorted array (a power of two): 128 KB of 32-bit keys. */
+export const BLOCK = 32_768
+
+type Keys = Uint32Array | Float64Array
+
+const EMPTY = new Uint32Array(0)
 
 /** A set of row keys: `add` says whether the key was new. */
 export class KeySet {
-  private recent = new Set<number>()
-  private others = new Set<unknown>()
-  private deleted = new Set<number>()
-  private sorted: Uint32Array | Float64Array = new Uint32Array(0)
-  private count = 0
+  private readonly recent = new Set<number>()
+  private readonly others = new Set<unknown>()
+  private readonly deleted = new Set<number>()
+  /** Keys merged from `recent`, sorted, one array: at most a sixteenth of `main`'s (or a batch). */
+  private middle: Keys = EMPTY
+  /** The bulk of the keys, sorted, in blocks of `block` keys; `length` of them are used. */
+  private readonly blocks: Array<Keys> = []
   private length = 0
+  /** Whether the arrays hold doubles (some key is not an integer from 0 to 2^32 − 1). */
+  private wide = false
+  private count = 0
+  private readonly shift: number
+  private readonly mask: number
 
-  /** `batch`: recent numeric keys kept before a merge (smaller only in tests). */
-  constructor(private readonly batch: number = BATCH) {}
+  /**
+   * `batch`: recent numeric keys kept before a merge; `block`: keys per block of the main array,
+   * a power of two (both smaller only in tests).
+   */
+  constructor(private readonly batch: number = BATCH, private readonly block: number = BLOCK) {
+    this.shift = Math.round(Math.log2(block))
+    if (2 ** this.shift !== block) throw new RangeError(`KeySet: a block of ${block} keys is not a power of two`)
+    this.mask = block - 1
+  }
 
   /** Keys in the set. */
   get size(): number {
     return this.count
+  }
+
+  /** Bytes held by the sorted arrays (what the set costs besides its last few thousand keys). */
+  get sortedBytes(): number {
+    let bytes = this.middle.byteLength
+    for (const block of this.blocks) bytes += block.byteLength
+    return bytes
+  }
+
+  /** Whether the sorted arrays hold doubles: 8 bytes a key, not 4. */
+  get holdsDoubles(): boolean {
+    return this.wide
   }
 
   /** Adds `key`; true when it was not in the set. */
@@ -42,16 +78,16 @@ export class KeySet {
       this.count++
       return true
     }
-    const recent = this.recent
-    const size = recent.size
-    if (this.length > 0 && this.inSorted(key)) {
+    if (this.inSorted(key)) {
       if (this.deleted.size === 0 || !this.deleted.delete(key)) return false
       this.count++
       return true
     }
+    const recent = this.recent
+    const size = recent.size
     if (recent.add(key).size === size) return false
     this.count++
-    if (recent.size >= this.batch && recent.size >= this.length >>> 4) this.merge()
+    if (recent.size >= this.batch) this.mergeRecent()
     return true
   }
 
@@ -59,7 +95,7 @@ export class KeySet {
   has(key: unknown): boolean {
     if (typeof key !== "number" || !Number.isFinite(key)) return this.others.has(key)
     if (this.recent.has(key)) return true
-    return this.length > 0 && this.inSorted(key) && !this.deleted.has(key)
+    return this.inSorted(key) && !this.deleted.has(key)
   }
 
   /** Removes `key`; true when it was in the set. */
@@ -67,7 +103,7 @@ export class KeySet {
     if (typeof key !== "number" || !Number.isFinite(key)) {
       if (!this.others.delete(key)) return false
     } else if (!this.recent.delete(key)) {
-      if (this.length === 0 || !this.inSorted(key) || this.deleted.has(key)) return false
+      if (!this.inSorted(key) || this.deleted.has(key)) return false
       this.deleted.add(key)
     }
     this.count--
@@ -75,42 +111,83 @@ export class KeySet {
   }
 
   private inSorted(key: number): boolean {
-    const sorted = this.sorted
+    const middle = this.middle
     let low = 0
-    let high = this.length - 1
+    let high = middle.length - 1
     while (low <= high) {
-      const middle = (low + high) >>> 1
-      const value = sorted[middle]!
-      if (value < key) low = middle + 1
-      else if (value > key) high = middle - 1
+      const index = (low + high) >>> 1
+      const value = middle[index]!
+      if (value < key) low = index + 1
+      else if (value > key) high = index - 1
+      else return true
+    }
+    const { blocks, mask, shift } = this
+    low = 0
+    high = this.length - 1
+    while (low <= high) {
+      const index = (low + high) >>> 1
+      const value = blocks[index >>> shift]![index & mask]!
+      if (value < key) low = index + 1
+      else if (value > key) high = index - 1
       else return true
     }
     return false
   }
 
-  /** Moves the recent keys into the sorted array. */
-  private merge(): void {
+  /** An empty array of the current kind. */
+  private keys(length: number): Keys {
+    return this.wide ? new Float64Array(length) : new Uint32Array(length)
+  }
+
+  /** Doubles from now on, for good: a key that is not an integer from 0 to 2^32 − 1 came. */
+  private widen(): void {
+    this.wide = true
+    this.middle = Float64Array.from(this.middle)
+    for (let i = 0; i < this.blocks.length; i++) this.blocks[i] = Float64Array.from(this.blocks[i]!)
+  }
+
+  /** Moves the recent keys into `middle`, and `middle` into the blocks once it holds a sixteenth of them. */
+  private mergeRecent(): void {
     const incoming = Float64Array.from(this.recent).sort()
     this.recent.clear()
-    const total = this.length + incoming.length
-    // Ids that fit in 32 bits unsigned (SmartLead's, so far) take 4 bytes; any other number
-    // turns the array into doubles for good.
-    const narrow = this.sorted instanceof Uint32Array &&
-      (incoming.length === 0 || (incoming[0]! >= 0 && incoming[incoming.length - 1]! <= MAX_UINT32)) &&
-      incoming.every(Number.isInteger)
-    if (total > this.sorted.length || !narrow && this.sorted instanceof Uint32Array) {
-      const capacity = Math.max(total, Math.ceil(this.sorted.length * 1.25))
-      const grown = narrow ? new Uint32Array(capacity) : new Float64Array(capacity)
-      grown.set(this.sorted.subarray(0, this.length))
-      this.sorted = grown
+    if (
+      !this.wide && incoming.length > 0 &&
+      (incoming[0]! < 0 || incoming[incoming.length - 1]! > MAX_UINT32 || !incoming.every(Number.isInteger))
+    ) this.widen()
+    const middle = this.middle
+    const merged = this.keys(middle.length + incoming.length)
+    let i = 0
+    let j = 0
+    for (let k = 0; k < merged.length; k++) {
+      merged[k] = j >= incoming.length || (i < middle.length && middle[i]! < incoming[j]!)
+        ? middle[i++]!
+        : incoming[j++]!
     }
-    // From the end backwards, so the array's own keys are read before they are overwritten.
-    const sorted = this.sorted
+    this.middle = merged
+    if (merged.length >= Math.max(this.batch, this.length >>> 4)) this.mergeMiddle()
+  }
+
+  /**
+   * Moves `middle` into the blocks, merged in place from the end (so the blocks' keys are read
+   * before they are overwritten); they grow a block at a time, never copied.
+   */
+  private mergeMiddle(): void {
+    const middle = this.middle
+    const total = this.length + middle.length
+    const { blocks, mask, shift } = this
+    while (blocks.length * this.block < total) blocks.push(this.keys(this.block))
     let i = this.length - 1
-    let j = incoming.length - 1
+    let j = middle.length - 1
     for (let k = total - 1; j >= 0; k--) {
-      sorted[k] = i >= 0 && sorted[i]! > incoming[j]! ? sorted[i--]! : incoming[j--]!
+      const kept = i >= 0 ? blocks[i >>> shift]![i & mask]! : -Infinity
+      if (kept > middle[j]!) {
+        blocks[k >>> shift]![k & mask] = kept
+        i--
+      } else {
+        blocks[k >>> shift]![k & mask] = middle[j--]!
+      }
     }
     this.length = total
+    this.middle = this.keys(0)
   }
 }

@@ -1,11 +1,12 @@
 /**
  * `KeySet` against a `Set`: any sequence of adds, deletes and lookups of numeric ids (SmartLead's
  * are above 2^31), small integers, negative zero and string ids answers as a `Set` would, with
- * merges into the sorted array on the way (a batch of 3 keys, so a few keys merge many times).
+ * merges into the sorted arrays on the way (batches of 1–5 keys and blocks of 1–8, so a few keys
+ * merge many times and span many blocks).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { BATCH, KeySet } from "../../../src/airbyte/KeySet.js"
+import { BATCH, BLOCK, KeySet } from "../../../src/airbyte/KeySet.js"
 
 const key = fc.oneof(
   fc.integer({ min: 0, max: 40 }).map((n) => 2_995_276_770 + n),
@@ -21,23 +22,28 @@ const op = fc.tuple(fc.constantFrom("add", "delete", "has"), key)
 describe("KeySet", () => {
   it("answers as a Set does for any sequence of operations", () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 300 }), fc.integer({ min: 1, max: 5 }), (ops, batch) => {
-        const model = new Set<unknown>()
-        const set = new KeySet(batch)
-        for (const [name, k] of ops) {
-          if (name === "add") {
-            const fresh = !model.has(k)
-            model.add(k)
-            expect(set.add(k)).toBe(fresh)
-          } else if (name === "delete") {
-            expect(set.delete(k)).toBe(model.delete(k))
-          } else {
-            expect(set.has(k)).toBe(model.has(k))
+      fc.property(
+        fc.array(op, { maxLength: 300 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom(1, 2, 4, 8),
+        (ops, batch, block) => {
+          const model = new Set<unknown>()
+          const set = new KeySet(batch, block)
+          for (const [name, k] of ops) {
+            if (name === "add") {
+              const fresh = !model.has(k)
+              model.add(k)
+              expect(set.add(k)).toBe(fresh)
+            } else if (name === "delete") {
+              expect(set.delete(k)).toBe(model.delete(k))
+            } else {
+              expect(set.has(k)).toBe(model.has(k))
+            }
+            expect(set.size).toBe(model.size)
           }
-          expect(set.size).toBe(model.size)
+          for (const k of model) expect(set.has(k)).toBe(true)
         }
-        for (const k of model) expect(set.has(k)).toBe(true)
-      }),
+      ),
       { numRuns: 300 }
     )
   })
@@ -55,17 +61,20 @@ describe("KeySet", () => {
     for (let i = 0; i < n; i += 997) if (!set.add(id(i))) found++
     expect(found).toBe(Math.ceil(n / 997))
     expect(set.has(id(n))).toBe(false)
-    // The sorted array holds all but the recent keys (at most a sixteenth), 4 bytes each, with
-    // at most a quarter spare.
-    const internals = set as unknown as { sorted: Uint32Array | Float64Array; recent: Set<number> }
-    expect(internals.sorted).toBeInstanceOf(Uint32Array)
-    expect(internals.recent.size).toBeLessThanOrEqual(Math.max(BATCH, n / 16))
-    expect(internals.sorted.byteLength).toBeGreaterThanOrEqual((n - internals.recent.size) * 4)
-    expect(internals.sorted.byteLength).toBeLessThanOrEqual(n * 4 * 1.25)
-    // A key past 32 bits turns it into doubles, and every key is still found.
-    for (let i = 0; i <= Math.max(BATCH, n / 16); i++) set.add(2 ** 32 + i)
-    expect(internals.sorted).toBeInstanceOf(Float64Array)
+    // The sorted arrays hold all but the recent keys (less than a batch), 4 bytes each, with
+    // at most one block spare.
+    expect(set.holdsDoubles).toBe(false)
+    expect(set.sortedBytes).toBeGreaterThanOrEqual((n - BATCH) * 4)
+    expect(set.sortedBytes).toBeLessThanOrEqual((n + BLOCK) * 4)
+    // A key past 32 bits turns them into doubles, and every key is still found.
+    for (let i = 0; i <= BATCH; i++) set.add(2 ** 32 + i)
+    expect(set.holdsDoubles).toBe(true)
+    expect(set.sortedBytes).toBeGreaterThanOrEqual(n * 8)
     for (let i = 0; i < n; i += 997) expect(set.has(id(i))).toBe(true)
     expect(set.has(2 ** 32 + 7)).toBe(true)
+  })
+
+  it("refuses a block size that is not a power of two", () => {
+    expect(() => new KeySet(BATCH, 3)).toThrow(/not a power of two/)
   })
 })
