@@ -13,7 +13,7 @@
  */
 import type { Scope } from "effect"
 import { Context, Duration, Effect, Random } from "effect"
-import type { HttpRequestFailed } from "../airbyte/HttpTransport.js"
+import type { HttpRequestFailed, HttpResponse } from "../airbyte/HttpTransport.js"
 import { HttpTransport } from "../airbyte/HttpTransport.js"
 import { Redaction } from "../airbyte/Redaction.js"
 import * as SyncStats from "../airbyte/SyncStats.js"
@@ -36,12 +36,8 @@ export interface TransportOptions {
   readonly requestTimeoutMs: number
 }
 
-/** An answer as received: any status, the body decoded as UTF-8. */
-export interface RawResponse {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
+/** An answer as received: any status, the body decoded as UTF-8 (the runner's `HttpResponse`). */
+export type RawResponse = HttpResponse
 
 export interface TransportShape {
   /** One GET of `path` (shown as `request` in errors), after a rate-limit slot. */
