@@ -43,7 +43,7 @@ COPY package.json spec.json catalog.json ./
 COPY --from=build /build/dist/ dist/
 # The cache is keyed by V8's flags too: it is filled with the ENTRYPOINT's (the launcher's first
 # line), or every start would compile again.
-ARG NODE_FLAGS="--max-semi-space-size=4 --heap-growing-percent=30 --single-threaded-gc --no-concurrent-recompilation"
+ARG NODE_FLAGS="--max-semi-space-size=4 --heap-growing-percent=30 --no-concurrent-recompilation"
 RUN mkdir dist/compile-cache && chown 1000:1000 dist/compile-cache \
  && setpriv --reuid=1000 --regid=1000 --clear-groups node $NODE_FLAGS dist/main.js spec >/dev/null \
  && setpriv --reuid=1000 --regid=1000 --clear-groups node $NODE_FLAGS dist/tap.js --about >/dev/null \
@@ -51,8 +51,8 @@ RUN mkdir dist/compile-cache && chown 1000:1000 dist/compile-cache \
  && chown 1000:1000 /airbyte && chmod 0755 /airbyte
 
 # The V8 heap flags are the launcher's (the first line of src/launcher.ts, where they are explained).
-ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node --max-semi-space-size=4 --heap-growing-percent=30 --single-threaded-gc --no-concurrent-recompilation /airbyte/integration_code/dist/main.js"
-ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=30", "--single-threaded-gc", "--no-concurrent-recompilation", "/airbyte/integration_code/dist/main.js"]
+ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node --max-semi-space-size=4 --heap-growing-percent=30 --no-concurrent-recompilation /airbyte/integration_code/dist/main.js"
+ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=30", "--no-concurrent-recompilation", "/airbyte/integration_code/dist/main.js"]
 
 LABEL io.airbyte.name="airbyte/source-smartlead" \
       io.airbyte.version="${VERSION}"

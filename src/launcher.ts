@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=30 --single-threaded-gc --no-concurrent-recompilation
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=30 --no-concurrent-recompilation
 /**
  * Start-up of the bundled executables (`dist/main.js`, `dist/tap.js`): each program is one
  * CommonJS file beside its launcher, loaded through V8's code cache in `dist/compile-cache/`, so
@@ -15,14 +15,14 @@
  * The first line also sets the V8 heap the connector runs with, and the Dockerfile's ENTRYPOINT
  * repeats it (a unit test keeps the two equal; the benchmark reads it from here): a young
  * generation of at most 4 MB a semi-space, an old generation collected once it has grown 30 %
- * past what the last full collection kept, the collector's work done on the main thread, and
- * optimised code compiled there too. A read allocates fast and keeps little (a page at a time,
- * the partitions' cursors), and V8's defaults size the heap for the opposite: on Node 24 a
- * 200,000-lead read peaked at 260 MB with them and about 127 MB with these; collecting on one
- * thread saves the helper threads' hand-offs, about 6 % of the CPU time of a 20-campaign read,
- * and compiling on it saves the compiler thread's memory (15 MB on Node 24, 7 on Node 20) for
- * the same CPU time, a tenth more wall time when nothing else limits a read (bench/HOT-PATH.md
- * §6–7, issue 23).
+ * past what the last full collection kept, and optimised code compiled on the main thread. A
+ * read allocates fast and keeps little (a page at a time, the partitions' cursors), and V8's
+ * defaults size the heap for the opposite: on Node 24 a 200,000-lead read peaked at 260 MB with
+ * them and about 101 MB with these. Compiling on the main thread saves the compiler thread's
+ * memory (about 14 MB on Node 24, 7 on Node 20) for the same CPU time, a tenth more wall time
+ * when nothing else limits a read. `--single-threaded-gc` is not among them: on Node 24 it kept
+ * some 30 MB of freed heap pages resident (their release is a background job) for no CPU gained
+ * (bench/HOT-PATH.md §6–7, issue 23).
  * `env -S` passes them on (GNU coreutils ≥ 8.30, macOS).
  */
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"

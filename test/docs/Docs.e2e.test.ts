@@ -253,12 +253,7 @@ describe("the node flags", () => {
   const dockerfile = text("Dockerfile")
 
   it("are the launcher's V8 heap flags, in its first line", () => {
-    expect(flags).toEqual([
-      "--max-semi-space-size=4",
-      "--heap-growing-percent=30",
-      "--single-threaded-gc",
-      "--no-concurrent-recompilation"
-    ])
+    expect(flags).toEqual(["--max-semi-space-size=4", "--heap-growing-percent=30", "--no-concurrent-recompilation"])
   })
 
   it("are the Dockerfile's ENTRYPOINT, AIRBYTE_ENTRYPOINT and the flags it fills the compile cache with", () => {
