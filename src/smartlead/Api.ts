@@ -9,7 +9,7 @@
  * schedule. The key is scrubbed from every text an error carries by `Redaction`. Paging is the
  * `Paginator`'s.
  */
-import { Clock, Context, Effect, Either, Exit, Layer, Redacted } from "effect"
+import { Context, Effect, Either, Exit, Layer, Redacted } from "effect"
 import type { HttpTransport } from "../airbyte/HttpTransport.js"
 import type { JsonObject } from "../airbyte/Protocol.js"
 import { Redaction, secretForms } from "../airbyte/Redaction.js"
@@ -136,6 +136,7 @@ export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, neve
       requestTimeoutMs: options.requestTimeoutMs
     })
     const limiter = yield* RateLimit.RateLimit
+    const clock = yield* Effect.clock
 
     /** Holds every request back while the X-RateLimit-* budget is nearly spent; a pause over the bound fails the request. */
     const noteBudget = (
@@ -164,54 +165,64 @@ export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, neve
       )
     }
 
-    /** One attempt: send, classify, parse. */
+    /** One attempt: send, classify, parse (one step after the transport's when the answer is a page). */
     const attempt = <A>(
       path: string,
       params: Readonly<Record<string, string>>,
       request: string,
       decode: (json: unknown) => Either.Either<A, string>
     ): Effect.Effect<A, ApiError> =>
-      Effect.gen(function*() {
-        const response = yield* transport.send(path, params, request)
-        const now = yield* Clock.currentTimeMillis
-        yield* noteBudget(response.headers, now, request)
-        const { body, status } = response
-        if (status === 401 || status === 403) {
-          return yield* new Unauthorized({ request, status, detail: hideKey(detailOf(status, body)) })
-        }
-        if (status === 404) {
-          return yield* new NotFound({ request, detail: hideKey(detailOf(status, body)) })
-        }
-        if (status === 429) {
-          const header = Transport.parseRetryAfter(response.headers["retry-after"], now)
-          const retryAfterMs = header ?? retryAfterFromBody(body)
-          if (retryAfterMs !== undefined && retryAfterMs > options.maxWaitMs) {
-            const source = header === undefined ? "retry_after in the body" : "Retry-After"
-            return yield* new WaitTooLong({ request, waitMs: retryAfterMs, maxWaitMs: options.maxWaitMs, source })
-          }
-          if (retryAfterMs !== undefined) yield* limiter.pauseUntil(now + retryAfterMs)
-          return yield* new RateLimited({ request, retryAfterMs })
-        }
-        if (status >= 500) return yield* new ServerError({ request, status, detail: hideKey(detailOf(status, body)) })
-        if (status >= 400 || status < 200 || status >= 300) {
-          return yield* new ClientError({ request, status, detail: hideKey(detailOf(status, body)) })
-        }
-        const text = body.trim()
-        if (text.length === 0) return yield* new InvalidResponse({ request, detail: "empty body" })
-        if (text.startsWith("<")) return yield* new InvalidResponse({ request, detail: hideKey(titleOf(text)) })
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          return yield* new InvalidResponse({
-            request,
-            detail: `not valid JSON (${text.length} bytes, possibly cut short)`
-          })
-        }
-        const decoded = decode(json)
-        if (Either.isLeft(decoded)) return yield* new InvalidResponse({ request, detail: decoded.left })
-        return decoded.right
+      Effect.flatMap(transport.send(path, params, request), (response) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        const outcome = classify(response, now, request, decode)
+        const budget = noteBudget(response.headers, now, request)
+        return budget === Effect.void ? outcome : Effect.zipRight(budget, outcome)
       })
+
+    /** What an answer means: the decoded body, or the error its status or body says. */
+    const classify = <A>(
+      response: Transport.RawResponse,
+      now: number,
+      request: string,
+      decode: (json: unknown) => Either.Either<A, string>
+    ): Effect.Effect<A, ApiError> => {
+      const { body, status } = response
+      if (status === 401 || status === 403) {
+        return Effect.fail(new Unauthorized({ request, status, detail: hideKey(detailOf(status, body)) }))
+      }
+      if (status === 404) return Effect.fail(new NotFound({ request, detail: hideKey(detailOf(status, body)) }))
+      if (status === 429) {
+        const header = Transport.parseRetryAfter(response.headers["retry-after"], now)
+        const retryAfterMs = header ?? retryAfterFromBody(body)
+        if (retryAfterMs !== undefined && retryAfterMs > options.maxWaitMs) {
+          const source = header === undefined ? "retry_after in the body" : "Retry-After"
+          return Effect.fail(new WaitTooLong({ request, waitMs: retryAfterMs, maxWaitMs: options.maxWaitMs, source }))
+        }
+        const limited = Effect.fail(new RateLimited({ request, retryAfterMs }))
+        return retryAfterMs === undefined ? limited : Effect.zipRight(limiter.pauseUntil(now + retryAfterMs), limited)
+      }
+      if (status >= 500) {
+        return Effect.fail(new ServerError({ request, status, detail: hideKey(detailOf(status, body)) }))
+      }
+      if (status >= 400 || status < 200 || status >= 300) {
+        return Effect.fail(new ClientError({ request, status, detail: hideKey(detailOf(status, body)) }))
+      }
+      const text = body.trim()
+      if (text.length === 0) return Effect.fail(new InvalidResponse({ request, detail: "empty body" }))
+      if (text.startsWith("<")) return Effect.fail(new InvalidResponse({ request, detail: hideKey(titleOf(text)) }))
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return Effect.fail(
+          new InvalidResponse({ request, detail: `not valid JSON (${text.length} bytes, possibly cut short)` })
+        )
+      }
+      const decoded = decode(json)
+      return Either.isLeft(decoded)
+        ? Effect.fail(new InvalidResponse({ request, detail: decoded.left }))
+        : Effect.succeed(decoded.right)
+    }
 
     /** A request with retries. */
     const get = <A>(

@@ -66,6 +66,7 @@ export const leads = PerCampaign.incremental({
   pages: (api, config) =>
     Effect.gen(function*() {
       const names = yield* Effect.cached(Effect.provideService(categoryNames, SmartLeadApi, api))
+      let known: ReadonlyMap<unknown, unknown> | undefined
       yield* Effect.forkScoped(names)
       const filters = filtersOf(config)
       const eventAfter = config.event_after === undefined ? undefined : Instant.parse(config.event_after)
@@ -89,10 +90,16 @@ export const leads = PerCampaign.incremental({
             row["category_name"] === undefined && row["category_id"] !== undefined && row["category_id"] !== null
           )
           if (unnamed.length === 0) return Effect.void
-          return Effect.map(names, (byId) => {
+          const name = (byId: ReadonlyMap<unknown, unknown>) => {
             for (const row of unnamed) {
               ;(row as Record<string, unknown>)["category_name"] = byId.get(row["category_id"]) ?? null
             }
+          }
+          // Once the names have come, later pages are named without a step.
+          if (known !== undefined) return Effect.sync(() => name(known!))
+          return Effect.map(names, (byId) => {
+            known = byId
+            name(byId)
           })
         }
       }
