@@ -1,9 +1,9 @@
 /**
  * What both executables share on Node: the platform layers (file system, path and terminal for
  * the CLI; the stdout `Output`, which ends the process when stdout goes away, the run's
- * `Redaction` and the LOG-message logger at `LOG_LEVEL`), the HTTP transport on
- * `node:http` (its agents made only when a command talks to the API), and `NodeRuntime.runMain` with the exit code the
- * program computes — or 130/143 when a SIGINT/SIGTERM interrupted it.
+ * `Redaction` and the LOG-message logger at `LOG_LEVEL`), the HTTP transport on `node:http` (its
+ * agents made only when a command talks to the API), and `NodeRuntime.runMain` with the exit
+ * code the program computes — or 130/143 when a SIGINT/SIGTERM interrupted it.
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"

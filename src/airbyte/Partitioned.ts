@@ -80,8 +80,9 @@ export interface FailurePolicy<E> {
  * that failed. How many there are, and each one's end, are reported to `SyncStats` (progress).
  *
  * `concurrency` worker fibers take the partitions in order, each reading one partition at a time
- * (`read` hands its elements to `emit`) into a mailbox of one element that the stream drains (a worker waits while it is full, so at
- * most a page per worker and one more are held). This is `Stream.mergeAll` with fewer steps per
+ * (`read` hands its elements to `emit`) into a mailbox of one element that the stream drains (a
+ * worker waits while it is full, so at most a page per worker and one more are held). This is
+ * `Stream.mergeAll` with fewer steps per
  * element (bench/HOT-PATH.md §7): pages of one partition stay in order, a fatal error ends every
  * worker and fails the stream after the elements already handed over, and when the stream's
  * reader stops, the workers are interrupted with the stream's scope.
@@ -598,6 +599,12 @@ export const incremental = <E, R>(
     )
   }))
 
+/** A partition's snapshot as fetched. */
+interface Fetched {
+  readonly partition: Tiers.Partition
+  readonly rows: Array<JsonObject>
+}
+
 /** A stream of per-partition snapshots (one request each), as a source declares it. */
 export interface SnapshotDefinition<E, R> {
   readonly name: string
@@ -664,12 +671,8 @@ export const snapshots = <E, R>(
       failures: definition.failures,
       resumable: incremental,
       ...(definition.noun === undefined ? {} : { noun: definition.noun }),
-      read: (
-        partition,
-        emit: (
-          fetched: { readonly partition: Tiers.Partition; readonly rows: Array<JsonObject> }
-        ) => Effect.Effect<void>
-      ) => Effect.flatMap(definition.fetch(partition.id), (rows) => emit({ partition, rows }))
+      read: (partition, emit: (fetched: Fetched) => Effect.Effect<void>) =>
+        Effect.flatMap(definition.fetch(partition.id), (rows) => emit({ partition, rows }))
     }).pipe(
       Stream.mapConcatEffect(({ partition, rows }) =>
         Effect.map(Clock.currentTimeMillis, (now): ReadonlyArray<StreamEvent> => {

@@ -138,15 +138,18 @@ export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, neve
     const limiter = yield* RateLimit.RateLimit
     const clock = yield* Effect.clock
 
-    /** Holds every request back while the X-RateLimit-* budget is nearly spent; a pause over the bound fails the request. */
+    /**
+     * Holds every request back while the X-RateLimit-* budget is nearly spent; a pause over the
+     * bound fails the request. Undefined when the budget asks for nothing (nearly every answer).
+     */
     const noteBudget = (
       headers: Readonly<Record<string, string>>,
       now: number,
       request: string
-    ): Effect.Effect<void, WaitTooLong> => {
+    ): Effect.Effect<void, WaitTooLong> | undefined => {
       const remaining = Number(headers["x-ratelimit-remaining"])
       const reset = Number(headers["x-ratelimit-reset"])
-      if (!Number.isFinite(remaining) || !Number.isFinite(reset) || remaining >= 10) return Effect.void
+      if (!Number.isFinite(remaining) || !Number.isFinite(reset) || remaining >= 10) return undefined
       const resetMs = reset > 1e9 ? reset * 1000 - now : reset * 1000
       const pauseMs = Math.max(0, Math.round(remaining <= 0 ? resetMs : resetMs / (remaining + 1)))
       if (pauseMs > options.maxWaitMs) {
@@ -154,7 +157,7 @@ export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, neve
           new WaitTooLong({ request, waitMs: pauseMs, maxWaitMs: options.maxWaitMs, source: "X-RateLimit-Reset" })
         )
       }
-      if (pauseMs === 0) return Effect.void
+      if (pauseMs === 0) return undefined
       return Effect.zipRight(
         Effect.logInfo(
           `Rate limit: ${Math.max(0, remaining)} requests left in the API's window; pausing requests for ${
@@ -176,7 +179,7 @@ export const make = (options: ApiOptions): Effect.Effect<SmartLeadApiShape, neve
         const now = clock.unsafeCurrentTimeMillis()
         const outcome = classify(response, now, request, decode)
         const budget = noteBudget(response.headers, now, request)
-        return budget === Effect.void ? outcome : Effect.zipRight(budget, outcome)
+        return budget === undefined ? outcome : Effect.zipRight(budget, outcome)
       })
 
     /** What an answer means: the decoded body, or the error its status or body says. */

@@ -4,10 +4,10 @@
  * measurable share of the CPU and kept page bodies alive long enough to be promoted to the old
  * generation). Every request is given an `AbortSignal` that the watchdog aborts once the request
  * is past its deadline, and the transport gives up at once. Deadlines are kept in start order,
- * which is deadline order since every request has the same timeout. Time comes from the
- * `Clock` of the context it is made in, so tests can drive it with `TestClock`. Kept rather than `Effect.timeoutFail` for that
- * cost alone: the behaviour (fail with the caller's error, abort the request) is the same;
- * bench/HOT-PATH.md has the numbers.
+ * which is deadline order since every request has the same timeout. Time comes from the `Clock`
+ * of the context it is made in, so tests can drive it with `TestClock`. Kept rather than
+ * `Effect.timeoutFail` for that cost alone: the behaviour (fail with the caller's error, abort
+ * the request) is the same; bench/HOT-PATH.md has the numbers.
  */
 import type { Scope } from "effect"
 import { Duration, Effect } from "effect"
